@@ -1,0 +1,59 @@
+"""The one exception tree of Veille.
+
+::
+
+    VeilleError
+     ├── DecodeError          a GATT payload that does not follow its specification
+     ├── DriverError          a driver that is missing, broken or ambiguous
+     ├── PayloadError         an MQTT message that is not a valid veille.reading/1
+     ├── StoreError           a time-series or relational store that failed
+     │    └── StoreUnavailable    down or unreachable: retry later, never drop
+     ├── ConfigError          a configuration that cannot work
+     ├── DeviceError          a BLE device that misbehaved during a conversation
+     └── NotAllowed           a sharing check refused access (web answers 403)
+
+Foreign exceptions (bleak, paho, sqlite3, urllib3) are wrapped once, at the
+edge that calls them. Messages say what went wrong, where, and what to try.
+"""
+
+
+class VeilleError(Exception):
+    """Root of every error Veille raises on purpose."""
+
+
+class DecodeError(VeilleError):
+    """A payload that cannot be decoded; ``offset`` is where decoding stopped."""
+
+    def __init__(self, message: str, *, offset: int | None = None) -> None:
+        self.offset = offset
+        where = f" at byte {offset}" if offset is not None else ""
+        super().__init__(f"{message}{where}")
+        self.reason = message
+
+
+class DriverError(VeilleError):
+    """A driver that cannot be loaded or two drivers that claim the same device."""
+
+
+class PayloadError(VeilleError):
+    """An MQTT message that is not a valid reading; the reason goes to the dead letters."""
+
+
+class StoreError(VeilleError):
+    """A store refused or failed an operation."""
+
+
+class StoreUnavailable(StoreError):
+    """The store cannot be reached now; callers keep the data and retry."""
+
+
+class ConfigError(VeilleError):
+    """A configuration value that cannot work; the message names the key."""
+
+
+class DeviceError(VeilleError):
+    """A BLE device that refused, dropped the link or answered out of protocol."""
+
+
+class NotAllowed(VeilleError):
+    """Access refused by sharing: no grant, expired, revoked, or another patient's data."""
