@@ -39,7 +39,7 @@ class WireReading(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
-    schema_: Literal["veille.reading/1"] = Field(default=SCHEMA, alias="schema")
+    schema_: Literal["veille.reading/1"] = Field(default="veille.reading/1", alias="schema")
     id: Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
     patient: Identifier
     gateway: Identifier

@@ -27,9 +27,7 @@ COMMAND_MODULES = (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="veille", description="Home monitoring for chronic care."
-    )
+    parser = argparse.ArgumentParser(prog="veille", description="Home monitoring for chronic care.")
     parser.add_argument("--version", action="version", version=f"veille {__version__}")
     parser.add_argument("--config", help="TOML configuration file (default: $VEILLE_CONFIG)")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -198,9 +198,9 @@ class Connection:
     def connect_async(self) -> None:
         """Connect in paho's network thread, which reconnects with backoff on its own."""
         props: Properties | None = None
-        clean_start: bool | int = paho.MQTT_CLEAN_START_FIRST_ONLY
+        clean_start: bool | Literal[3] = paho.MQTT_CLEAN_START_FIRST_ONLY
         if self.is_v5:
-            props = Properties(PacketTypes.CONNECT)
+            props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
             if self.persistent:
                 # MQTT 5: without an expiry above zero the session dies with the socket.
                 props.SessionExpiryInterval = self.session_expiry_s
