@@ -1,0 +1,63 @@
+"""The package boundaries of DESIGN.md, checked on the source itself."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: package -> top-level modules it must never import (DESIGN.md, "must not" column).
+FORBIDDEN: dict[str, set[str]] = {
+    # drivers decode bytes; they open no sockets and know neither MQTT nor storage
+    "devices": {
+        "paho",
+        "influxdb_client",
+        "fastapi",
+        "sqlalchemy",
+        "gateway",
+        "collector",
+        "alerts",
+        "sharing",
+        "web",
+        "socket",
+        "sqlite3",
+    },
+    # the gateway decodes nothing itself and knows nothing of the server side
+    "gateway": {"collector", "alerts", "sharing", "web", "influxdb_client", "fastapi"},
+    # the collector stores; clinical rules are not its business
+    "collector": {"alerts", "sharing", "web", "gateway", "fastapi"},
+    "alerts": {"web", "gateway", "fastapi"},
+    "sharing": {"web", "alerts", "gateway", "collector", "fastapi"},
+    "web": {"gateway"},
+}
+
+
+def imported_top_levels(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_package_respects_its_boundary(package: str) -> None:
+    files = sorted((ROOT / package).rglob("*.py"))
+    assert files, f"package {package} has no source"
+    offences = {
+        f"{path.relative_to(ROOT)} imports {name}"
+        for path in files
+        for name in imported_top_levels(path) & FORBIDDEN[package]
+    }
+    assert not offences, sorted(offences)
+
+
+def test_vectors_ship_with_the_repository() -> None:
+    """The repository stands alone: the decode vectors are in tests/data, not ../shared."""
+    assert (ROOT / "tests" / "data" / "gatt.json").is_file()
