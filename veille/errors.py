@@ -56,4 +56,13 @@ class DeviceError(VeilleError):
 
 
 class NotAllowed(VeilleError):
-    """Access refused by sharing: no grant, expired, revoked, or another patient's data."""
+    """Access refused by sharing: no grant, expired, revoked, or another patient's data.
+
+    ``reason`` is a short machine code (``no_grant``, ``expired``, ``revoked``,
+    ``other_patient``, ``code_expired``, ...; see `sharing.terms.Reason`) that
+    the audit log and the API report; the message is for people.
+    """
+
+    def __init__(self, message: str, *, reason: str = "not_allowed") -> None:
+        super().__init__(message)
+        self.reason = reason
