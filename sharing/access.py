@@ -1,0 +1,327 @@
+"""The one access decision every read of a patient's data goes through.
+
+`authorize` answers "may this accessor read this kind of this patient's data,
+for this purpose, now?" with a `Capability` or `NotAllowed` (and its
+``reason``), and writes an audit row for every attempt by someone other than
+the patient, allowed or refused.
+
+It COMMITS the session (``commit=True``, the default) so the audit row
+survives whatever the request does next, including answering 403 and
+rolling back. Call it first, with a plain session (``factory()``, or the
+web's per-request session), not inside `veille.db.transaction`, whose
+context refuses work after a commit. A capability is for one request: ask
+again on the next, and a revocation takes effect at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import false, or_, select
+from sqlalchemy.orm import Session
+
+from devices.reading import Kind
+from sharing.audit import Actor, record
+from sharing.capability import Accessor, Capability, CodeBearer, PatientSelf, ProfessionalUser
+from sharing.models import BreakGlass, CodeSession, Grant, Patient, Professional
+from sharing.terms import ActorType, Purpose, Reason, Result, Via
+from veille.errors import NotAllowed
+
+ALL_KINDS = frozenset(Kind)
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    reason: Reason
+    actor: Actor
+    message: str
+
+
+def token_hash(token: str) -> str:
+    """The stored form of a bearer token (256 random bits: a plain hash is enough)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _professional_actor(professional: Professional | None, professional_id: int) -> Actor:
+    label = professional.display_name if professional else None
+    return Actor(ActorType.PROFESSIONAL, str(professional_id), label)
+
+
+def _active_break_glass(
+    session: Session, patient_ids: Sequence[str], professional_id: int, now: datetime
+) -> dict[str, BreakGlass]:
+    query = select(BreakGlass).where(
+        BreakGlass.patient_id.in_(patient_ids),
+        BreakGlass.professional_id == professional_id,
+        BreakGlass.closed_at.is_(None),
+        BreakGlass.opened_at <= now,
+        BreakGlass.expires_at > now,
+    )
+    return {glass.patient_id: glass for glass in session.scalars(query)}
+
+
+def _grants_for(
+    session: Session, patient_ids: Sequence[str], professional: Professional
+) -> dict[str, list[Grant]]:
+    team_match = (
+        Grant.team_id == professional.team_id if professional.team_id is not None else false()
+    )
+    query = select(Grant).where(
+        Grant.patient_id.in_(patient_ids),
+        or_(Grant.professional_id == professional.id, team_match),
+    )
+    grants: dict[str, list[Grant]] = {}
+    for grant in session.scalars(query):
+        grants.setdefault(grant.patient_id, []).append(grant)
+    return grants
+
+
+def _covers(grant: Grant, kind: Kind | None) -> bool:
+    return kind is None or kind in grant.kind_set()
+
+
+def _professional_decision(
+    accessor: ProfessionalUser,
+    actor: Actor,
+    patient_id: str,
+    grants: list[Grant],
+    glass: BreakGlass | None,
+    kind: Kind | None,
+    purpose: Purpose,
+    now: datetime,
+) -> Capability | Refusal:
+    """Grants first, then break-glass (never for alerts), then the most telling refusal."""
+    usable = [g for g in grants if g.active(now) and (purpose is not Purpose.ALERT or g.alerts)]
+    covering = [g for g in usable if _covers(g, kind)]
+    if covering:
+        return Capability(
+            patient_id=patient_id,
+            kinds=frozenset().union(*(g.kind_set() for g in usable)),
+            accessor=accessor,
+            purpose=purpose,
+            via=Via.GRANT,
+            expires_at=min(g.ends_at for g in covering),
+            ref_id=covering[0].id,
+        )
+    if glass is not None and purpose is not Purpose.ALERT:
+        return Capability(
+            patient_id=patient_id,
+            kinds=ALL_KINDS,
+            accessor=accessor,
+            purpose=purpose,
+            via=Via.BREAK_GLASS,
+            expires_at=glass.expires_at,
+            ref_id=glass.id,
+        )
+    for_kind = [g for g in grants if _covers(g, kind)]
+    if any(g.active(now) for g in for_kind):  # shared for viewing, not for alerts
+        return Refusal(Reason.PURPOSE_NOT_ALLOWED, actor, "the patient shares this without alerts")
+    if any(g.revoked_at is not None for g in for_kind):
+        return Refusal(Reason.REVOKED, actor, "the patient stopped sharing this")
+    if any(g.revoked_at is None and now >= g.ends_at for g in for_kind):
+        return Refusal(Reason.EXPIRED, actor, "the patient's grant has ended")
+    if usable:
+        return Refusal(Reason.KIND_NOT_GRANTED, actor, "the patient does not share this kind")
+    return Refusal(Reason.NO_GRANT, actor, "the patient shares nothing with you")
+
+
+def _for_professionals(
+    session: Session,
+    accessor: ProfessionalUser,
+    patient_ids: Sequence[str],
+    kind: Kind | None,
+    purpose: Purpose,
+    now: datetime,
+) -> dict[str, Capability | Refusal]:
+    """Decisions for many patients with two queries (the triage list needs this speed)."""
+    professional = session.get(Professional, accessor.professional_id)
+    actor = _professional_actor(professional, accessor.professional_id)
+    if professional is None or not professional.active:
+        refusal = Refusal(Reason.UNKNOWN_ACCESSOR, actor, "no such active professional")
+        return dict.fromkeys(patient_ids, refusal)
+    grants = _grants_for(session, patient_ids, professional)
+    glasses = _active_break_glass(session, patient_ids, professional.id, now)
+    return {
+        patient_id: _professional_decision(
+            accessor,
+            actor,
+            patient_id,
+            grants.get(patient_id, []),
+            glasses.get(patient_id),
+            kind,
+            purpose,
+            now,
+        )
+        for patient_id in patient_ids
+    }
+
+
+def _for_code(
+    session: Session,
+    accessor: CodeBearer,
+    patient_id: str,
+    kind: Kind | None,
+    purpose: Purpose,
+    now: datetime,
+) -> Capability | Refusal:
+    query = select(CodeSession).where(CodeSession.token_hash == token_hash(accessor.token))
+    code_session = session.scalars(query).first()
+    if code_session is None:
+        return Refusal(Reason.CODE_UNKNOWN, Actor(ActorType.CODE, None, None), "unknown code")
+    code = code_session.code
+    actor = Actor(ActorType.CODE, str(code.id), code_session.declared_name)
+    refusal: tuple[Reason, str] | None = None
+    if code.patient_id != patient_id:
+        refusal = (Reason.OTHER_PATIENT, "this code is for another patient")
+    elif purpose is Purpose.ALERT:
+        refusal = (Reason.PURPOSE_NOT_ALLOWED, "an access code never receives alerts")
+    elif code.revoked_at is not None:
+        refusal = (Reason.CODE_REVOKED, "the patient cancelled this code")
+    elif now >= code.expires_at:
+        refusal = (Reason.CODE_EXPIRED, "this code has expired")
+    elif now >= code_session.expires_at:
+        refusal = (Reason.CODE_SESSION_EXPIRED, "access by code has ended; redeem it again")
+    elif kind is not None and kind not in code.kind_set():
+        refusal = (Reason.KIND_NOT_GRANTED, "this code does not cover this kind")
+    if refusal is not None:
+        return Refusal(refusal[0], actor, refusal[1])
+    return Capability(
+        patient_id=patient_id,
+        kinds=code.kind_set(),
+        accessor=accessor,
+        purpose=purpose,
+        via=Via.CODE,
+        expires_at=min(code.expires_at, code_session.expires_at),
+        ref_id=code_session.id,
+    )
+
+
+def decide(
+    session: Session,
+    accessor: Accessor,
+    patient_id: str,
+    kind: Kind | None,
+    purpose: Purpose,
+    now: datetime,
+) -> Capability | Refusal:
+    """The decision alone, without audit or commit (`authorize` is what callers use)."""
+    if isinstance(accessor, PatientSelf):
+        if accessor.patient_id == patient_id:
+            return Capability(patient_id, ALL_KINDS, accessor, purpose, Via.SELF, None)
+        actor = Actor(ActorType.PATIENT, accessor.patient_id, None)
+        return Refusal(Reason.OTHER_PATIENT, actor, "a patient reads only their own data")
+    if isinstance(accessor, ProfessionalUser):
+        return _for_professionals(session, accessor, [patient_id], kind, purpose, now)[patient_id]
+    return _for_code(session, accessor, patient_id, kind, purpose, now)
+
+
+def authorize(
+    session: Session,
+    accessor: Accessor,
+    patient_id: str,
+    kind: Kind | None,
+    purpose: Purpose,
+    now: datetime,
+    *,
+    commit: bool = True,
+) -> Capability:
+    """Allow (a `Capability`) or refuse (`NotAllowed` with ``reason``), auditing the attempt.
+
+    ``kind`` None asks for the patient's data as a whole (a patient page):
+    allowed when at least one kind is shared, and the capability lists which.
+    A patient's own reads are not audited; everything else is, allowed or
+    refused. With ``commit=False`` the caller must commit, even on refusal.
+    """
+    if session.get(Patient, patient_id) is None:
+        raise NotAllowed(f"unknown patient {patient_id}", reason=Reason.UNKNOWN_PATIENT)
+    outcome = decide(session, accessor, patient_id, kind, purpose, now)
+    if isinstance(outcome, Capability) and outcome.via is Via.SELF:
+        return outcome
+    kind_value = kind.value if kind is not None else None
+    if isinstance(outcome, Capability):
+        actor = (
+            _professional_actor(
+                session.get(Professional, outcome.accessor.professional_id),
+                outcome.accessor.professional_id,
+            )
+            if isinstance(outcome.accessor, ProfessionalUser)
+            else _code_actor(session, outcome.ref_id)
+        )
+        record(
+            session,
+            patient_id=patient_id,
+            actor=actor,
+            now=now,
+            kind=kind_value,
+            purpose=purpose.value,
+            via=outcome.via,
+            ref_id=outcome.ref_id,
+        )
+        if commit:
+            session.commit()
+        return outcome
+    record(
+        session,
+        patient_id=patient_id,
+        actor=outcome.actor,
+        now=now,
+        kind=kind_value,
+        purpose=purpose.value,
+        result=Result.REFUSED,
+        reason=outcome.reason.value,
+    )
+    if commit:
+        session.commit()
+    raise NotAllowed(outcome.message, reason=outcome.reason)
+
+
+def _code_actor(session: Session, code_session_id: int | None) -> Actor:
+    code_session = session.get(CodeSession, code_session_id) if code_session_id else None
+    if code_session is None:
+        return Actor(ActorType.CODE, None, None)
+    return Actor(ActorType.CODE, str(code_session.code_id), code_session.declared_name)
+
+
+def visible_kinds(
+    session: Session, accessor: Accessor, patient_id: str, now: datetime
+) -> frozenset[Kind]:
+    """Which kinds the accessor could read now; no audit (for menus, never for data)."""
+    outcome = decide(session, accessor, patient_id, None, Purpose.VIEW, now)
+    return outcome.kinds if isinstance(outcome, Capability) else frozenset()
+
+
+def authorize_many(
+    session: Session,
+    accessor: ProfessionalUser,
+    patient_ids: Sequence[str],
+    purpose: Purpose,
+    now: datetime,
+    *,
+    commit: bool = True,
+) -> dict[str, Capability]:
+    """Capabilities for many patients at once (the triage list); refused ones are absent.
+
+    Each allowed patient gets an audit row. Refusals are not audited here:
+    a list shows nothing of a patient it may not read, so nothing was tried.
+    """
+    decisions = _for_professionals(session, accessor, patient_ids, None, purpose, now)
+    allowed = {pid: cap for pid, cap in decisions.items() if isinstance(cap, Capability)}
+    if allowed:
+        professional = session.get(Professional, accessor.professional_id)
+        actor = _professional_actor(professional, accessor.professional_id)
+        for patient_id, capability in allowed.items():
+            record(
+                session,
+                patient_id=patient_id,
+                actor=actor,
+                now=now,
+                purpose=purpose.value,
+                via=capability.via,
+                ref_id=capability.ref_id,
+            )
+    if commit:
+        session.commit()
+    return allowed

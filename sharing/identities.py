@@ -1,0 +1,156 @@
+"""Patients, care teams, professionals and enrolments: create, find, list.
+
+Identities carry no health data. A patient's ``label`` is set here by the
+care team, never received from the home. Accounts and passwords belong to
+`web`, which references these rows.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sharing.errors import InvalidRequest
+from sharing.models import CareTeam, Enrolment, Patient, Professional
+from sharing.terms import Language, Role
+
+
+def _zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        message = f"unknown time zone {name!r}; use an IANA name such as Europe/Paris"
+        raise InvalidRequest(message) from exc
+    return name
+
+
+def add_patient(
+    session: Session,
+    patient_id: str,
+    *,
+    now: datetime,
+    label: str | None = None,
+    time_zone: str = "Europe/Paris",
+    language: Language | str = Language.FR,
+) -> Patient:
+    """Register a pseudonymous patient id (the id the gateway publishes)."""
+    patient = Patient(
+        id=patient_id,
+        label=label,
+        time_zone=_zone(time_zone),
+        language=Language(language).value,
+        created_at=now,
+    )
+    session.add(patient)
+    session.flush()
+    return patient
+
+
+def add_team(
+    session: Session,
+    name: str,
+    *,
+    time_zone: str = "Europe/Paris",
+    quiet_start: time | None = None,
+    quiet_end: time | None = None,
+) -> CareTeam:
+    team = CareTeam(
+        name=name, time_zone=_zone(time_zone), quiet_start=quiet_start, quiet_end=quiet_end
+    )
+    session.add(team)
+    session.flush()
+    return team
+
+
+def add_professional(
+    session: Session,
+    display_name: str,
+    role: Role | str,
+    *,
+    team_id: int | None = None,
+    on_call_order: int | None = None,
+) -> Professional:
+    professional = Professional(
+        display_name=display_name,
+        role=Role(role).value,
+        team_id=team_id,
+        on_call_order=on_call_order,
+        active=True,
+    )
+    session.add(professional)
+    session.flush()
+    return professional
+
+
+def enrol(session: Session, patient_id: str, team_id: int, *, now: datetime) -> Enrolment:
+    """The team follows the patient (again, if it had stopped). Shares nothing by itself."""
+    enrolment = session.get(Enrolment, (patient_id, team_id))
+    if enrolment is None:
+        enrolment = Enrolment(patient_id=patient_id, team_id=team_id, enrolled_at=now)
+        session.add(enrolment)
+    else:
+        enrolment.enrolled_at, enrolment.ended_at = now, None
+    session.flush()
+    return enrolment
+
+
+def unenrol(session: Session, patient_id: str, team_id: int, *, now: datetime) -> None:
+    enrolment = session.get(Enrolment, (patient_id, team_id))
+    if enrolment is not None and enrolment.ended_at is None:
+        enrolment.ended_at = now
+        session.flush()
+
+
+def is_enrolled(session: Session, patient_id: str, team_id: int | None) -> bool:
+    if team_id is None:
+        return False
+    enrolment = session.get(Enrolment, (patient_id, team_id))
+    return enrolment is not None and enrolment.ended_at is None
+
+
+def team_patients(session: Session, team_id: int) -> list[Patient]:
+    """Patients the team currently follows (the triage list's rows, before sharing)."""
+    query = (
+        select(Patient)
+        .join(Enrolment, Enrolment.patient_id == Patient.id)
+        .where(Enrolment.team_id == team_id, Enrolment.ended_at.is_(None))
+        .order_by(Patient.id)
+    )
+    return list(session.scalars(query))
+
+
+def patient_teams(session: Session, patient_id: str) -> list[CareTeam]:
+    """Teams that follow the patient: what the sharing page offers to share with."""
+    query = (
+        select(CareTeam)
+        .join(Enrolment, Enrolment.team_id == CareTeam.id)
+        .where(Enrolment.patient_id == patient_id, Enrolment.ended_at.is_(None))
+        .order_by(CareTeam.name)
+    )
+    return list(session.scalars(query))
+
+
+def on_call(session: Session, team_id: int) -> list[Professional]:
+    """Active professionals of a team in escalation order (1 first); others not included."""
+    query = (
+        select(Professional)
+        .where(
+            Professional.team_id == team_id,
+            Professional.active.is_(True),
+            Professional.on_call_order.is_not(None),
+        )
+        .order_by(Professional.on_call_order, Professional.id)
+    )
+    return list(session.scalars(query))
+
+
+def team_members(session: Session, team_id: int) -> list[Professional]:
+    query = (
+        select(Professional)
+        .where(Professional.team_id == team_id, Professional.active.is_(True))
+        .order_by(Professional.id)
+    )
+    return list(session.scalars(query))

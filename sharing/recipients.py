@@ -1,0 +1,91 @@
+"""Who may receive an alert about a patient: only what the patient shares, with alerts.
+
+The alerts engine calls `alert_recipients` when it delivers (and again on
+each retry or escalation), so a grant revoked a second ago already counts.
+Device problems (a loose cuff, a sensor fault, an implausible value) go to
+the patient alone: they are "check your device", not a clinical event.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from devices.reading import Kind
+from sharing.audit import Actor, record
+from sharing.capability import Recipient
+from sharing.models import CareTeam, Grant, Professional
+from sharing.terms import ActorType, Purpose, RecipientType, Via
+
+#: The alert category that never leaves the patient (see the replay contract of issue 5).
+DEVICE_PROBLEM = "device_problem"
+
+
+def alert_recipients(
+    session: Session,
+    patient_id: str,
+    kind: Kind | None,
+    now: datetime,
+    *,
+    category: str | None = None,
+    audit: bool = True,
+) -> list[Recipient]:
+    """Recipients of an alert on ``kind`` (None or ``category="device_problem"``: the patient).
+
+    A care team or professional is included only if one of its grants is
+    active now, covers ``kind`` and has ``alerts`` on; a deactivated
+    professional is left out. With ``audit`` (the default, for a delivery)
+    each recipient is written to the patient's audit log with purpose
+    ``alert``; the caller commits. Pass ``audit=False`` to preview.
+    """
+    if kind is None or category == DEVICE_PROBLEM:
+        return [Recipient(RecipientType.PATIENT, patient_id)]
+    query = (
+        select(Grant)
+        .where(
+            Grant.patient_id == patient_id,
+            Grant.alerts.is_(True),
+            Grant.revoked_at.is_(None),
+            Grant.starts_at <= now,
+            Grant.ends_at > now,
+        )
+        .order_by(Grant.id)
+    )
+    recipients: list[Recipient] = []
+    seen: set[tuple[RecipientType, int]] = set()
+    for grant in session.scalars(query):
+        if kind not in grant.kind_set():
+            continue
+        if grant.team_id is not None:
+            key = (RecipientType.CARE_TEAM, grant.team_id)
+            team = session.get(CareTeam, grant.team_id)
+            actor = Actor(ActorType.CARE_TEAM, str(grant.team_id), team.name if team else None)
+            recipient = Recipient(key[0], patient_id, team_id=grant.team_id, grant_id=grant.id)
+        else:
+            assert grant.professional_id is not None  # the table's check constraint
+            professional = session.get(Professional, grant.professional_id)
+            if professional is None or not professional.active:
+                continue
+            key = (RecipientType.PROFESSIONAL, grant.professional_id)
+            actor = Actor(ActorType.PROFESSIONAL, str(professional.id), professional.display_name)
+            recipient = Recipient(
+                key[0], patient_id, professional_id=professional.id, grant_id=grant.id
+            )
+        if key in seen:
+            continue
+        seen.add(key)
+        recipients.append(recipient)
+        if audit:
+            record(
+                session,
+                patient_id=patient_id,
+                actor=actor,
+                now=now,
+                kind=kind.value,
+                purpose=Purpose.ALERT.value,
+                via=Via.GRANT,
+                ref_id=grant.id,
+            )
+    return recipients
