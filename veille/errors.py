@@ -4,6 +4,7 @@
 
     VeilleError
      ├── DecodeError          a GATT payload that does not follow its specification
+     ├── EncodeError          a reading that no GATT payload can carry (simulator, time sync)
      ├── DriverError          a driver that is missing, broken or ambiguous
      ├── PayloadError         an MQTT message that is not a valid veille.reading/1
      ├── StoreError           a time-series or relational store that failed
@@ -29,6 +30,10 @@ class DecodeError(VeilleError):
         where = f" at byte {offset}" if offset is not None else ""
         super().__init__(f"{message}{where}")
         self.reason = message
+
+
+class EncodeError(VeilleError):
+    """A value a characteristic cannot carry (too large for an SFLOAT, unknown enum name)."""
 
 
 class DriverError(VeilleError):
