@@ -123,9 +123,24 @@ def test_break_glass_needs_a_reason_and_a_short_window(
         open_break_glass(s, world.nurse, world.alice, reason, now=NOW, window=window)
 
 
-def share(s: Session, world: World, kinds: list[Kind], *, alerts: bool, **recipient: int) -> int:
+def share(
+    s: Session,
+    world: World,
+    kinds: list[Kind],
+    *,
+    alerts: bool,
+    team_id: int | None = None,
+    professional_id: int | None = None,
+) -> int:
     grant = create_grant(
-        s, world.alice, kinds=kinds, alerts=alerts, ends_at=later(days=30), now=NOW, **recipient
+        s,
+        world.alice,
+        kinds=kinds,
+        alerts=alerts,
+        ends_at=later(days=30),
+        now=NOW,
+        team_id=team_id,
+        professional_id=professional_id,
     )
     return grant.id
 
