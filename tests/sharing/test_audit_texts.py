@@ -1,0 +1,119 @@
+"""What the patient reads: the audit log in plain French and English, and the catalogue itself."""
+
+from __future__ import annotations
+
+import string
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from devices.reading import Kind
+from sharing.access import authorize
+from sharing.audit import audit_for_patient
+from sharing.breakglass import open_break_glass
+from sharing.capability import ProfessionalUser
+from sharing.codes import create_code
+from sharing.grants import create_grant, revoke_grant
+from sharing.terms import Language, Purpose, Reason
+from sharing.texts import CATALOGUE, PLAIN_REASONS, text
+from tests.sharing.conftest import NOW, World, later
+from veille.errors import NotAllowed
+
+
+def fields(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+@pytest.mark.parametrize("key", sorted(CATALOGUE))
+def test_every_text_exists_in_french_and_english_with_the_same_fields(key: str) -> None:
+    entry = CATALOGUE[key]
+    assert set(entry) == set(Language)
+    assert entry[Language.FR].strip()
+    assert entry[Language.EN].strip()
+    assert fields(entry[Language.FR]) == fields(entry[Language.EN])
+
+
+def test_every_kind_and_plain_reason_has_words() -> None:
+    for kind in Kind:
+        assert f"kind.{kind.value}" in CATALOGUE
+    for reason in PLAIN_REASONS:
+        assert Reason(reason)
+        assert f"reason.{reason}" in CATALOGUE
+
+
+def test_patient_reads_who_looked_when_and_why(
+    factory: sessionmaker[Session], world: World
+) -> None:
+    nurse = ProfessionalUser(world.nurse)
+    with factory() as s:
+        grant = create_grant(
+            s,
+            world.alice,
+            team_id=world.cardio,
+            kinds=[Kind.WEIGHT, Kind.GLUCOSE],
+            alerts=True,
+            ends_at=later(days=90),
+            now=NOW,
+        )
+        s.commit()
+        grant_id = grant.id
+    with factory() as s:
+        authorize(s, nurse, world.alice, Kind.WEIGHT, Purpose.VIEW, later(hours=1))
+    with factory() as s:
+        authorize(s, nurse, world.alice, Kind.GLUCOSE, Purpose.EXPORT, later(hours=2))
+    with factory() as s, pytest.raises(NotAllowed):
+        authorize(
+            s,
+            ProfessionalUser(world.stranger),
+            world.alice,
+            Kind.WEIGHT,
+            Purpose.VIEW,
+            later(hours=3),
+        )
+    with factory() as s:
+        revoke_grant(s, grant_id, patient_id=world.alice, now=later(hours=4))
+        s.commit()
+    with factory() as s, pytest.raises(NotAllowed):
+        authorize(s, nurse, world.alice, Kind.WEIGHT, Purpose.VIEW, later(hours=5))
+    with factory() as s:
+        open_break_glass(
+            s, world.doctor, world.alice, "Chute signalée par la famille", now=later(hours=6)
+        )
+        create_code(s, world.alice, kinds=[Kind.BLOOD_PRESSURE], now=later(hours=7), label="Dr Lee")
+        s.commit()
+    with factory() as s:
+        # Paris: the code ends after the switch to summer time (29 March), the grant in June
+        fr = audit_for_patient(s, world.alice, lang="fr", time_zone="Europe/Paris")
+        en = audit_for_patient(s, world.alice, lang=Language.EN)
+    assert [line.text for line in fr] == [
+        "Vous avez créé un code d'accès (tension artérielle) valable jusqu'au 2026-03-29 18:00.",
+        "Dr Martin a ouvert un accès d'urgence à toutes vos mesures jusqu'au 2026-03-28 20:00. "
+        "Raison donnée : « Chute signalée par la famille ».",
+        "Infirmière Claire a essayé de voir : poids. Refusé (vous avez arrêté le partage).",
+        "Vous avez arrêté le partage avec l'équipe « Cardiologie Nord ».",
+        "Infirmier Paul a essayé de voir : poids. Refusé (rien n'est partagé).",
+        "Infirmière Claire a téléchargé : glycémie.",
+        "Infirmière Claire a consulté : poids.",
+        "Vous avez partagé glycémie, poids avec l'équipe « Cardiologie Nord » "
+        "jusqu'au 2026-06-26 11:00.",
+    ]
+    assert [line.text for line in en][2:7] == [
+        "Infirmière Claire tried to see: weight. Refused (you stopped sharing).",
+        "You stopped sharing with the team “Cardiologie Nord”.",
+        "Infirmier Paul tried to see: weight. Refused (nothing is shared).",
+        "Infirmière Claire downloaded: blood sugar.",
+        "Infirmière Claire looked at: weight.",
+    ]
+    assert [line.at for line in fr][-3:] == [later(hours=2), later(hours=1), NOW]
+    # paging backwards
+    with factory() as s:
+        first = audit_for_patient(s, world.alice, limit=3)
+        rest = audit_for_patient(s, world.alice, before_id=first[-1].id)
+    assert [line.id for line in first + rest] == [line.id for line in fr]
+    # bob's log holds nothing of alice's
+    with factory() as s:
+        assert audit_for_patient(s, world.bob) == []
+
+
+def test_text_falls_back_to_french_for_an_unknown_language() -> None:
+    assert text("kind.weight", "de") == "poids"
