@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import false, or_, select
 from sqlalchemy.orm import Session
@@ -26,11 +26,14 @@ from sqlalchemy.orm import Session
 from devices.reading import Kind
 from sharing.audit import Actor, record
 from sharing.capability import Accessor, Capability, CodeBearer, PatientSelf, ProfessionalUser
-from sharing.models import BreakGlass, CodeSession, Grant, Patient, Professional
+from sharing.models import AuditEntry, BreakGlass, CodeSession, Grant, Patient, Professional
 from sharing.terms import ActorType, Purpose, Reason, Result, Via
 from veille.errors import NotAllowed
 
 ALL_KINDS = frozenset(Kind)
+
+#: A triage list shown again within this span to the same viewer adds no audit row.
+TRIAGE_COALESCE = timedelta(minutes=15)
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,6 +296,20 @@ def visible_kinds(
     return outcome.kinds if isinstance(outcome, Capability) else frozenset()
 
 
+def _recently_audited(
+    session: Session, actor: Actor, patient_ids: Sequence[str], purpose: Purpose, since: datetime
+) -> set[str]:
+    query = select(AuditEntry.patient_id).where(
+        AuditEntry.patient_id.in_(patient_ids),
+        AuditEntry.actor_type == actor.type.value,
+        AuditEntry.actor_id == actor.id,
+        AuditEntry.purpose == purpose.value,
+        AuditEntry.result == Result.ALLOWED.value,
+        AuditEntry.at > since,
+    )
+    return set(session.scalars(query))
+
+
 def authorize_many(
     session: Session,
     accessor: ProfessionalUser,
@@ -300,19 +317,25 @@ def authorize_many(
     purpose: Purpose,
     now: datetime,
     *,
+    coalesce: timedelta = TRIAGE_COALESCE,
     commit: bool = True,
 ) -> dict[str, Capability]:
     """Capabilities for many patients at once (the triage list); refused ones are absent.
 
-    Each allowed patient gets an audit row. Refusals are not audited here:
-    a list shows nothing of a patient it may not read, so nothing was tried.
+    Each allowed patient gets an audit row, unless the same viewer already
+    has one for the same purpose within ``coalesce`` (a list refreshed every
+    minute would otherwise bury the patient's log). Refusals are not audited
+    here: a list shows nothing of a patient it may not read.
     """
     decisions = _for_professionals(session, accessor, patient_ids, None, purpose, now)
     allowed = {pid: cap for pid, cap in decisions.items() if isinstance(cap, Capability)}
     if allowed:
         professional = session.get(Professional, accessor.professional_id)
         actor = _professional_actor(professional, accessor.professional_id)
+        recent = _recently_audited(session, actor, list(allowed), purpose, now - coalesce)
         for patient_id, capability in allowed.items():
+            if patient_id in recent:
+                continue
             record(
                 session,
                 patient_id=patient_id,

@@ -360,3 +360,36 @@ def test_triage_batch_shows_only_shared_patients(
         (r.purpose, r.result) for r in audit_rows(factory, world.alice) if r.event == "access"
     ] == [("triage", "allowed")]
     assert audit_rows(factory, world.bob) == []
+
+
+def test_triage_refreshes_coalesce_audit_rows_per_viewer(
+    factory: sessionmaker[Session], world: World
+) -> None:
+    with factory() as s:
+        create_grant(
+            s,
+            world.alice,
+            team_id=world.cardio,
+            kinds=[Kind.WEIGHT],
+            alerts=True,
+            ends_at=later(days=30),
+            now=NOW,
+        )
+        s.commit()
+    for viewer, minutes in [
+        (world.nurse, 0),
+        (world.nurse, 5),  # a refresh: coalesced
+        (world.doctor, 6),  # another viewer: its own row
+        (world.nurse, 15),  # the quarter hour has passed: a new row
+    ]:
+        with factory() as s:
+            caps = authorize_many(
+                s, ProfessionalUser(viewer), [world.alice], Purpose.TRIAGE, later(minutes=minutes)
+            )
+            assert set(caps) == {world.alice}
+    rows = [(r.actor_id, r.at) for r in audit_rows(factory, world.alice) if r.event == "access"]
+    assert rows == [
+        (str(world.nurse), later(minutes=0)),
+        (str(world.doctor), later(minutes=6)),
+        (str(world.nurse), later(minutes=15)),
+    ]
