@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import DateTime, Dialect, Engine, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -20,6 +21,12 @@ from sqlalchemy.types import TypeDecorator
 
 class Base(DeclarativeBase):
     """Declarative base shared by `sharing`, `alerts` and `web` models."""
+
+
+class DatabaseSettings(BaseModel):
+    """``[database]``: one URL for every relational table (``VEILLE_DATABASE__URL``)."""
+
+    url: str = "sqlite:///veille.db"
 
 
 class UTCDateTime(TypeDecorator[datetime]):
