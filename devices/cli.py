@@ -1,10 +1,89 @@
-"""Subcommands of `veille` that belong to `devices`."""
+"""Subcommands of `veille` that belong to `devices`: ``veille decode``.
+
+``veille decode CHAR HEX`` prints one JSON object (the decode contract of
+DESIGN.md). ``veille decode --batch`` reads ``CHAR HEX`` lines on stdin and
+writes one JSON object per line, ``{"error": "..."}`` for a line that cannot
+be decoded; errors are data in that form, so its exit status is 0 once stdin
+is read. The single form exits 2 with a message on stderr for a malformed
+payload, bad hex or an unknown characteristic, never with a traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import json
+import sys
+from typing import Any, TextIO
+
+from devices.decode import CHARACTERISTICS, decode
+from veille.errors import DecodeError
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 2
+
+
+def parse_hex(text: str) -> bytes:
+    """Payload bytes from hex; spaces, colons and a ``0x`` prefix are tolerated."""
+    cleaned = text.strip().removeprefix("0x").removeprefix("0X").replace(":", "").replace(" ", "")
+    try:
+        return bytes.fromhex(cleaned)
+    except ValueError:
+        raise DecodeError(f"{text!r} is not hexadecimal bytes (e.g. 00b036)") from None
+
+
+def decode_line(char: str, hex_text: str) -> dict[str, Any]:
+    return decode(char, parse_hex(hex_text)).as_decoded()
+
+
+def _single(args: argparse.Namespace) -> int:
+    if args.char is None or args.hex is None:
+        print("veille decode: give CHAR HEX, or --batch to read lines from stdin", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        decoded = decode_line(args.char, args.hex)
+    except DecodeError as error:
+        print(f"veille decode: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(json.dumps(decoded))
+    return EXIT_OK
+
+
+def run_batch(lines: TextIO, out: TextIO) -> int:
+    for line in lines:
+        if not line.strip():
+            continue
+        parts = line.split(maxsplit=1)
+        try:
+            if len(parts) != 2:
+                raise DecodeError(f"expected 'CHAR HEX', got {line.strip()!r}")
+            result: dict[str, Any] = decode_line(parts[0], parts[1])
+        except DecodeError as error:
+            result = {"error": str(error)}
+        out.write(json.dumps(result) + "\n")
+        out.flush()
+    return EXIT_OK
+
+
+def _handle(args: argparse.Namespace) -> int:
+    if args.batch:
+        if args.char is not None:
+            print("veille decode: --batch reads stdin; give no CHAR HEX", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        return run_batch(sys.stdin, sys.stdout)
+    return _single(args)
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
-    """Add this package's subcommands (none yet)."""
+    """Add ``veille decode``."""
+    parser = subparsers.add_parser(
+        "decode",
+        help="decode a GATT payload into a reading (JSON)",
+        description="Decode a Bluetooth health characteristic payload. Characteristics: "
+        + ", ".join(f"{uuid} ({codec.name})" for uuid, codec in CHARACTERISTICS.items()),
+    )
+    parser.add_argument("char", nargs="?", metavar="CHAR", help="16-bit UUID, e.g. 2A9D")
+    parser.add_argument("hex", nargs="?", metavar="HEX", help="payload in hex, e.g. 00b036")
+    parser.add_argument(
+        "--batch", action="store_true", help="read 'CHAR HEX' lines on stdin, one JSON per line"
+    )
+    parser.set_defaults(handler=_handle)
