@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from devices.reading import Kind
+from sharing import ratelimit
 from sharing.access import authorize
 from sharing.capability import CodeBearer, CodeRedemption
 from sharing.codes import (
@@ -241,3 +242,20 @@ def test_code_requests_that_break_a_rule(
 ) -> None:
     with pytest.raises(InvalidRequest, match=message):
         new_code(factory, world.alice, **kwargs)
+
+
+def test_lockout_says_when_to_retry_and_old_attempts_can_be_purged(
+    factory: sessionmaker[Session], world: World
+) -> None:
+    policy = CodePolicy(
+        source_failures=2, global_failures=1000, failure_window=timedelta(minutes=15)
+    )
+    for minute in (0, 4):
+        redeem_refused(factory, "ZZZZ-ZZZZ", source="x", now=later(minutes=minute), policy=policy)
+    # the failure at minute 0 leaves the window at minute 15: 10 minutes from minute 5
+    with pytest.raises(NotAllowed, match="try again in 601 s"):
+        redeem(factory, "ZZZZ-ZZZZ", source="x", now=later(minutes=5), policy=policy)
+    with factory() as s:
+        assert ratelimit.forget_before(s, later(minutes=1)) == 1
+        s.commit()
+        assert not ratelimit.locked_out(s, "x", later(minutes=5), policy)
