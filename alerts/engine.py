@@ -1,0 +1,284 @@
+"""The rules engine: a reading (or the clock) in, alert changes out.
+
+Stateless apart from its stores. Per patient it keeps a cache — the windows
+of recent readings the rules look at, when readings arrived, the keys of the
+open alerts — rebuilt from the `History` and the `AlertStore` when missing
+or older than ``cache_ttl_s``, so most readings cost a bisect and a few
+comparisons and touch no database. The alert store is read and written only
+when a condition is active, or clears while an alert is open.
+
+Time is always passed in (``now``): the server's receive time, a virtual
+clock in a replay, a manual one in tests. Missing data is measured against
+it, never against the device's or the gateway's clock.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from itertools import pairwise
+from statistics import median
+from zoneinfo import ZoneInfo
+
+from alerts import evaluate
+from alerts.classify import Verdict, classify
+from alerts.evaluate import Outcome, State
+from alerts.history import RULE_METRICS, Arrivals, EmptyHistory, History, Window, from_epoch
+from alerts.lifecycle import Key, PatientAlerts, Signal, Transition, apply
+from alerts.ruleset import (
+    AverageRule,
+    ChangeRule,
+    DeviceRule,
+    MissingRule,
+    RuleSet,
+    ThresholdRule,
+)
+from alerts.store import AlertStore, MemoryAlertStore, NoTargets, Targets
+from alerts.terms import Category, Severity
+from devices.reading import Kind
+from devices.wire import WireReading
+
+#: Arrivals closer than this are one measuring session (a duplicate BP, a retry).
+SESSION_S = 3600.0
+SEEN_IDS = 256
+
+Judged = ThresholdRule | ChangeRule | AverageRule
+
+
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    """A rule set sorted for evaluation: per kind, the rules of each category."""
+
+    rules: RuleSet
+    by_kind: dict[Kind, dict[Category, tuple[object, ...]]]
+    missing: dict[Kind, MissingRule]
+    device: dict[Kind, DeviceRule]
+
+    @classmethod
+    def of(cls, rules: RuleSet) -> Compiled:
+        by_kind: dict[Kind, dict[Category, list[object]]] = {}
+        missing: dict[Kind, MissingRule] = {}
+        device: dict[Kind, DeviceRule] = {}
+        for rule in rules.enabled():
+            if isinstance(rule, MissingRule):
+                missing[rule.kind] = rule
+            elif isinstance(rule, DeviceRule):
+                device[rule.kind] = rule
+            else:
+                by_kind.setdefault(rule.kind, {}).setdefault(rule.category, []).append(rule)
+        frozen = {k: {c: tuple(v) for c, v in cats.items()} for k, cats in by_kind.items()}
+        return cls(rules, frozen, missing, device)
+
+
+@dataclass(slots=True)
+class PatientState:
+    compiled: Compiled
+    zone: ZoneInfo
+    loaded_at: float
+    windows: dict[Kind, Window] = field(default_factory=dict)
+    arrivals: dict[Kind, Arrivals] = field(default_factory=dict)
+    deadlines: dict[Kind, tuple[float, float]] = field(default_factory=dict)
+    open_keys: set[Key] = field(default_factory=set)
+    seen: OrderedDict[str, None] = field(default_factory=OrderedDict)
+
+
+class Engine:
+    def __init__(
+        self,
+        rules: RuleSet,
+        *,
+        history: History | None = None,
+        store: AlertStore | None = None,
+        targets: Targets | None = None,
+        zone_of: Callable[[str], str | None] | None = None,
+        cache_ttl_s: float | None = None,
+    ) -> None:
+        self.rules = rules
+        self.history: History = history or EmptyHistory()
+        self.store: AlertStore = store or MemoryAlertStore()
+        self.targets: Targets = targets or NoTargets()
+        self._zone_of = zone_of
+        self.cache_ttl_s = cache_ttl_s
+        self._default = Compiled.of(rules)
+        self._states: dict[str, PatientState] = {}
+
+    # --- per-patient cache -------------------------------------------------
+
+    def _zone(self, patient: str) -> ZoneInfo:
+        name = self._zone_of(patient) if self._zone_of else None
+        return ZoneInfo(name or self.rules.time_zone)
+
+    def state(self, patient: str, now: datetime) -> PatientState:
+        stamp = now.timestamp()
+        state = self._states.get(patient)
+        if state is not None and (
+            self.cache_ttl_s is None or stamp - state.loaded_at <= self.cache_ttl_s
+        ):
+            return state
+        overrides = self.targets.for_patient(patient)
+        compiled = Compiled.of(self.rules.with_targets(overrides)) if overrides else self._default
+        state = PatientState(compiled, self._zone(patient), stamp)
+        for kind in RULE_METRICS:
+            horizon_h = compiled.rules.horizon_hours(kind)
+            series = self.history.load(patient, kind, now - timedelta(hours=horizon_h), now)
+            state.windows[kind] = Window.from_series(series, RULE_METRICS[kind], horizon_h * 3600)
+            rule = compiled.missing.get(kind)
+            if rule is not None:
+                arrivals = Arrivals(rule.learn_days * 86400)
+                for moment in series.received:
+                    arrivals.add(moment)
+                state.arrivals[kind] = arrivals
+                self._set_deadline(state, kind, rule)
+        state.open_keys = {r.key for r in self.store.load(patient, now).open_records()}
+        self._states[patient] = state
+        return state
+
+    def forget(self, patient: str) -> None:
+        """Drop a patient's cache (their targets changed)."""
+        self._states.pop(patient, None)
+
+    # --- readings -------------------------------------------------------------
+
+    def on_reading(self, wire: WireReading, now: datetime) -> list[Transition]:
+        """Evaluate one reading that reached the server at ``now``."""
+        state = self.state(wire.patient, now)
+        if wire.id in state.seen:
+            return []  # a resend of a reading already evaluated
+        state.seen[wire.id] = None
+        if len(state.seen) > SEEN_IDS:
+            state.seen.popitem(last=False)
+        compiled = state.compiled
+        window = state.windows.get(wire.kind)
+        verdict = classify(wire, compiled.device.get(wire.kind), window)
+        if verdict.verdict is Verdict.IGNORE:
+            return []
+        signals: list[Signal] = []
+        missing = compiled.missing.get(wire.kind)
+        if missing is not None:
+            state.arrivals[wire.kind].add(now.timestamp())
+            self._set_deadline(state, wire.kind, missing)
+            signals.append(Signal(Category.MISSING_DATA, wire.kind, active=False))
+        device = compiled.device.get(wire.kind)
+        if verdict.verdict is Verdict.DEVICE:
+            signals.append(
+                Signal(
+                    Category.DEVICE_PROBLEM,
+                    wire.kind,
+                    active=True,
+                    severity=device.severity if device else Severity.INFO,
+                    message=(
+                        f"device_problem: check the {wire.kind.value} device "
+                        f"({verdict.problem}: {verdict.detail})"
+                    ),
+                    rule=device.name if device else "device",
+                    reading_id=wire.id,
+                    reopen_hours=device.reopen_hours if device else 72.0,
+                )
+            )
+        elif window is not None:
+            index = window.add(wire.time.timestamp(), verdict.metrics)
+            latest = index == len(window.times) - 1
+            if index >= 0:
+                if latest:
+                    signals.append(Signal(Category.DEVICE_PROBLEM, wire.kind, active=False))
+                signals.extend(self._clinical(state, wire, window, index, latest))
+        return self._apply(wire.patient, state, signals, now)
+
+    def _clinical(
+        self, state: PatientState, wire: WireReading, window: Window, index: int, latest: bool
+    ) -> Iterable[Signal]:
+        for category, rules in state.compiled.by_kind.get(wire.kind, {}).items():
+            is_open = (category, wire.kind) in state.open_keys
+            judged: list[tuple[Judged, Outcome]] = []
+            for rule in rules:
+                if isinstance(rule, ThresholdRule):
+                    judged.append((rule, evaluate.threshold(rule, window, index, is_open)))
+                elif isinstance(rule, ChangeRule):
+                    judged.append((rule, evaluate.change(rule, window, index, is_open)))
+                elif isinstance(rule, AverageRule):
+                    outcome = evaluate.average(rule, window, index, is_open, state.zone)
+                    judged.append((rule, outcome))
+            best = evaluate.combine([outcome for _rule, outcome in judged])
+            if best.state is State.ACTIVE:
+                lead = next(rule for rule, outcome in judged if outcome is best)
+                yield Signal(
+                    category,
+                    wire.kind,
+                    active=True,
+                    severity=best.severity,
+                    magnitude=best.magnitude,
+                    message=f"{category.value}: {best.detail}",
+                    rule=lead.name,
+                    reading_id=wire.id,
+                    reopen_hours=lead.reopen_hours,
+                    worse_step=lead.worse_step,
+                )
+            elif best.state is State.CLEAR and latest:
+                yield Signal(category, wire.kind, active=False)
+
+    # --- the clock ------------------------------------------------------------
+
+    def _set_deadline(self, state: PatientState, kind: Kind, rule: MissingRule) -> None:
+        arrivals = state.arrivals[kind]
+        sessions: list[float] = []
+        for moment in arrivals.times:
+            if not sessions or moment - sessions[-1] > SESSION_S:
+                sessions.append(moment)
+        days = {from_epoch(t).astimezone(state.zone).date() for t in sessions}
+        if len(days) < rule.min_days or arrivals.last is None:
+            state.deadlines.pop(kind, None)
+            return
+        gaps = [b - a for a, b in pairwise(sessions)]
+        usual = median(gaps) if gaps else 86400.0
+        silence = max(rule.min_silence_hours * 3600, rule.gap_factor * usual)
+        state.deadlines[kind] = (arrivals.last + silence, usual)
+
+    def tick(self, now: datetime) -> list[Transition]:
+        """Advance the clock: open missing-data alerts whose silence has run out."""
+        stamp = now.timestamp()
+        changes: list[Transition] = []
+        for patient, state in self._states.items():
+            signals = []
+            for kind, (deadline, usual) in state.deadlines.items():
+                if stamp < deadline or (Category.MISSING_DATA, kind) in state.open_keys:
+                    continue
+                rule = state.compiled.missing[kind]
+                last = state.arrivals[kind].last or stamp
+                hours = (stamp - last) / 3600
+                signals.append(
+                    Signal(
+                        Category.MISSING_DATA,
+                        kind,
+                        active=True,
+                        severity=rule.severity,
+                        magnitude=hours,
+                        message=(
+                            f"missing_data: no {kind.value} reading received for {hours:.0f} h "
+                            f"(usually every {usual / 3600:.0f} h)"
+                        ),
+                        rule=rule.name,
+                        reopen_hours=rule.reopen_hours,
+                        worse_step=24.0,
+                    )
+                )
+            if signals:
+                changes.extend(self._apply(patient, state, signals, now))
+        return changes
+
+    # --- alert state ----------------------------------------------------------
+
+    def _apply(
+        self, patient: str, state: PatientState, signals: list[Signal], now: datetime
+    ) -> list[Transition]:
+        if not any(s.active or s.key in state.open_keys for s in signals):
+            return []
+        alerts: PatientAlerts = self.store.load(patient, now)
+        changes: list[Transition] = []
+        for signal in signals:
+            changes.extend(apply(alerts, signal, now, state.compiled.rules.version))
+        if changes:
+            self.store.save(patient, alerts, changes)
+        state.open_keys = {r.key for r in alerts.open_records()}
+        return changes

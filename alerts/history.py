@@ -1,0 +1,155 @@
+"""A patient's recent readings, as the rules need them, from any store.
+
+`History` is the small seam between the rules and where readings live: the
+collector's `ReadingStore` on a server (`StoreHistory`, pandas at the
+boundary), nothing at all for a replay or a benchmark that feeds the engine
+itself (`EmptyHistory`). The engine keeps one `Window` per patient and kind in
+memory, rebuilt from the history when it is missing or old, and appends the
+readings it evaluates, so a check is a bisect and a few floats, not a query.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left, bisect_right, insort
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from devices.reading import Kind
+
+#: The metrics the default rules read, per kind; a window keeps only these.
+RULE_METRICS: Mapping[Kind, tuple[str, ...]] = {
+    Kind.WEIGHT: ("weight_kg",),
+    Kind.BLOOD_PRESSURE: ("systolic_mmhg", "diastolic_mmhg", "pulse_bpm"),
+    Kind.GLUCOSE: ("glucose_mmol_l",),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """Readings of one kind in time order: epoch seconds and one column per metric."""
+
+    times: Sequence[float]
+    received: Sequence[float]
+    metrics: Mapping[str, Sequence[float]]
+
+
+class History(Protocol):
+    def load(self, patient: str, kind: Kind, start: datetime, end: datetime) -> Series:
+        """Clinical readings of ``kind`` measured in [start, end), oldest first."""
+        ...
+
+
+class EmptyHistory:
+    """No stored readings: the engine learns only from what it is fed (replay, bench)."""
+
+    def load(self, patient: str, kind: Kind, start: datetime, end: datetime) -> Series:
+        return Series((), (), {})
+
+
+class SeriesStore(Protocol):
+    """The part of the collector's `ReadingStore` the rules read."""
+
+    def series(self, patient: str, kind: Kind, start: datetime, end: datetime) -> Any:
+        """A pandas DataFrame: UTC DatetimeIndex, one column per metric."""
+        ...
+
+
+class StoreHistory:
+    """History read from a `ReadingStore`; the store keeps measurement time only,
+    so it stands in for the receive time of stored readings."""
+
+    def __init__(self, store: SeriesStore) -> None:
+        self._store = store
+
+    def load(self, patient: str, kind: Kind, start: datetime, end: datetime) -> Series:
+        frame = self._store.series(patient, kind, start, end)
+        if frame is None or len(frame) == 0:
+            return Series((), (), {})
+        frame = frame.sort_index()
+        times = [float(t) / 1e9 for t in frame.index.asi8]
+        columns = {
+            name: [float(v) if v == v else math.nan for v in frame[name].astype(float).tolist()]
+            for name in RULE_METRICS.get(kind, ())
+            if name in frame.columns
+        }
+        return Series(times, times, columns)
+
+
+@dataclass(slots=True)
+class Window:
+    """A patient's clinical readings of one kind over the rules' horizon, in time order."""
+
+    horizon_s: float
+    times: list[float] = field(default_factory=list)
+    values: dict[str, list[float]] = field(default_factory=dict)
+
+    @classmethod
+    def from_series(cls, series: Series, metrics: Sequence[str], horizon_s: float) -> Window:
+        window = cls(horizon_s, list(series.times))
+        for name in metrics:
+            column = series.metrics.get(name)
+            window.values[name] = list(column) if column else [math.nan] * len(window.times)
+        return window
+
+    def add(self, time: float, metrics: Mapping[str, float | None]) -> int:
+        """Insert a reading (late ones land in their place); returns its index."""
+        index = bisect_right(self.times, time)
+        self.times.insert(index, time)
+        for name, column in self.values.items():
+            value = metrics.get(name)
+            column.insert(index, math.nan if value is None else float(value))
+        return index - self._trim()
+
+    def _trim(self) -> int:
+        """Forget readings older than the horizon; returns how many were dropped."""
+        cutoff = self.times[-1] - self.horizon_s
+        drop = bisect_left(self.times, cutoff)
+        if drop:
+            del self.times[:drop]
+            for column in self.values.values():
+                del column[:drop]
+        return drop
+
+    def index_of(self, time: float) -> int:
+        """Index of the last reading measured at ``time``."""
+        return bisect_right(self.times, time) - 1
+
+    def between(self, start: float, end: float) -> tuple[int, int]:
+        """Index range of readings measured in [start, end]."""
+        return bisect_left(self.times, start), bisect_right(self.times, end)
+
+    def column(self, name: str) -> list[float]:
+        return self.values[name]
+
+
+@dataclass(slots=True)
+class Arrivals:
+    """When readings of one kind reached the server: what missing-data rules learn from."""
+
+    horizon_s: float
+    times: list[float] = field(default_factory=list)
+
+    def add(self, time: float) -> None:
+        if self.times and time < self.times[-1]:
+            insort(self.times, time)
+        else:
+            self.times.append(time)
+        cutoff = self.times[-1] - self.horizon_s
+        drop = bisect_left(self.times, cutoff)
+        if drop:
+            del self.times[:drop]
+
+    @property
+    def last(self) -> float | None:
+        return self.times[-1] if self.times else None
+
+
+def epoch(moment: datetime) -> float:
+    return moment.timestamp()
+
+
+def from_epoch(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)

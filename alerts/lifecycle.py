@@ -1,0 +1,236 @@
+"""The alert state machine: open -> acknowledged -> resolved, pure and clock-free.
+
+One alert per (patient, category, kind): the same condition updates it
+instead of opening another. The lessons of the field's issue trackers are
+the rules here (research notes 1.6 and 5):
+
+- acknowledging or snoozing an alert touches that alert only;
+- an acknowledged alert whose condition gets worse (a graver severity, or a
+  value beyond the acknowledged one by the rule's ``worse_step``) is raised
+  again;
+- a condition that clears resolves its alert with an "all clear";
+- the same condition back within ``reopen_hours`` of its all clear reopens
+  the same alert (flapping is one alert), later it is a new one;
+- within a family (severe hypoglycaemia > hypoglycaemia, crisis >
+  hypertension) a graver alert supersedes a milder one, and a milder one is
+  not opened while a graver one is open or was closed recently.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from alerts.terms import Category, Change, Severity, Status, graver_than, milder_than
+from devices.reading import Kind
+
+Key = tuple[Category, Kind | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """What the rules concluded about one condition of one patient, now."""
+
+    category: Category
+    kind: Kind | None
+    active: bool  # False: the condition has cleared
+    severity: Severity = Severity.INFO
+    magnitude: float = 0.0
+    message: str = ""
+    rule: str = ""
+    reading_id: str | None = None
+    reopen_hours: float = 72.0
+    worse_step: float = 1.0
+
+    @property
+    def key(self) -> Key:
+        return (self.category, self.kind)
+
+
+@dataclass(slots=True)
+class AlertRecord:
+    """One alert, as the lifecycle sees it (`alerts.models.Alert` persists it)."""
+
+    id: str
+    patient: str
+    category: Category
+    kind: Kind | None
+    severity: Severity
+    status: Status
+    opened_at: datetime
+    updated_at: datetime
+    message: str
+    magnitude: float
+    rule: str
+    rules_version: str
+    reading_id: str | None = None
+    reopen_hours: float = 72.0
+    worse_step: float = 1.0
+    acknowledged_by: str | None = None
+    acknowledged_at: datetime | None = None
+    ack_note: str | None = None
+    ack_magnitude: float | None = None
+    snoozed_until: datetime | None = None
+    resolved_at: datetime | None = None
+    escalation_level: int = 0
+
+    @property
+    def key(self) -> Key:
+        return (self.category, self.kind)
+
+    @property
+    def active(self) -> bool:
+        return self.status is not Status.RESOLVED
+
+    def recently_resolved(self, now: datetime, hours: float) -> bool:
+        return self.resolved_at is not None and now - self.resolved_at <= timedelta(hours=hours)
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """A change to an alert, with a snapshot of the alert after it."""
+
+    alert: AlertRecord
+    change: Change
+    at: datetime
+
+
+class PatientAlerts:
+    """The latest alert per condition of one patient (open, or the last one resolved)."""
+
+    __slots__ = ("latest", "patient")
+
+    def __init__(self, patient: str, records: list[AlertRecord] | None = None) -> None:
+        self.patient = patient
+        self.latest: dict[Key, AlertRecord] = {}
+        for record in sorted(records or [], key=lambda r: r.opened_at):
+            self.latest[record.key] = record
+
+    def get(self, key: Key) -> AlertRecord | None:
+        return self.latest.get(key)
+
+    def is_open(self, key: Key) -> bool:
+        record = self.latest.get(key)
+        return record is not None and record.active
+
+    def open_records(self) -> list[AlertRecord]:
+        return [record for record in self.latest.values() if record.active]
+
+
+def _snapshot(record: AlertRecord, change: Change, at: datetime) -> Transition:
+    return Transition(replace(record), change, at)
+
+
+def apply(alerts: PatientAlerts, signal: Signal, now: datetime, version: str) -> list[Transition]:
+    """The changes ``signal`` makes to ``alerts`` (mutated in place)."""
+    record = alerts.get(signal.key)
+    if not signal.active:
+        if record is None or not record.active:
+            return []
+        record.status = Status.RESOLVED
+        record.resolved_at = now
+        record.updated_at = now
+        return [_snapshot(record, Change.RESOLVED, now)]
+    if record is not None and record.active:
+        return [_update(record, signal, now)]
+    if record is not None and record.recently_resolved(now, signal.reopen_hours):
+        _refresh(record, signal, now)
+        record.status = Status.OPEN
+        record.severity = signal.severity
+        record.resolved_at = None
+        _clear_ack(record)
+        return [_snapshot(record, Change.REOPENED, now)]
+    for graver in graver_than(signal.category):
+        other = alerts.get((graver, signal.kind))
+        if other is not None and (
+            other.active or other.recently_resolved(now, signal.reopen_hours)
+        ):
+            return []  # the graver alert already says it
+    changes: list[Transition] = []
+    for milder in milder_than(signal.category):
+        other = alerts.get((milder, signal.kind))
+        if other is not None and other.active:
+            other.status = Status.RESOLVED
+            other.resolved_at = now
+            other.updated_at = now
+            changes.append(_snapshot(other, Change.SUPERSEDED, now))
+    record = AlertRecord(
+        id=uuid.uuid4().hex,
+        patient=alerts.patient,
+        category=signal.category,
+        kind=signal.kind,
+        severity=signal.severity,
+        status=Status.OPEN,
+        opened_at=now,
+        updated_at=now,
+        message=signal.message,
+        magnitude=signal.magnitude,
+        rule=signal.rule,
+        rules_version=version,
+        reading_id=signal.reading_id,
+        reopen_hours=signal.reopen_hours,
+        worse_step=signal.worse_step,
+    )
+    alerts.latest[signal.key] = record
+    changes.insert(0, _snapshot(record, Change.OPENED, now))
+    return changes
+
+
+def _refresh(record: AlertRecord, signal: Signal, now: datetime) -> None:
+    record.message = signal.message
+    record.magnitude = signal.magnitude
+    record.rule = signal.rule
+    record.reading_id = signal.reading_id
+    record.reopen_hours = signal.reopen_hours
+    record.worse_step = signal.worse_step
+    record.updated_at = now
+
+
+def _clear_ack(record: AlertRecord) -> None:
+    record.acknowledged_by = None
+    record.acknowledged_at = None
+    record.ack_note = None
+    record.ack_magnitude = None
+    record.snoozed_until = None
+    record.escalation_level = 0
+
+
+def _update(record: AlertRecord, signal: Signal, now: datetime) -> Transition:
+    _refresh(record, signal, now)
+    if signal.severity.rank > record.severity.rank:
+        record.severity = signal.severity
+        record.status = Status.OPEN
+        _clear_ack(record)
+        return _snapshot(record, Change.ESCALATED, now)
+    if (
+        record.status is Status.ACKNOWLEDGED
+        and record.ack_magnitude is not None
+        and signal.magnitude >= record.ack_magnitude + record.worse_step
+    ):
+        record.status = Status.OPEN
+        _clear_ack(record)
+        return _snapshot(record, Change.RAISED_AGAIN, now)
+    return _snapshot(record, Change.UPDATED, now)
+
+
+def acknowledge(record: AlertRecord, by: str, now: datetime, note: str | None = None) -> Transition:
+    """Someone has seen this alert; it stays quiet unless it gets worse."""
+    if not record.active:
+        raise ValueError(f"alert {record.id} is resolved; nothing to acknowledge")
+    record.status = Status.ACKNOWLEDGED
+    record.acknowledged_by = by
+    record.acknowledged_at = now
+    record.ack_note = note
+    record.ack_magnitude = record.magnitude
+    record.updated_at = now
+    return _snapshot(record, Change.ACKNOWLEDGED, now)
+
+
+def snooze(record: AlertRecord, until: datetime, now: datetime) -> Transition:
+    """No reminder or escalation for this alert until ``until``; others are untouched."""
+    if not record.active:
+        raise ValueError(f"alert {record.id} is resolved; nothing to snooze")
+    record.snoozed_until = until
+    record.updated_at = now
+    return _snapshot(record, Change.SNOOZED, now)

@@ -1,0 +1,1 @@
+"""Rule sets shipped with Veille, as data (``default.toml``)."""
