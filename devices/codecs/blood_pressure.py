@@ -130,8 +130,10 @@ def write_fields(
     *,
     kpa: bool,
     with_status: bool | None,
+    exponent: int | None = None,
 ) -> bytes:
-    """Encode the shared layout; mmHg go out at 1 mmHg, kPa at 0.1 kPa resolution when exact."""
+    """Encode the shared layout; pressures go out with ``exponent`` when given, else at
+    1 mmHg or 0.1 kPa resolution (as cuffs do) when the value fits."""
     flags = BloodPressureFlags.KPA if kpa else BloodPressureFlags(0)
     status = status_value(reading.flags)
     has_status = bool(status) if with_status is None else with_status
@@ -148,9 +150,10 @@ def write_fields(
     out.u8(flags, "flags")
     for value in pressures:
         if kpa:
-            out.sfloat(None if value is None else value / MMHG_PER_KPA, exponent=-1)
+            kpa_value = None if value is None else value / MMHG_PER_KPA
+            out.sfloat(kpa_value, exponent=-1 if exponent is None else exponent)
         else:
-            out.sfloat(value, exponent=0)
+            out.sfloat(value, exponent=0 if exponent is None else exponent)
     if reading.time is not None:
         out.date_time(reading.time)
     if has_pulse:
@@ -177,14 +180,23 @@ def decode(payload: bytes) -> Reading:
     )
 
 
-def encode(reading: Reading, *, kpa: bool = False, with_status: bool | None = None) -> bytes:
+def encode(
+    reading: Reading,
+    *,
+    kpa: bool = False,
+    with_status: bool | None = None,
+    exponent: int | None = None,
+) -> bytes:
+    """``kpa``: send kPa; ``with_status``: force the status field on or off (default: when a
+    status flag is set); ``exponent``: SFLOAT exponent of the pressures (default 0 in mmHg,
+    -1 in kPa)."""
     require_kind(reading, Kind.BLOOD_PRESSURE)
     pressures = (
         metric(reading, "systolic_mmhg"),
         metric(reading, "diastolic_mmhg"),
         metric(reading, "mean_arterial_mmhg"),
     )
-    return write_fields(pressures, reading, kpa=kpa, with_status=with_status)
+    return write_fields(pressures, reading, kpa=kpa, with_status=with_status, exponent=exponent)
 
 
 CODEC = Codec(UUID, "Blood Pressure Measurement", Kind.BLOOD_PRESSURE, decode, encode)

@@ -29,11 +29,17 @@ def decode(payload: bytes) -> Reading:
     )
 
 
-def encode(reading: Reading, *, kpa: bool = False, with_status: bool | None = None) -> bytes:
+def encode(
+    reading: Reading,
+    *,
+    kpa: bool = False,
+    with_status: bool | None = None,
+    exponent: int | None = None,
+) -> bytes:
     """Options as for Blood Pressure Measurement; diastolic and mean go out as NaN."""
     require_kind(reading, Kind.INTERMEDIATE_CUFF_PRESSURE)
     pressures = (metric(reading, "cuff_pressure_mmhg"), None, None)
-    return write_fields(pressures, reading, kpa=kpa, with_status=with_status)
+    return write_fields(pressures, reading, kpa=kpa, with_status=with_status, exponent=exponent)
 
 
 CODEC = Codec(UUID, "Intermediate Cuff Pressure", Kind.INTERMEDIATE_CUFF_PRESSURE, decode, encode)
