@@ -122,9 +122,9 @@ def _professional_decision(
     for_kind = [g for g in grants if _covers(g, kind)]
     if any(g.active(now) for g in for_kind):  # shared for viewing, not for alerts
         return Refusal(Reason.PURPOSE_NOT_ALLOWED, actor, "the patient shares this without alerts")
-    if any(g.revoked_at is not None for g in for_kind):
+    if any(g.revoked(now) for g in for_kind):
         return Refusal(Reason.REVOKED, actor, "the patient stopped sharing this")
-    if any(g.revoked_at is None and now >= g.ends_at for g in for_kind):
+    if any(not g.revoked(now) and now >= g.ends_at for g in for_kind):
         return Refusal(Reason.EXPIRED, actor, "the patient's grant has ended")
     if usable:
         return Refusal(Reason.KIND_NOT_GRANTED, actor, "the patient does not share this kind")
@@ -181,7 +181,7 @@ def _for_code(
         refusal = (Reason.OTHER_PATIENT, "this code is for another patient")
     elif purpose is Purpose.ALERT:
         refusal = (Reason.PURPOSE_NOT_ALLOWED, "an access code never receives alerts")
-    elif code.revoked_at is not None:
+    elif code.revoked_at is not None and code.revoked_at <= now:
         refusal = (Reason.CODE_REVOKED, "the patient cancelled this code")
     elif now >= code.expires_at:
         refusal = (Reason.CODE_EXPIRED, "this code has expired")

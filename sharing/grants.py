@@ -173,7 +173,7 @@ class GrantView:
 
 
 def status(grant: Grant, now: datetime) -> str:
-    if grant.revoked_at is not None:
+    if grant.revoked(now):
         return "revoked"
     if now >= grant.ends_at:
         return "expired"

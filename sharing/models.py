@@ -120,8 +120,12 @@ class Grant(Base):
     def kind_set(self) -> frozenset[Kind]:
         return frozenset(Kind(k) for k in self.kinds)
 
+    def revoked(self, now: datetime) -> bool:
+        """Revoked at or before ``now`` (a replay on a virtual clock sees history as it was)."""
+        return self.revoked_at is not None and self.revoked_at <= now
+
     def active(self, now: datetime) -> bool:
-        return self.revoked_at is None and self.starts_at <= now < self.ends_at
+        return not self.revoked(now) and self.starts_at <= now < self.ends_at
 
 
 class AccessCode(Base):

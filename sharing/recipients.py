@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from devices.reading import Kind
@@ -47,7 +47,7 @@ def alert_recipients(
         .where(
             Grant.patient_id == patient_id,
             Grant.alerts.is_(True),
-            Grant.revoked_at.is_(None),
+            or_(Grant.revoked_at.is_(None), Grant.revoked_at > now),
             Grant.starts_at <= now,
             Grant.ends_at > now,
         )
