@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from devices.codecs import blood_pressure, intermediate_cuff_pressure
 from devices.reading import Kind, Reading
 
-BASE = "7800" "5000" "5d00"  # 120 / 80 / 93 mmHg, SFLOAT exponent 0
+BASE = "780050005d00"  # 120 / 80 / 93 mmHg, SFLOAT exponent 0
 T = datetime(2026, 3, 14, 8, 30, 5)
 T_HEX = "ea07030e081e05"
 MMHG = {"systolic_mmhg": 120.0, "diastolic_mmhg": 80.0, "mean_arterial_mmhg": 93.0}
@@ -38,7 +38,7 @@ MMHG = {"systolic_mmhg": 120.0, "diastolic_mmhg": 80.0, "mean_arterial_mmhg": 93
             id="bit0_kpa",
         ),
         pytest.param("02" + BASE + T_HEX, MMHG, T, None, id="bit1_time_stamp"),
-        pytest.param("04" + BASE + "4800", {**MMHG, "pulse_bpm": 72.0}, None, None, id="bit2_pulse"),
+        pytest.param("04" + BASE + "4800", {**MMHG, "pulse_bpm": 72.0}, None, None, id="bit2"),
         pytest.param("08" + BASE + "03", MMHG, None, 3, id="bit3_user_id"),
         pytest.param("10" + BASE + "0000", MMHG, None, None, id="bit4_status_clear"),
         pytest.param(
@@ -79,7 +79,7 @@ def test_each_measurement_status_bit(status: str, flags: tuple[str, ...]) -> Non
 
 
 def test_not_a_number_pressures_are_null() -> None:
-    reading = blood_pressure.decode(bytes.fromhex("04" + "ff07" "0008" "fe07" "0208"))
+    reading = blood_pressure.decode(bytes.fromhex("04" + "ff070008fe070208"))
     assert reading.metrics == {
         "systolic_mmhg": None,
         "diastolic_mmhg": None,
@@ -89,7 +89,7 @@ def test_not_a_number_pressures_are_null() -> None:
 
 
 def test_implausible_values_are_decoded_as_sent() -> None:
-    reading = blood_pressure.decode(bytes.fromhex("00" + "8703" "5000" "5d00"))
+    reading = blood_pressure.decode(bytes.fromhex("00" + "870350005d00"))
     assert reading.metrics["systolic_mmhg"] == 903.0
 
 
@@ -101,9 +101,9 @@ def test_user_ff_is_unknown() -> None:
     ("hex_payload", "metrics", "flags"),
     [
         ("008c00ff07ff07", {"cuff_pressure_mmhg": 140.0}, ()),
-        ("04" "8c00ff07ff07" "4800", {"cuff_pressure_mmhg": 140.0, "pulse_bpm": 72.0}, ()),
-        ("01" "2ef1ff07ff07", {"cuff_pressure_mmhg": 30.2 * 7.50061683}, ()),
-        ("10" "8c00ff07ff07" "0100", {"cuff_pressure_mmhg": 140.0}, ("body_movement",)),
+        ("048c00ff07ff074800", {"cuff_pressure_mmhg": 140.0, "pulse_bpm": 72.0}, ()),
+        ("012ef1ff07ff07", {"cuff_pressure_mmhg": 30.2 * 7.50061683}, ()),
+        ("108c00ff07ff070100", {"cuff_pressure_mmhg": 140.0}, ("body_movement",)),
     ],
 )
 def test_intermediate_cuff_pressure(

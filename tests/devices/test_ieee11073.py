@@ -28,12 +28,12 @@ FLOAT_SPECIALS = {
 }
 
 
-@pytest.mark.parametrize("raw", SFLOAT_SPECIALS.values(), ids=SFLOAT_SPECIALS.keys())
+@pytest.mark.parametrize("raw", list(SFLOAT_SPECIALS.values()), ids=list(SFLOAT_SPECIALS))
 def test_sfloat_special_values_are_none(raw: int) -> None:
     assert decode_sfloat(raw) is None
 
 
-@pytest.mark.parametrize("raw", FLOAT_SPECIALS.values(), ids=FLOAT_SPECIALS.keys())
+@pytest.mark.parametrize("raw", list(FLOAT_SPECIALS.values()), ids=list(FLOAT_SPECIALS))
 def test_float_special_values_are_none(raw: int) -> None:
     assert decode_float(raw) is None
 

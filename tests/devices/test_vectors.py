@@ -1,4 +1,4 @@
-"""The byte-exact vectors of `tests/data/gatt.json` (a copy of shared/vectors): decode and re-encode."""
+"""The byte-exact vectors of tests/data/gatt.json (copied from shared/vectors), both ways."""
 
 from __future__ import annotations
 
