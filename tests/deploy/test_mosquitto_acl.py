@@ -1,0 +1,201 @@
+"""The shipped broker configuration confines each gateway to its own prefix.
+
+Debian's mosquitto runs `deploy/mosquitto/mosquitto.conf` and the shipped ACL
+file verbatim (only ports and paths rewritten), with both its listeners: TLS
+with a client certificate per gateway (certificates from the shipped
+`make-certs.sh`) and the optional TLS + password listener. Every check is a
+real packet exchange with paho-mqtt 2.x speaking MQTT 5, so a refusal is the
+broker's own PUBACK/SUBACK reason code 0x87.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from paho.mqtt.enums import MQTTProtocolVersion
+
+from tests.deploy.broker import Peer, Refused, ShippedBroker, make_certs
+from veille.mqtt import ALL_READINGS, DEAD_LETTER_TOPIC, ack_topic, reading_topic, shared
+
+pytestmark = pytest.mark.integration
+
+NOT_AUTHORIZED = 0x87
+SUCCESS = (0x00, 0x10)  # 0x10: accepted, no matching subscriber
+ACCOUNTS = {"gw-a": "pw-a", "gw-b": "pw-b", "collector": "pw-c", "rules": "pw-r", "web": "pw-w"}
+_serial = itertools.count()
+
+
+@pytest.fixture(scope="module")
+def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ShippedBroker]:
+    server = ShippedBroker(tmp_path_factory.mktemp("shipped-mosquitto"), ACCOUNTS)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def connect(broker: ShippedBroker) -> Iterator[Callable[..., Peer]]:
+    """Connect an account by password (default) or by its certificate (`tls=True`)."""
+    peers: list[Peer] = []
+
+    def _connect(name: str, *, tls: bool = False, **kwargs: object) -> Peer:
+        peer = Peer(name, **kwargs)  # type: ignore[arg-type]
+        peers.append(peer)
+        if tls:
+            certs = broker.certs
+            return peer.connect(broker.tls_port, ca=certs / "ca.crt", cert=certs / f"{name}.crt")
+        return peer.connect(
+            broker.password_port, password=ACCOUNTS[name], ca=broker.certs / "ca.crt"
+        )
+
+    yield _connect
+    for peer in peers:
+        peer.close()
+
+
+def unique(label: str) -> bytes:
+    return f"{label}-{next(_serial)}".encode()
+
+
+@pytest.mark.parametrize("tls", [False, True], ids=["password", "certificate"])
+def test_gateway_publishes_under_its_prefix_and_collector_receives_it(
+    connect: Callable[..., Peer], tls: bool
+) -> None:
+    collector = connect("collector", tls=tls)
+    assert collector.subscribe(shared("collectors", ALL_READINGS)) == 1
+    gateway = connect("gw-a", tls=tls)
+    payload = unique("reading")
+
+    assert gateway.publish(reading_topic("gw-a", "weight"), payload) in SUCCESS
+    assert collector.received_until(reading_topic("gw-a", "weight"), payload)[-1][1] == payload
+
+
+@pytest.mark.parametrize("tls", [False, True], ids=["password", "certificate"])
+@pytest.mark.parametrize(
+    "topic",
+    [
+        reading_topic("gw-b", "weight"),  # another gateway's readings
+        "veille/v1/gw/gw-b/status",  # another gateway's presence
+        ack_topic("gw-b"),  # forged acks would empty gw-b's outbox
+        "veille/v1/alerts/red",
+        DEAD_LETTER_TOPIC,
+        "veille/v1/gw",
+        "elsewhere/gw-a",
+    ],
+)
+def test_gateway_cannot_publish_outside_its_prefix(
+    connect: Callable[..., Peer], topic: str, tls: bool
+) -> None:
+    collector = connect("collector", tls=tls)
+    assert collector.subscribe(shared("collectors", ALL_READINGS)) == 1
+    gateway = connect("gw-a", tls=tls)
+    forged = unique("forged")
+
+    assert gateway.publish(topic, forged) == NOT_AUTHORIZED
+    marker = unique("marker")
+    assert gateway.publish(reading_topic("gw-a", "weight"), marker) in SUCCESS
+    received = collector.received_until(reading_topic("gw-a", "weight"), marker)
+    assert forged not in [payload for _topic, payload in received]
+
+
+def test_mqtt311_gateway_outside_its_prefix_is_dropped_silently(
+    connect: Callable[..., Peer],
+) -> None:
+    """Why gateways speak MQTT 5: with 3.1.1 the refusal is invisible to them."""
+    collector = connect("collector")
+    assert collector.subscribe(shared("collectors", ALL_READINGS)) == 1
+    gateway = connect("gw-a", protocol=MQTTProtocolVersion.MQTTv311)
+    forged, marker = unique("forged"), unique("marker")
+
+    assert gateway.publish(reading_topic("gw-b", "weight"), forged) == 0
+    gateway.publish(reading_topic("gw-a", "weight"), marker)
+    received = collector.received_until(reading_topic("gw-a", "weight"), marker)
+    assert [payload for _topic, payload in received if payload == forged] == []
+
+
+@pytest.mark.parametrize("tls", [False, True], ids=["password", "certificate"])
+def test_gateway_reads_only_its_own_acks(connect: Callable[..., Peer], tls: bool) -> None:
+    spy = connect("gw-a", tls=tls)
+    for topic_filter in (
+        "#",
+        "veille/v1/gw/+/reading/#",
+        "veille/v1/gw/gw-b/#",
+        ack_topic("gw-b"),
+        shared("spies", ALL_READINGS),
+        ack_topic("gw-a"),
+    ):
+        spy.subscribe(topic_filter)
+    other = connect("gw-b", tls=tls)
+    collector = connect("collector", tls=tls)
+    secrets = [unique("gw-b-reading"), unique("gw-b-ack"), unique("gw-b-status")]
+
+    assert other.publish(reading_topic("gw-b", "glucose"), secrets[0]) in SUCCESS
+    assert collector.publish(ack_topic("gw-b"), secrets[1]) in SUCCESS
+    assert other.publish("veille/v1/gw/gw-b/status", secrets[2]) in SUCCESS
+    own_ack = unique("gw-a-ack")
+    assert collector.publish(ack_topic("gw-a"), own_ack) in SUCCESS
+
+    received = spy.received_until(ack_topic("gw-a"), own_ack)
+    assert {topic for topic, _payload in received} == {ack_topic("gw-a")}
+    assert not set(secrets) & {payload for _topic, payload in received}
+
+
+def test_tls_listener_refuses_clients_without_our_certificate(
+    broker: ShippedBroker, tmp_path: Path
+) -> None:
+    """No certificate, or one from another CA: the TLS handshake fails, no MQTT at all."""
+    with pytest.raises(Refused):
+        Peer("gw-a").connect(broker.tls_port, ca=broker.certs / "ca.crt")
+    rogue = make_certs(tmp_path / "rogue", "gw-a")
+    with pytest.raises(Refused):
+        Peer("gw-a").connect(broker.tls_port, ca=broker.certs / "ca.crt", cert=rogue / "gw-a.crt")
+
+
+@pytest.mark.parametrize("password", ["pw-b", None], ids=["wrong-password", "anonymous"])
+def test_password_listener_refuses_bad_credentials(
+    broker: ShippedBroker, password: str | None
+) -> None:
+    peer = Peer("gw-a")
+    with pytest.raises(Refused, match=r"CONNACK reason 0x8[67]"):
+        peer.connect(broker.password_port, password=password, ca=broker.certs / "ca.crt")
+    peer.close()
+
+
+@pytest.mark.parametrize(
+    ("account", "topic", "allowed"),
+    [
+        ("collector", ack_topic("gw-a"), True),
+        ("collector", DEAD_LETTER_TOPIC, True),
+        ("collector", reading_topic("gw-a", "weight"), False),  # cannot forge readings
+        ("collector", "veille/v1/alerts/red", False),
+        ("rules", "veille/v1/alerts/red", True),
+        ("rules", ack_topic("gw-a"), False),
+        ("rules", reading_topic("gw-a", "weight"), False),
+        ("web", "veille/v1/alerts/red", False),
+        ("web", ack_topic("gw-a"), False),
+    ],
+)
+def test_service_accounts_write_only_their_topics(
+    connect: Callable[..., Peer], account: str, topic: str, allowed: bool
+) -> None:
+    code = connect(account).publish(topic, unique(account))
+    assert (code in SUCCESS) if allowed else (code == NOT_AUTHORIZED)
+
+
+def test_rules_worker_reads_readings_not_acks(connect: Callable[..., Peer]) -> None:
+    rules = connect("rules")
+    assert rules.subscribe(shared("rules", ALL_READINGS)) == 1
+    rules.subscribe("veille/v1/gw/+/ack")
+    gateway, collector = connect("gw-a"), connect("collector")
+    reading, ack, marker = unique("reading"), unique("ack"), unique("marker")
+
+    assert gateway.publish(reading_topic("gw-a", "blood_pressure"), reading) in SUCCESS
+    assert collector.publish(ack_topic("gw-a"), ack) in SUCCESS
+    assert gateway.publish(reading_topic("gw-a", "weight"), marker) in SUCCESS
+    received = [
+        payload for _t, payload in rules.received_until(reading_topic("gw-a", "weight"), marker)
+    ]
+    assert received == [reading, marker]
