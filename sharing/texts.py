@@ -129,6 +129,100 @@ CATALOGUE: Mapping[str, Mapping[Language, str]] = {
         Language.FR: "Votre code d'accès a été utilisé le {when} par {who}.",
         Language.EN: "Your access code was used on {when} by {who}.",
     },
+    # --- "check your device": what alerts sends the patient for a device problem
+    "notify.check_device": {
+        Language.FR: "Vérifiez votre {device} : {what}. Refaites la mesure si besoin.",
+        Language.EN: "Please check your {device}: {what}. Take the measurement again if needed.",
+    },
+    "device.weight": {Language.FR: "balance", Language.EN: "scale"},
+    "device.body_composition": {Language.FR: "balance", Language.EN: "scale"},
+    "device.blood_pressure": {Language.FR: "tensiomètre", Language.EN: "blood pressure monitor"},
+    "device.intermediate_cuff_pressure": {
+        Language.FR: "tensiomètre",
+        Language.EN: "blood pressure monitor",
+    },
+    "device.glucose": {Language.FR: "lecteur de glycémie", Language.EN: "blood sugar meter"},
+    "device.glucose_context": {
+        Language.FR: "lecteur de glycémie",
+        Language.EN: "blood sugar meter",
+    },
+    "device.any": {Language.FR: "appareil", Language.EN: "device"},
+    "problem.no_value": {
+        Language.FR: "la mesure n'a pas abouti",
+        Language.EN: "the measurement did not work",
+    },
+    "problem.implausible": {
+        Language.FR: "la valeur semble impossible (appareil mal posé, ou une autre personne ?)",
+        Language.EN: "the value looks impossible (device badly placed, or someone else?)",
+    },
+    "problem.other_person": {
+        Language.FR: "cette mesure semble être celle d'une autre personne",
+        Language.EN: "this measurement looks like someone else's",
+    },
+    "problem.other": {
+        Language.FR: "l'appareil a signalé un problème",
+        Language.EN: "the device reported a problem",
+    },
+    "flag.cuff_loose": {
+        Language.FR: "le brassard était trop lâche",
+        Language.EN: "the cuff was too loose",
+    },
+    "flag.body_movement": {
+        Language.FR: "vous avez bougé pendant la mesure",
+        Language.EN: "you moved during the measurement",
+    },
+    "flag.improper_position": {
+        Language.FR: "le brassard était mal placé",
+        Language.EN: "the cuff was not in the right place",
+    },
+    "flag.irregular_pulse": {
+        Language.FR: "l'appareil a détecté un pouls irrégulier",
+        Language.EN: "the device detected an irregular pulse",
+    },
+    "flag.sensor_malfunction": {
+        Language.FR: "le capteur est en défaut",
+        Language.EN: "the sensor is faulty",
+    },
+    "flag.device_battery_low": {
+        Language.FR: "la pile est faible",
+        Language.EN: "the battery is low",
+    },
+    "flag.sample_size_insufficient": {
+        Language.FR: "la goutte de sang était trop petite",
+        Language.EN: "the blood drop was too small",
+    },
+    "flag.strip_insertion_error": {
+        Language.FR: "la bandelette était mal insérée",
+        Language.EN: "the strip was not inserted properly",
+    },
+    "flag.strip_type_incorrect": {
+        Language.FR: "la bandelette n'est pas du bon type",
+        Language.EN: "the strip is not the right type",
+    },
+    "flag.temperature_too_high": {
+        Language.FR: "il faisait trop chaud pour mesurer",
+        Language.EN: "it was too hot to measure",
+    },
+    "flag.temperature_too_low": {
+        Language.FR: "il faisait trop froid pour mesurer",
+        Language.EN: "it was too cold to measure",
+    },
+    "flag.read_interrupted": {
+        Language.FR: "la mesure a été interrompue",
+        Language.EN: "the measurement was interrupted",
+    },
+    "flag.general_device_fault": {
+        Language.FR: "l'appareil signale une panne",
+        Language.EN: "the device reports a fault",
+    },
+    "flag.time_fault": {
+        Language.FR: "l'horloge de l'appareil est déréglée",
+        Language.EN: "the device's clock is wrong",
+    },
+    "flag.measurement_unsuccessful": {
+        Language.FR: "la pesée n'a pas abouti",
+        Language.EN: "the weighing did not work",
+    },
     # --- access code instructions for the patient
     "code.instructions": {
         Language.FR: "Lisez ce code à la personne qui doit voir vos mesures : {code}. "

@@ -7,13 +7,14 @@ import string
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from devices.reading import Kind
+from devices.reading import FLAGS, Kind
 from sharing.access import authorize
 from sharing.audit import audit_for_patient
 from sharing.breakglass import open_break_glass
 from sharing.capability import ProfessionalUser
 from sharing.codes import create_code
 from sharing.grants import create_grant, revoke_grant
+from sharing.notifications import device_notice, notifications_for_patient, notify
 from sharing.terms import Language, Purpose, Reason
 from sharing.texts import CATALOGUE, PLAIN_REASONS, text
 from tests.sharing.conftest import NOW, World, later
@@ -117,3 +118,78 @@ def test_patient_reads_who_looked_when_and_why(
 
 def test_text_falls_back_to_french_for_an_unknown_language() -> None:
     assert text("kind.weight", "de") == "poids"
+
+
+@pytest.mark.parametrize(
+    ("kind", "problem", "flags", "fr", "en"),
+    [
+        (
+            Kind.BLOOD_PRESSURE,
+            "flag",
+            ["cuff_loose", "body_movement"],
+            "Vérifiez votre tensiomètre : vous avez bougé pendant la mesure, "
+            "le brassard était trop lâche. Refaites la mesure si besoin.",
+            "Please check your blood pressure monitor: you moved during the measurement, "
+            "the cuff was too loose. Take the measurement again if needed.",
+        ),
+        (
+            Kind.WEIGHT,
+            "implausible",
+            [],
+            "Vérifiez votre balance : la valeur semble impossible (appareil mal posé, "
+            "ou une autre personne ?). Refaites la mesure si besoin.",
+            "Please check your scale: the value looks impossible (device badly placed, "
+            "or someone else?). Take the measurement again if needed.",
+        ),
+        (
+            None,
+            "something_new",
+            [],
+            "Vérifiez votre appareil : l'appareil a signalé un problème. "
+            "Refaites la mesure si besoin.",
+            "Please check your device: the device reported a problem. "
+            "Take the measurement again if needed.",
+        ),
+    ],
+    ids=["bp-flags", "implausible-weight", "unknown-problem"],
+)
+def test_device_problem_notice_in_both_languages(
+    factory: sessionmaker[Session],
+    world: World,
+    kind: Kind | None,
+    problem: str,
+    flags: list[str],
+    fr: str,
+    en: str,
+) -> None:
+    with factory() as s:
+        device_notice(s, world.alice, kind, problem, flags, now=NOW)
+        s.commit()
+        [notice_fr] = notifications_for_patient(s, world.alice, lang="fr")
+        [notice_en] = notifications_for_patient(s, world.alice, lang="en")
+    assert (notice_fr.text, notice_en.text) == (fr, en)
+
+
+def test_every_device_flag_reads_in_plain_words() -> None:
+    device_flags = FLAGS - {
+        "pulse_rate_high",  # clinical, judged by the rules, not a device fault
+        "pulse_rate_low",
+        "result_too_high",  # the meter's HI / LO: a clinical value
+        "result_too_low",
+        "control_solution",  # never shown: not a measurement of anyone
+        "stored_error_record",
+        "device_clock_unreliable",  # the gateway corrects it
+    }
+    assert {f"flag.{flag}" for flag in device_flags} <= set(CATALOGUE)
+
+
+def test_a_notice_needs_its_words_in_the_catalogue(
+    factory: sessionmaker[Session], world: World
+) -> None:
+    with factory() as s:
+        with pytest.raises(KeyError):
+            notify(s, world.alice, "notify.nothing_like_this", {}, now=NOW)
+        with pytest.raises(KeyError):
+            notify(
+                s, world.alice, "notify.check_device", {"device__keys": "device.toaster"}, now=NOW
+            )
