@@ -27,6 +27,9 @@ from veille.errors import NotAllowed
 #: The longest a grant may run before the patient renews it.
 MAX_GRANT = timedelta(days=366)
 
+#: What the sharing page proposes when the patient does not pick an end date.
+DEFAULT_GRANT = timedelta(days=365)
+
 
 def recipient_actor(session: Session, grant: Grant) -> Actor:
     """The grant's recipient as an audit actor (name snapshot)."""

@@ -147,6 +147,24 @@ def on_call(session: Session, team_id: int) -> list[Professional]:
     return list(session.scalars(query))
 
 
+def professionals(session: Session) -> list[Professional]:
+    """Every active professional, by name: whom a patient may share with one by one."""
+    query = (
+        select(Professional)
+        .where(Professional.active.is_(True))
+        .order_by(Professional.display_name, Professional.id)
+    )
+    return list(session.scalars(query))
+
+
+def deactivate(session: Session, professional_id: int) -> None:
+    """A professional who left: refused everywhere at once; grants stay for the history."""
+    professional = session.get(Professional, professional_id)
+    if professional is not None:
+        professional.active = False
+        session.flush()
+
+
 def team_members(session: Session, team_id: int) -> list[Professional]:
     query = (
         select(Professional)

@@ -13,7 +13,7 @@ from sharing.breakglass import close_break_glass, open_break_glass
 from sharing.capability import ProfessionalUser, Recipient
 from sharing.errors import InvalidRequest
 from sharing.grants import create_grant, revoke_grant
-from sharing.identities import on_call
+from sharing.identities import deactivate, on_call, professionals
 from sharing.models import Professional
 from sharing.notifications import mark_read, notifications_for_patient
 from sharing.recipients import alert_recipients
@@ -226,3 +226,21 @@ def test_on_call_order_for_escalation(factory: sessionmaker[Session], world: Wor
     with factory() as s:
         assert [p.id for p in on_call(s, world.cardio)] == [world.nurse, world.doctor]
         assert on_call(s, world.other_team) == []  # nobody on call there
+
+
+def test_a_professional_who_left_is_refused_everywhere(
+    factory: sessionmaker[Session], world: World
+) -> None:
+    with factory() as s:
+        share(s, world, [Kind.WEIGHT], alerts=True, professional_id=world.gp)
+        s.commit()
+        assert [p.display_name for p in professionals(s)][:2] == ["Dr Durand", "Dr Martin"]
+        deactivate(s, world.gp)
+        s.commit()
+        assert world.gp not in {p.id for p in professionals(s)}
+        assert alert_recipients(s, world.alice, Kind.WEIGHT, later(hours=1)) == []
+    with factory() as s, pytest.raises(NotAllowed) as caught:
+        authorize(
+            s, ProfessionalUser(world.gp), world.alice, Kind.WEIGHT, Purpose.VIEW, later(hours=1)
+        )
+    assert caught.value.reason == Reason.UNKNOWN_ACCESSOR
