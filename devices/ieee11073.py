@@ -10,6 +10,9 @@ Encoding picks the exponent itself: the exact representation whose exponent
 is closest to zero (120 → 120e0, 120.4 → 1204e-1), or, when no exact one
 exists, the most precise one that fits. A caller that knows the device's
 resolution (mg/dL sent as ``n × 10^-5`` kg/L) pins it with ``exponent=``.
+Mantissas beyond ±2045 (±8388605 for FLOAT) are never emitted, even at a
+non-zero exponent where they are ordinary numbers: lax decoders read them as
+special values whatever the exponent.
 """
 
 from __future__ import annotations

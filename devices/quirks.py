@@ -104,10 +104,10 @@ def glucose_month_from_zero(payload: bytes) -> bytes:
 
 def drop_filler_record(payload: bytes) -> bytes | Dropped:
     """Recognise the filler record (sequence 0xFFFF, or every byte 0xFF) and drop it."""
-    if len(payload) >= 3 and payload[1:3] == b"\xff\xff":
-        return Dropped("filler record: sequence number 0xFFFF is not a stored measurement")
     if payload and all(byte == 0xFF for byte in payload):
         return Dropped("filler record: every byte is 0xFF (unused memory)")
+    if len(payload) >= 3 and payload[1:3] == b"\xff\xff":
+        return Dropped("filler record: sequence number 0xFFFF is not a stored measurement")
     return payload
 
 

@@ -133,7 +133,12 @@ def test_every_sfloat_decodes_to_none_or_a_finite_number(raw: int) -> None:
     value = decode_sfloat(raw)
     assert value is None or math.isfinite(value)
     if value is not None:
-        assert decode_sfloat(encode_sfloat(value)) == pytest.approx(value, rel=1e-12)
+        # Mantissas beyond ±2045 (ordinary at a non-zero exponent) are never emitted, since
+        # lax decoders read them as special: those values come back rounded one digit.
+        mantissa = raw & 0x0FFF
+        exact = mantissa <= 2045 or mantissa >= 0x1000 - 2045
+        tolerance = 1e-12 if exact else 3e-3
+        assert decode_sfloat(encode_sfloat(value)) == pytest.approx(value, rel=tolerance)
 
 
 @given(mantissa=st.integers(-8388605, 8388605), exponent=st.integers(-20, 20))
