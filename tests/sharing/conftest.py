@@ -15,6 +15,7 @@ import sharing.models  # noqa: F401  (registers the tables on Base)
 from sharing.identities import add_patient, add_professional, add_team, enrol
 from sharing.models import AuditEntry
 from sharing.terms import Role
+from tests.support.postgres import Postgres
 from veille.db import create_schema, make_engine, session_factory
 
 NOW = datetime(2026, 3, 28, 9, 0, tzinfo=UTC)
@@ -34,9 +35,21 @@ class World:
     gp: int  # a professional in no team
 
 
-@pytest.fixture
-def factory(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'veille.db'}")
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    """One real PostgreSQL for the session; each test gets its own database."""
+    with Postgres() as server:
+        yield server
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
+def factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+    """Every sharing test runs on the embedded default (SQLite) and on a server's PostgreSQL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'veille.db'}"
+    else:
+        url = request.getfixturevalue("postgres").new_database()
+    engine = make_engine(url)
     create_schema(engine)
     yield session_factory(engine)
     engine.dispose()
