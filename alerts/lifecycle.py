@@ -134,6 +134,12 @@ def apply(alerts: PatientAlerts, signal: Signal, now: datetime, version: str) ->
         return [_snapshot(record, Change.RESOLVED, now)]
     if record is not None and record.active:
         return [_update(record, signal, now)]
+    for graver in graver_than(signal.category):
+        other = alerts.get((graver, signal.kind))
+        if other is not None and (
+            other.active or other.recently_resolved(now, signal.reopen_hours)
+        ):
+            return []  # the graver alert already says it
     if record is not None and record.recently_resolved(now, signal.reopen_hours):
         _refresh(record, signal, now)
         record.status = Status.OPEN
@@ -141,12 +147,6 @@ def apply(alerts: PatientAlerts, signal: Signal, now: datetime, version: str) ->
         record.resolved_at = None
         _clear_ack(record)
         return [_snapshot(record, Change.REOPENED, now)]
-    for graver in graver_than(signal.category):
-        other = alerts.get((graver, signal.kind))
-        if other is not None and (
-            other.active or other.recently_resolved(now, signal.reopen_hours)
-        ):
-            return []  # the graver alert already says it
     changes: list[Transition] = []
     for milder in milder_than(signal.category):
         other = alerts.get((milder, signal.kind))

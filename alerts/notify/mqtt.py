@@ -1,0 +1,37 @@
+"""Alerts on our own broker, `veille/v1/alerts/<severity>`, for integrations.
+
+The broker is ours (ACLs, TLS), so the alert itself travels, with the
+pseudonymous patient id and no name.
+"""
+
+from __future__ import annotations
+
+import json
+
+import paho.mqtt.client as paho
+
+from alerts.notify.base import DeliveryFailed, Note
+from veille.mqtt import alert_topic
+
+
+class MqttChannel:
+    name = "mqtt"
+    trusted = True
+
+    def __init__(self, client: paho.Client, *, timeout_s: float = 10.0) -> None:
+        self._client = client
+        self.timeout_s = timeout_s
+
+    def send(self, target: str, note: Note) -> None:
+        """``target`` is ignored: the topic is the alert's severity."""
+        severity = str(note.payload.get("severity", "info"))
+        body = json.dumps(note.payload, separators=(",", ":"))
+        info = self._client.publish(alert_topic(severity), body, qos=1)
+        if info.rc != paho.MQTT_ERR_SUCCESS:
+            raise DeliveryFailed(f"mqtt publish refused: {paho.error_string(info.rc)}")
+        try:
+            info.wait_for_publish(self.timeout_s)
+        except (RuntimeError, ValueError) as err:
+            raise DeliveryFailed(f"mqtt publish not acknowledged: {err}") from err
+        if not info.is_published():
+            raise DeliveryFailed(f"mqtt publish not acknowledged within {self.timeout_s} s")

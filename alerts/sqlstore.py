@@ -1,0 +1,218 @@
+"""Alert state and per-patient targets in the relational database.
+
+`SqlAlertStore` is the `AlertStore` a worker and the web share; acknowledging
+and snoozing go through it so they touch exactly one alert. `DbTargets`
+reads the care team's versioned per-patient targets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from alerts.lifecycle import AlertRecord, PatientAlerts, Transition, acknowledge, snooze
+from alerts.models import Alert, AlertEvent, AlertTarget
+from alerts.ruleset import RuleSet
+from alerts.terms import Category, Severity, Status
+from devices.reading import Kind
+from veille.db import transaction
+from veille.errors import ConfigError, StoreError
+
+#: Resolved alerts older than this cannot be reopened by any rule of the default set.
+KEEP_RESOLVED = timedelta(days=15)
+
+_FIELDS = (
+    "patient",
+    "category",
+    "kind",
+    "severity",
+    "status",
+    "opened_at",
+    "updated_at",
+    "message",
+    "magnitude",
+    "rule",
+    "rules_version",
+    "reading_id",
+    "reopen_hours",
+    "worse_step",
+    "acknowledged_by",
+    "acknowledged_at",
+    "ack_note",
+    "ack_magnitude",
+    "snoozed_until",
+    "resolved_at",
+    "escalation_level",
+)
+
+
+def to_record(row: Alert) -> AlertRecord:
+    return AlertRecord(
+        id=row.id,
+        patient=row.patient_id,
+        category=Category(row.category),
+        kind=Kind(row.kind) if row.kind else None,
+        severity=Severity(row.severity),
+        status=Status(row.status),
+        opened_at=row.opened_at,
+        updated_at=row.updated_at,
+        message=row.message,
+        magnitude=row.magnitude,
+        rule=row.rule,
+        rules_version=row.rules_version,
+        reading_id=row.reading_id,
+        reopen_hours=row.reopen_hours,
+        worse_step=row.worse_step,
+        acknowledged_by=row.acknowledged_by,
+        acknowledged_at=row.acknowledged_at,
+        ack_note=row.ack_note,
+        ack_magnitude=row.ack_magnitude,
+        snoozed_until=row.snoozed_until,
+        resolved_at=row.resolved_at,
+        escalation_level=row.escalation_level,
+    )
+
+
+def _write(row: Alert, record: AlertRecord) -> None:
+    for name in _FIELDS:
+        value: Any = getattr(record, name)
+        if name == "patient":
+            row.patient_id = value
+            continue
+        if name in ("category", "kind", "severity", "status") and value is not None:
+            value = value.value
+        setattr(row, name, value)
+
+
+def persist(session: Session, changes: Sequence[Transition], actor: str | None = None) -> None:
+    """Upsert the alerts of ``changes`` and append their history, in ``session``."""
+    for change in changes:
+        record = change.alert
+        row = session.get(Alert, record.id)
+        if row is None:
+            row = Alert(id=record.id)
+            session.add(row)
+        _write(row, record)
+        session.add(
+            AlertEvent(
+                alert_id=record.id,
+                change=change.change.value,
+                at=change.at,
+                severity=record.severity.value,
+                message=record.message,
+                actor=actor,
+            )
+        )
+
+
+class SqlAlertStore:
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+
+    def load(self, patient: str, now: datetime) -> PatientAlerts:
+        query = select(Alert).where(
+            Alert.patient_id == patient,
+            or_(Alert.status != Status.RESOLVED.value, Alert.resolved_at >= now - KEEP_RESOLVED),
+        )
+        with self.sessions() as session:
+            rows = session.scalars(query).all()
+            return PatientAlerts(patient, [to_record(row) for row in rows])
+
+    def save(self, patient: str, alerts: PatientAlerts, changes: Sequence[Transition]) -> None:
+        with transaction(self.sessions) as session:
+            persist(session, changes)
+
+    def get(self, alert_id: str) -> AlertRecord:
+        with self.sessions() as session:
+            row = session.get(Alert, alert_id)
+            if row is None:
+                raise StoreError(f"no alert {alert_id}")
+            return to_record(row)
+
+    def acknowledge(
+        self, alert_id: str, by: str, now: datetime, note: str | None = None
+    ) -> Transition:
+        """Acknowledge this one alert (others of the patient are untouched)."""
+        with transaction(self.sessions) as session:
+            row = session.get(Alert, alert_id, with_for_update=True)
+            if row is None:
+                raise StoreError(f"no alert {alert_id}")
+            change = acknowledge(to_record(row), by, now, note)
+            persist(session, [change], actor=by)
+            return change
+
+    def snooze(self, alert_id: str, until: datetime, by: str, now: datetime) -> Transition:
+        with transaction(self.sessions) as session:
+            row = session.get(Alert, alert_id, with_for_update=True)
+            if row is None:
+                raise StoreError(f"no alert {alert_id}")
+            change = snooze(to_record(row), until, now)
+            persist(session, [change], actor=by)
+            return change
+
+    def open_alerts(self) -> list[AlertRecord]:
+        """Every open or acknowledged alert (escalation and reminders walk these)."""
+        with self.sessions() as session:
+            rows = session.scalars(select(Alert).where(Alert.status != Status.RESOLVED.value))
+            return [to_record(row) for row in rows]
+
+
+class DbTargets:
+    """Per-patient targets from the ``alert_targets`` table (latest version per rule)."""
+
+    def __init__(self, sessions: sessionmaker[Session], rules: RuleSet) -> None:
+        self.sessions = sessions
+        self.rules = rules
+
+    def for_patient(self, patient: str) -> Mapping[str, Mapping[str, Any]]:
+        latest = (
+            select(AlertTarget.rule, func.max(AlertTarget.version).label("v"))
+            .where(AlertTarget.patient_id == patient)
+            .group_by(AlertTarget.rule)
+            .subquery()
+        )
+        query = select(AlertTarget).join(
+            latest, (AlertTarget.rule == latest.c.rule) & (AlertTarget.version == latest.c.v)
+        )
+        with self.sessions() as session:
+            rows = session.scalars(query.where(AlertTarget.patient_id == patient)).all()
+            return {row.rule: dict(row.params) for row in rows if row.params}
+
+    def set(
+        self,
+        patient: str,
+        rule: str,
+        params: Mapping[str, Any] | None,
+        *,
+        by: str,
+        reason: str,
+        now: datetime,
+    ) -> int:
+        """Record a new version of a patient's target; refused if it breaks the rule."""
+        if params is not None:
+            self.rules.with_targets({rule: params})  # raises ConfigError naming the problem
+        elif rule not in self.rules.by_name:
+            raise ConfigError(f"unknown rule {rule!r}")
+        with transaction(self.sessions) as session:
+            current = session.scalar(
+                select(func.max(AlertTarget.version)).where(
+                    AlertTarget.patient_id == patient, AlertTarget.rule == rule
+                )
+            )
+            version = (current or 0) + 1
+            session.add(
+                AlertTarget(
+                    patient_id=patient,
+                    rule=rule,
+                    version=version,
+                    params=dict(params) if params is not None else None,
+                    set_by=by,
+                    reason=reason,
+                    set_at=now,
+                )
+            )
+            return version
