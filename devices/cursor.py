@@ -97,8 +97,8 @@ class Cursor:
         """Reject bytes left over after the last field the flags announce."""
         if self.remaining:
             raise DecodeError(
-                f"{self._record}: {self.remaining} trailing byte(s) after a complete record; "
-                "the flags do not announce them",
+                f"{self._record}: unexpected trailing bytes ({self.remaining}) after a "
+                "complete record; the flags do not announce them",
                 offset=self._offset,
             )
 

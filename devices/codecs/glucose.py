@@ -107,7 +107,7 @@ def decode(payload: bytes) -> Reading:
     cursor = Cursor(payload, "Glucose Measurement")
     flags = GlucoseFlags(cursor.u8("flags"))
     sequence = cursor.u16("sequence number")
-    base_time = cursor.date_time("base time")
+    base_time = cursor.date_time("base time timestamp")
     offset = cursor.s16("time offset") if GlucoseFlags.TIME_OFFSET in flags else 0
     metrics: dict[str, float | None] = {}
     attributes: dict[str, str | int | float | bool | None] = {}

@@ -35,7 +35,7 @@ def test_overrun_names_field_and_offset() -> None:
 def test_trailing_bytes_are_rejected() -> None:
     cursor = Cursor(b"\x01\x02", "r")
     cursor.u8("a")
-    with pytest.raises(DecodeError, match="1 trailing byte"):
+    with pytest.raises(DecodeError, match=r"trailing bytes \(1\)"):
         cursor.finish()
 
 
