@@ -31,3 +31,19 @@ def metric(reading: Reading, name: str) -> float | None:
     if name not in reading.metrics:
         raise EncodeError(f"a {reading.kind.value} reading needs metric {name} to be encoded")
     return reading.metrics[name]
+
+
+def enum_name(table: dict[int, str], raw: int) -> str:
+    """The snake_case name of ``raw``; a reserved value stays visible as ``reserved_<n>``."""
+    return table.get(raw, f"reserved_{raw}")
+
+
+def enum_value(table: dict[int, str], name: str, field: str, *, limit: int = 0x0F) -> int:
+    """The raw value of a name from ``table`` (or ``reserved_<n>``), at most ``limit``."""
+    for raw, known in table.items():
+        if known == name:
+            return raw
+    prefix, _, number = name.partition("_")
+    if prefix == "reserved" and number.isdigit() and int(number) <= limit:
+        return int(number)
+    raise EncodeError(f"{field} {name!r} is not one of {sorted(table.values())}")

@@ -18,7 +18,7 @@ from datetime import timedelta
 from enum import IntFlag
 
 from devices.codecs import Codec
-from devices.codecs.common import metric, require_kind
+from devices.codecs.common import enum_name, enum_value, metric, require_kind
 from devices.codecs.units import MG_DL_PER_KG_L, MG_DL_PER_MMOL_L
 from devices.cursor import Cursor, Writer
 from devices.reading import Kind, Reading
@@ -82,20 +82,6 @@ SAMPLE_LOCATIONS: dict[int, str] = {
 #: Resolution devices use: mg/dL as n × 10^-5 kg/L, 0.1 mmol/L as n × 10^-4 mol/L.
 KG_L_EXPONENT = -5
 MOL_L_EXPONENT = -4
-
-
-def enum_name(table: dict[int, str], raw: int) -> str:
-    """The snake_case name of ``raw``; a reserved value is kept visible as ``reserved_<n>``."""
-    return table.get(raw, f"reserved_{raw}")
-
-
-def enum_value(table: dict[int, str], name: str, field: str) -> int:
-    for raw, known in table.items():
-        if known == name:
-            return raw
-    if name.startswith("reserved_") and name[9:].isdigit():
-        return int(name[9:])
-    raise EncodeError(f"{field} {name!r} is not one of {sorted(table.values())}")
 
 
 def status_flags(raw: int) -> tuple[str, ...]:

@@ -17,8 +17,7 @@ from __future__ import annotations
 from enum import IntFlag
 
 from devices.codecs import Codec
-from devices.codecs.common import require_kind
-from devices.codecs.glucose import enum_name, enum_value
+from devices.codecs.common import enum_name, enum_value, require_kind
 from devices.cursor import Cursor, Writer
 from devices.reading import Kind, Reading
 from veille.errors import DecodeError, EncodeError
@@ -117,7 +116,9 @@ def decode(payload: bytes) -> Reading:
 
 
 def _attribute(reading: Reading, name: str, table: dict[int, str], default: str) -> int:
-    return enum_value(table, str(reading.attributes.get(name, default)), name)
+    """A u8 enumeration field (nibbles are combined by the caller)."""
+    limit = 0x0F if name in ("tester", "health") else 0xFF
+    return enum_value(table, str(reading.attributes.get(name, default)), name, limit=limit)
 
 
 def encode(reading: Reading) -> bytes:

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from devices.codecs import glucose
 from devices.reading import Kind, Reading
-from veille.errors import DecodeError
+from veille.errors import DecodeError, EncodeError
 
 HEAD = "0100ea07030e081e05"  # sequence 1, base time 2026-03-14 08:30:05
 T = datetime(2026, 3, 14, 8, 30, 5)
@@ -183,3 +183,14 @@ def test_round_trip(
     assert (back.time, back.sequence, back.flags) == (time, sequence, reading.flags)
     assert back.attributes == attributes
     assert glucose.encode(back, mol_per_l=mol_per_l, time_offset_min=offset) == payload
+
+
+def test_reserved_names_encode_back_and_unknown_names_are_refused() -> None:
+    reading = glucose.decode(bytes.fromhex("02" + HEAD + "5ab0" + "50"))
+    assert glucose.encode(reading).hex() == "02" + HEAD + "5ab0" + "50"
+    for bad in ("reserved_16", "blood"):
+        wrong = Reading(
+            Kind.GLUCOSE, {"glucose_mmol_l": 5.0}, T, sequence=1, attributes={"sample_type": bad}
+        )
+        with pytest.raises(EncodeError, match="sample_type"):
+            glucose.encode(wrong)
