@@ -28,7 +28,7 @@ from sharing.grants import create_grant, grants_for_patient, revoke_grant
 from sharing.settings import SharingSettings
 from sharing.terms import Role
 from veille.config import load_section
-from veille.db import DatabaseSettings, create_schema, make_engine, session_factory
+from veille.db import DatabaseSettings, create_schema, make_engine, session_factory, upgrade
 from veille.errors import NotAllowed, VeilleError
 
 
@@ -46,6 +46,8 @@ def _session(args: argparse.Namespace) -> Iterator[Session]:
     try:
         if args.sharing_command == "init-db":
             create_schema(engine)
+        elif args.sharing_command == "migrate":
+            upgrade(engine)
         with session_factory(engine)() as session:
             yield session
     finally:
@@ -58,6 +60,10 @@ def _now() -> datetime:
 
 def _init_db(session: Session, args: argparse.Namespace) -> None:
     _emit({"created": True})
+
+
+def _migrated(session: Session, args: argparse.Namespace) -> None:
+    _emit({"migrated": True})
 
 
 def _patient_add(session: Session, args: argparse.Namespace) -> None:
@@ -177,7 +183,8 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         p.set_defaults(handler=_run(command))
         return p
 
-    add("init-db", _init_db, "create the relational tables (demo, tests; servers use Alembic)")
+    add("init-db", _init_db, "create the relational tables (demo, tests; servers use migrate)")
+    add("migrate", _migrated, "bring a server database to the latest revisions (Alembic)")
     p = add("patient-add", _patient_add, "register a pseudonymous patient id")
     p.add_argument("patient")
     p.add_argument("--label", help="what the care team calls the patient (server only)")

@@ -8,13 +8,18 @@ tables in its own `models.py` on `Base`.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+from alembic import command
+from alembic.config import Config
 from pydantic import BaseModel
-from sqlalchemy import DateTime, Dialect, Engine, create_engine, event
+from sqlalchemy import Connection, DateTime, Dialect, Engine, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -85,3 +90,37 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """A session that commits on success and rolls back on any error."""
     with factory() as session, session.begin():
         yield session
+
+
+#: Packages whose ``models`` module declares tables and whose ``migrations`` folder holds
+#: their Alembic branch.
+MODEL_PACKAGES = ("sharing", "alerts", "web")
+
+
+def import_models() -> None:
+    """Import every package's ``models`` so `Base.metadata` knows all tables."""
+    for package in MODEL_PACKAGES:
+        if importlib.util.find_spec(f"{package}.models") is not None:
+            importlib.import_module(f"{package}.models")
+
+
+def _migration_config(connection: Connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    locations = []
+    for package in MODEL_PACKAGES:
+        spec = importlib.util.find_spec(package)
+        if spec is not None and spec.submodule_search_locations:
+            folder = Path(next(iter(spec.submodule_search_locations))) / "migrations"
+            if folder.is_dir():
+                locations.append(str(folder))
+    config.set_main_option("version_locations", " ".join(locations))
+    config.set_main_option("path_separator", "space")
+    config.attributes["connection"] = connection
+    return config
+
+
+def upgrade(engine: Engine, target: str = "heads") -> None:
+    """Bring a server database to every package's latest revision (Alembic)."""
+    with engine.begin() as connection:
+        command.upgrade(_migration_config(connection), target)

@@ -28,7 +28,7 @@ def test_operator_sets_up_a_patient_shares_and_revokes(
     monkeypatch.setenv("VEILLE_DATABASE__URL", f"sqlite:///{tmp_path / 'cli.db'}")
     monkeypatch.setenv("VEILLE_SHARING__CODE_PEPPER", "a-test-pepper")
     monkeypatch.delenv("VEILLE_CONFIG", raising=False)
-    assert run(capsys, "init-db")[0] == 0
+    assert run(capsys, "migrate")[0] == 0  # as a server would (Alembic)
     assert run(capsys, "patient-add", "p-7f3a", "--label", "Mme A.")[1] == [
         {"patient": "p-7f3a", "label": "Mme A.", "time_zone": "Europe/Paris", "language": "fr"}
     ]
