@@ -22,7 +22,7 @@ from devices.codecs.common import fixed, metric, require_kind, user_index
 from devices.codecs.weight import height_step, mass_step
 from devices.cursor import Cursor, Writer
 from devices.reading import Kind, Reading
-from veille.errors import EncodeError
+from veille.errors import DecodeError, EncodeError
 
 UUID = "2A9C"
 UNSUCCESSFUL = 0xFFFF
@@ -100,6 +100,35 @@ def decode(payload: bytes) -> Reading:
         user_index=user,
         flags=("measurement_unsuccessful",) if raw_fat == UNSUCCESSFUL else (),
         attributes={"multiple_packet": True} if multiple else {},
+    )
+
+
+def merge_packets(first: Reading, second: Reading) -> Reading:
+    """One reading from the two packets of a multiple-packet measurement.
+
+    Each packet decodes on its own; the second adds the fields the first
+    could not carry. A field sent in both must agree (a mismatch means the
+    packets belong to different measurements).
+    """
+    for reading in (first, second):
+        require_kind(reading, Kind.BODY_COMPOSITION)
+    metrics = dict(first.metrics)
+    for name, value in second.metrics.items():
+        if name in metrics and metrics[name] != value:
+            raise DecodeError(
+                f"Body Composition packets disagree on {name} ({metrics[name]} and {value}): "
+                "they are not two halves of one measurement"
+            )
+        metrics.setdefault(name, value)
+    attributes = {**first.attributes, **second.attributes}
+    attributes.pop("multiple_packet", None)
+    return Reading(
+        kind=Kind.BODY_COMPOSITION,
+        metrics=metrics,
+        time=first.time or second.time,
+        user_index=first.user_index if first.user_index is not None else second.user_index,
+        flags=tuple(sorted(set(first.flags) | set(second.flags))),
+        attributes=attributes,
     )
 
 

@@ -124,3 +124,16 @@ def test_round_trip(
     assert (back.time, back.user_index, back.flags) == (time, user, reading.flags)
     assert back.attributes == reading.attributes
     assert body_composition.encode(back, imperial=imperial) == payload
+
+
+def test_merge_packets_of_a_multiple_packet_measurement() -> None:
+    first = body_composition.decode(bytes.fromhex("0e10" + FAT + T_HEX + "02" + "4c1d"))
+    second = body_composition.decode(bytes.fromhex("0014" + FAT + "b036"))
+    merged = body_composition.merge_packets(first, second)
+    assert merged.metrics == pytest.approx(
+        {"body_fat_pct": 20.0, "basal_metabolism_kj": 7500.0, "weight_kg": 70.0}
+    )
+    assert (merged.time, merged.user_index, merged.attributes) == (T, 2, {})
+    other = body_composition.decode(bytes.fromhex("0014" + "c900" + "b036"))
+    with pytest.raises(DecodeError, match="disagree on body_fat_pct"):
+        body_composition.merge_packets(first, other)
