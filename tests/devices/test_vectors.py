@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from devices.codecs import blood_pressure, glucose, weight
-from devices.decode import CHARACTERISTICS, decode
+from devices.decode import CHARACTERISTICS, characteristic_key, decode
 from tests.conftest import DATA
 from veille.errors import DecodeError
 
@@ -83,3 +83,29 @@ def test_vector_reencodes(case: dict[str, Any]) -> None:
     )
     if not unknown_user:
         assert encoded.hex() == case["hex"]
+
+
+def test_the_table_holds_the_six_measurement_characteristics() -> None:
+    assert sorted(CHARACTERISTICS) == ["2A18", "2A34", "2A35", "2A36", "2A9C", "2A9D"]
+    assert {codec.kind.value for codec in CHARACTERISTICS.values()} == {
+        "weight",
+        "body_composition",
+        "blood_pressure",
+        "intermediate_cuff_pressure",
+        "glucose",
+        "glucose_context",
+    }
+
+
+@pytest.mark.parametrize(
+    "spelling", ["2A9D", "2a9d", "0x2A9D", " 2A9D ", "00002a9d-0000-1000-8000-00805f9b34fb"]
+)
+def test_characteristic_spellings(spelling: str) -> None:
+    assert characteristic_key(spelling) == "2A9D"
+    assert decode(spelling, bytes.fromhex("00b036")).metrics == {"weight_kg": 70.0}
+
+
+@pytest.mark.parametrize("spelling", ["2A9", "12345", "00002a9d-0000-1000-8000-00805f9b34fc"])
+def test_bad_characteristic_spellings(spelling: str) -> None:
+    with pytest.raises(DecodeError, match="16-bit characteristic UUID"):
+        characteristic_key(spelling)
