@@ -60,7 +60,8 @@ def _rules(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from alerts.worker import main  # imported late: it pulls in MQTT and the database
 
-    return main(args)
+    code: int = main(args)
+    return code
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
@@ -83,7 +84,6 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 
     run = commands.add_parser("run", help="consume readings from MQTT and raise alerts")
     run.add_argument("--rules", type=Path, help="rule set TOML (default: the shipped one)")
-    run.add_argument("--targets", type=Path, help="per-patient targets TOML")
     run.add_argument("--database", help="SQLAlchemy URL of the relational database")
     run.add_argument("--group", default="rules", help="shared-subscription group")
     run.set_defaults(handler=_run)

@@ -1,0 +1,212 @@
+"""`veille alerts run`: a rule worker consuming readings from MQTT.
+
+Workers share the readings through an MQTT 5 shared subscription
+(``$share/<group>/veille/v1/gw/+/reading/#``) and keep no state of their own
+beyond caches: alert state, deliveries and targets are in the relational
+database, so several run side by side and any may stop. paho's network
+thread only queues payloads; one loop evaluates them, then, every
+``tick_s``, advances the clock for missing data, escalates and delivers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import queue
+import socket
+import time
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as paho
+from pydantic import BaseModel, ConfigDict, Field
+
+from alerts.engine import Engine
+from alerts.lifecycle import Transition
+from alerts.notify.apprise_channel import AppriseChannel
+from alerts.notify.base import Channel
+from alerts.notify.directory import SharingDirectory
+from alerts.notify.dispatch import Address, Dispatcher
+from alerts.notify.email import EmailChannel
+from alerts.notify.mqtt import MqttChannel
+from alerts.notify.webhook import WebhookChannel
+from alerts.ruleset import load_rules
+from alerts.sqlstore import DbTargets, SqlAlertStore
+from devices.wire import decode
+from veille import logs
+from veille.clock import Clock, SystemClock
+from veille.config import load_section
+from veille.db import create_schema, make_engine, session_factory
+from veille.errors import ConfigError, PayloadError, VeilleError
+from veille.mqtt import ALL_READINGS, BrokerSettings, connection, shared
+
+log = logs.get("alerts.worker")
+
+
+class AddressSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    channel: str
+    target: str = ""
+    language: str = "fr"
+
+
+class AlertsSettings(BaseModel):
+    """``[alerts]`` of the configuration file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    database: str = "sqlite:///veille.db"
+    rules: Path | None = None
+    group: str = "rules"
+    client_id: str | None = None
+    link: str = "http://localhost:8000/alerts"
+    tick_s: float = Field(default=30.0, gt=0)
+    cache_ttl_s: float = Field(default=300.0, ge=0)
+    escalate_after_min: float = Field(default=15.0, gt=0)
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_sender: str = "veille@localhost"
+    smtp_starttls: bool = False
+    webhook_secret_file: Path | None = None
+    contacts: dict[str, list[AddressSettings]] = Field(default_factory=dict)
+
+
+class Worker:
+    """Evaluates readings and runs the housekeeping; the MQTT loop is `run`'s business."""
+
+    def __init__(self, engine: Engine, dispatcher: Dispatcher | None, clock: Clock) -> None:
+        self.engine = engine
+        self.dispatcher = dispatcher
+        self.clock = clock
+
+    def handle(self, payload: bytes) -> list[Transition]:
+        wire = decode(payload)
+        now = self.clock.now()
+        changes = self.engine.on_reading(wire, now)
+        if changes and self.dispatcher is not None:
+            self.dispatcher.enqueue(changes, now)
+        return changes
+
+    def housekeeping(self) -> list[Transition]:
+        now = self.clock.now()
+        changes = self.engine.tick(now)
+        if self.dispatcher is not None:
+            if changes:
+                self.dispatcher.enqueue(changes, now)
+            self.dispatcher.escalate(now)
+            self.dispatcher.deliver_due(now)
+        return changes
+
+
+def channels(settings: AlertsSettings, client: paho.Client) -> dict[str, Channel]:
+    found: dict[str, Channel] = {"mqtt": MqttChannel(client), "apprise": AppriseChannel()}
+    if settings.smtp_host:
+        found["email"] = EmailChannel(
+            settings.smtp_host,
+            settings.smtp_port,
+            settings.smtp_sender,
+            starttls=settings.smtp_starttls,
+        )
+    if settings.webhook_secret_file is not None:
+        try:
+            secret = settings.webhook_secret_file.read_bytes().strip()
+        except OSError as err:
+            raise ConfigError(f"[alerts] webhook_secret_file: {err.strerror}") from err
+        found["webhook"] = WebhookChannel(secret)
+    return found
+
+
+def contacts(settings: AlertsSettings) -> Mapping[str, list[Address]]:
+    return {
+        key: [Address(a.channel, a.target, a.language) for a in value]
+        for key, value in settings.contacts.items()
+    }
+
+
+def build(settings: AlertsSettings, client: paho.Client, clock: Clock) -> Worker:
+    rules = load_rules(settings.rules)
+    db = make_engine(settings.database)
+    create_schema(db)
+    sessions = session_factory(db)
+    engine = Engine(
+        rules,
+        store=SqlAlertStore(sessions),
+        targets=DbTargets(sessions, rules),
+        cache_ttl_s=settings.cache_ttl_s,
+    )
+    dispatcher = Dispatcher(
+        sessions,
+        channels(settings, client),
+        SharingDirectory(contacts(settings)),
+        link=settings.link,
+        escalate_after=timedelta(minutes=settings.escalate_after_min),
+    )
+    return Worker(engine, dispatcher, clock)
+
+
+def run(settings: AlertsSettings, broker: BrokerSettings, clock: Clock | None = None) -> None:
+    """Consume readings until interrupted."""
+    clock = clock or SystemClock()
+    client_id = settings.client_id or f"veille-alerts-{socket.gethostname()}-{os.getpid()}"
+    conn = connection(broker, client_id, persistent=True)
+    inbox: queue.Queue[bytes] = queue.Queue(maxsize=10_000)
+    topic = shared(settings.group, ALL_READINGS) if conn.is_v5 else ALL_READINGS
+
+    def on_connect(client: paho.Client, _u: Any, _f: Any, rc: Any, _p: Any) -> None:
+        client.subscribe(topic, qos=1)
+        log.info("alerts_subscribed", topic=topic)
+
+    def on_message(_c: paho.Client, _u: Any, message: paho.MQTTMessage) -> None:
+        inbox.put(bytes(message.payload))
+
+    conn.client.on_connect = on_connect
+    conn.client.on_message = on_message
+    worker = build(settings, conn.client, clock)
+    conn.connect_async()
+    last_tick = 0.0
+    try:
+        while True:
+            try:
+                payload = inbox.get(timeout=1.0)
+            except queue.Empty:
+                payload = None
+            try:
+                if payload is not None:
+                    worker.handle(payload)
+                stamp = clock.now().timestamp()
+                if stamp - last_tick >= settings.tick_s:
+                    worker.housekeeping()
+                    last_tick = stamp
+            except PayloadError as err:
+                log.warning("alerts_bad_payload", error=str(err))
+            except Exception as err:  # noqa: BLE001 - the supervisor loop: log, back off, go on
+                log.error("alerts_worker_error", error=type(err).__name__)
+                time.sleep(1.0)
+    finally:
+        conn.close()
+
+
+def main(args: argparse.Namespace) -> int:
+    logs.configure()
+    config = Path(args.config) if getattr(args, "config", None) else None
+    try:
+        overrides: dict[str, Any] = {}
+        if args.rules:
+            overrides["rules"] = str(args.rules)
+        if args.database:
+            overrides["database"] = args.database
+        if args.group:
+            overrides["group"] = args.group
+        loaded = load_section(AlertsSettings, "alerts", config)
+        settings = AlertsSettings.model_validate({**loaded.model_dump(), **overrides})
+        broker = load_section(BrokerSettings, "broker", config)
+        run(settings, broker)
+    except VeilleError as err:
+        print(f"veille alerts run: {err}")
+        return 2
+    except KeyboardInterrupt:
+        return 0
+    return 0
