@@ -258,7 +258,7 @@ def authorize(
             patient_id=patient_id,
             actor=actor,
             now=now,
-            kind=kind_value,
+            kind=kind_value or _kinds_value(outcome.kinds),
             purpose=purpose.value,
             via=outcome.via,
             ref_id=outcome.ref_id,
@@ -279,6 +279,11 @@ def authorize(
     if commit:
         session.commit()
     raise NotAllowed(outcome.message, reason=outcome.reason)
+
+
+def _kinds_value(kinds: frozenset[Kind]) -> str | None:
+    """What a whole-patient read showed, for the audit row (None: everything)."""
+    return None if kinds == ALL_KINDS else ",".join(sorted(k.value for k in kinds))
 
 
 def _code_actor(session: Session, code_session_id: int | None) -> Actor:
@@ -341,6 +346,7 @@ def authorize_many(
                 patient_id=patient_id,
                 actor=actor,
                 now=now,
+                kind=_kinds_value(capability.kinds),
                 purpose=purpose.value,
                 via=capability.via,
                 ref_id=capability.ref_id,

@@ -357,8 +357,10 @@ def test_triage_batch_shows_only_shared_patients(
     assert set(caps) == {world.alice}
     assert caps[world.alice].kinds == {Kind.WEIGHT}
     assert [
-        (r.purpose, r.result) for r in audit_rows(factory, world.alice) if r.event == "access"
-    ] == [("triage", "allowed")]
+        (r.purpose, r.result, r.kind)
+        for r in audit_rows(factory, world.alice)
+        if r.event == "access"
+    ] == [("triage", "allowed", "weight")]
     assert audit_rows(factory, world.bob) == []
 
 

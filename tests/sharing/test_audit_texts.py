@@ -193,3 +193,31 @@ def test_a_notice_needs_its_words_in_the_catalogue(
             notify(
                 s, world.alice, "notify.check_device", {"device__keys": "device.toaster"}, now=NOW
             )
+
+
+def test_a_whole_page_read_names_only_the_kinds_it_showed(
+    factory: sessionmaker[Session], world: World
+) -> None:
+    with factory() as s:
+        create_grant(
+            s,
+            world.alice,
+            professional_id=world.gp,
+            kinds=[Kind.WEIGHT],
+            alerts=False,
+            ends_at=later(days=9),
+            now=NOW,
+        )
+        s.commit()
+    with factory() as s:
+        authorize(s, ProfessionalUser(world.gp), world.alice, None, Purpose.VIEW, later(hours=1))
+    with factory() as s:
+        open_break_glass(s, world.nurse, world.alice, "Chute signalée par la famille", now=NOW)
+    with factory() as s:
+        authorize(s, ProfessionalUser(world.nurse), world.alice, None, Purpose.VIEW, later(hours=1))
+    with factory() as s:
+        lines = [line.text for line in audit_for_patient(s, world.alice, lang="en")]
+    assert lines[:2] == [
+        "Infirmière Claire looked at: all your measurements.",
+        "Dr Durand looked at: weight.",
+    ]
