@@ -14,6 +14,7 @@ import argparse
 import os
 import queue
 import socket
+import threading
 import time
 from collections.abc import Mapping
 from datetime import timedelta
@@ -147,8 +148,14 @@ def build(settings: AlertsSettings, client: paho.Client, clock: Clock) -> Worker
     return Worker(engine, dispatcher, clock)
 
 
-def run(settings: AlertsSettings, broker: BrokerSettings, clock: Clock | None = None) -> None:
-    """Consume readings until interrupted."""
+def run(
+    settings: AlertsSettings,
+    broker: BrokerSettings,
+    clock: Clock | None = None,
+    stop: threading.Event | None = None,
+) -> None:
+    """Consume readings until interrupted (or ``stop`` is set)."""
+    stop = stop or threading.Event()
     clock = clock or SystemClock()
     client_id = settings.client_id or f"veille-alerts-{socket.gethostname()}-{os.getpid()}"
     conn = connection(broker, client_id, persistent=True)
@@ -168,9 +175,9 @@ def run(settings: AlertsSettings, broker: BrokerSettings, clock: Clock | None = 
     conn.connect_async()
     last_tick = 0.0
     try:
-        while True:
+        while not stop.is_set():
             try:
-                payload = inbox.get(timeout=1.0)
+                payload = inbox.get(timeout=0.2)
             except queue.Empty:
                 payload = None
             try:

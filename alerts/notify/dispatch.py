@@ -131,6 +131,8 @@ class Dispatcher:
             for change in changes:
                 if not change.change.notifies:
                     continue
+                if change.change is Change.RESOLVED and not change.alert.category.clinical:
+                    continue  # a device working again is no news to the patient
                 for audience in self.directory.audiences(session, change.alert, now):
                     count += self._add(session, change.alert, change.change, audience, now)
         return count

@@ -1,0 +1,93 @@
+"""`veille alerts run` against a real mosquitto: readings in, alerts stored and published."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import paho.mqtt.client as paho
+import pytest
+from paho.mqtt.enums import CallbackAPIVersion
+from sqlalchemy import select
+
+from alerts.models import Alert
+from alerts.worker import AddressSettings, AlertsSettings, run
+from devices.reading import Kind
+from devices.wire import encode
+from sharing.grants import create_grant
+from sharing.identities import add_patient, add_team
+from tests.alerts.conftest import wire
+from tests.support.mosquitto import Mosquitto
+from veille.db import create_schema, make_engine, session_factory, transaction
+from veille.mqtt import reading_topic
+
+
+@pytest.mark.integration
+def test_worker_consumes_readings_and_publishes_alerts(
+    tmp_path: Path, mosquitto: Mosquitto
+) -> None:
+    url = f"sqlite:///{tmp_path}/veille.db"
+    db = make_engine(url)
+    create_schema(db)
+    sessions = session_factory(db)
+    now = datetime.now(UTC)
+    with transaction(sessions) as session:
+        add_patient(session, "p-1", now=now)
+        team = add_team(session, "Diabeto")
+        create_grant(
+            session,
+            "p-1",
+            kinds=[Kind.GLUCOSE],
+            alerts=True,
+            ends_at=now.replace(year=now.year + 1),
+            now=now,
+            team_id=team.id,
+        )
+        team_id = team.id
+    settings = AlertsSettings(
+        database=url,
+        client_id="alerts-test",
+        tick_s=0.2,
+        contacts={f"team:{team_id}": [AddressSettings(channel="mqtt")]},
+    )
+    received: list[paho.MQTTMessage] = []
+    listener = paho.Client(CallbackAPIVersion.VERSION2, client_id="listener")
+    listener.on_message = lambda _c, _u, message: received.append(message)
+    listener.connect("127.0.0.1", mosquitto.port)
+    listener.subscribe("veille/v1/alerts/#", qos=1)
+    listener.loop_start()
+    stop = threading.Event()
+    worker = threading.Thread(
+        target=run, args=(settings, mosquitto.settings()), kwargs={"stop": stop}
+    )
+    worker.start()
+    publisher = paho.Client(CallbackAPIVersion.VERSION2, client_id="gw-1")
+    publisher.connect("127.0.0.1", mosquitto.port)
+    publisher.loop_start()
+    try:
+        time.sleep(1.0)  # let the worker subscribe
+        reading = wire(Kind.GLUCOSE, now, glucose_mmol_l=2.6)
+        publisher.publish(
+            reading_topic("gw-1", "glucose"), encode(reading), qos=1
+        ).wait_for_publish(5)
+        deadline = time.monotonic() + 10
+        while not received and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        worker.join(10)
+        for client in (publisher, listener):
+            client.loop_stop()
+            client.disconnect()
+    with sessions() as session:
+        alerts = session.scalars(select(Alert)).all()
+    assert [(a.patient_id, a.category, a.severity) for a in alerts] == [
+        ("p-1", "severe_hypoglycemia", "urgent")
+    ]
+    [message] = received
+    assert message.topic == "veille/v1/alerts/urgent"
+    assert json.loads(message.payload)["alert"] == alerts[0].id
+    db.dispose()
