@@ -1,4 +1,4 @@
-"""Alerts reach only whom the patient shares with (through `sharing`), device problems the patient."""
+"""Alerts reach only whom the patient shares with; device problems reach the patient."""
 
 from __future__ import annotations
 
