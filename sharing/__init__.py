@@ -17,4 +17,12 @@ Modules, one job each:
 - `sharing.texts`         every patient-facing sentence in French and English
 - `sharing.capability`    accessors, `Capability`, `Recipient` (what other packages hold)
 - `sharing.terms`         closed vocabularies (purposes, reasons, roles, ...)
+- `sharing.policy`        limits of codes and break-glass (`CodePolicy`, `BreakGlassPolicy`)
+- `sharing.settings`      the ``[sharing]`` section (pepper from a file or the environment)
+- `sharing.fhir`          grants as FHIR ``Consent``, audit rows as ``AuditEvent``
+- `sharing.errors`        `InvalidRequest` (a request that breaks a sharing rule)
+- `sharing.cli`           ``veille sharing ...`` admin commands
+- `sharing/migrations/`   this package's Alembic branch (``sharing``)
+
+See docs/sharing-and-privacy.md for the decisions and how web and alerts use it.
 """
