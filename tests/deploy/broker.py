@@ -88,9 +88,9 @@ class ShippedBroker:
         conf_d = self.workdir / "conf.d"
         conf_d.mkdir()
         files = {
-            "/run/secrets/mqtt_ca.crt": str(self.certs / "ca.crt"),
-            "/run/secrets/mqtt_broker.crt": str(self.certs / "broker.crt"),
-            "/run/secrets/mqtt_broker.key": str(self.certs / "broker.key"),
+            "/run/secrets/mqtt_ca": str(self.certs / "ca.crt"),
+            "/run/secrets/mqtt_broker_cert": str(self.certs / "broker.crt"),
+            "/run/secrets/mqtt_broker_key": str(self.certs / "broker.key"),
         }
         (conf_d / "password-listener.conf").write_text(
             render(

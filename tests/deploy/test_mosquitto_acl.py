@@ -11,10 +11,12 @@ broker's own PUBACK/SUBACK reason code 0x87.
 from __future__ import annotations
 
 import itertools
+import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from paho.mqtt.enums import MQTTProtocolVersion
 
 from tests.deploy.broker import Peer, Refused, ShippedBroker, make_certs
@@ -24,7 +26,15 @@ pytestmark = pytest.mark.integration
 
 NOT_AUTHORIZED = 0x87
 SUCCESS = (0x00, 0x10)  # 0x10: accepted, no matching subscriber
-ACCOUNTS = {"gw-a": "pw-a", "gw-b": "pw-b", "collector": "pw-c", "rules": "pw-r", "web": "pw-w"}
+ACCOUNTS = {
+    "gw-a": "pw-a",
+    "gw-b": "pw-b",
+    "collector": "pw-c",
+    "rules": "pw-r",
+    "web": "pw-w",
+    "healthcheck": "pw-h",
+}
+COMPOSE = Path(__file__).resolve().parents[2] / "deploy" / "server" / "compose.yaml"
 _serial = itertools.count()
 
 
@@ -199,3 +209,34 @@ def test_rules_worker_reads_readings_not_acks(connect: Callable[..., Peer]) -> N
         payload for _t, payload in rules.received_until(reading_topic("gw-a", "weight"), marker)
     ]
     assert received == [reading, marker]
+
+
+def test_gateway_cannot_read_broker_internals(connect: Callable[..., Peer]) -> None:
+    spy = connect("gw-a")
+    spy.subscribe("$SYS/#")
+    spy.subscribe(ack_topic("gw-a"))
+    marker = unique("marker")
+    assert spy.publish(ack_topic("gw-a"), marker) in SUCCESS  # its own prefix: allowed
+    received = spy.received_until(ack_topic("gw-a"), marker)
+    assert [topic for topic, _payload in received if topic.startswith("$SYS")] == []
+
+
+def test_compose_broker_healthcheck_passes_against_the_shipped_broker(
+    broker: ShippedBroker,
+) -> None:
+    """The exact command of compose.yaml's mosquitto healthcheck, ports and paths swapped."""
+    compose = yaml.safe_load(COMPOSE.read_text())
+    command = compose["services"]["mosquitto"]["healthcheck"]["test"]
+    assert command[0] == "CMD"
+    files = {
+        "/run/secrets/mqtt_ca": broker.certs / "ca.crt",
+        "/run/secrets/mqtt_healthcheck_cert": broker.certs / "healthcheck.crt",
+        "/run/secrets/mqtt_healthcheck_key": broker.certs / "healthcheck.key",
+    }
+    args = [
+        str(files.get(arg, arg)).replace("$$", "$") if arg != "8883" else str(broker.tls_port)
+        for arg in command[1:]
+    ]
+    result = subprocess.run(args, capture_output=True, text=True, timeout=15, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("seconds")

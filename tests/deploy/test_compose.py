@@ -1,0 +1,229 @@
+"""The server stack's compose file holds together (Docker is not needed here).
+
+`docker compose config` cannot run on this machine, so these tests read the
+YAML and check what an operator would otherwise find at `up` time: every
+service has a healthcheck, nothing secret is written inline, every secret a
+service reads is mounted into it and made by make-secrets.sh, the broker runs
+the shipped and tested config, and the Grafana dashboard asks for measurements
+and fields that the Reading model actually has.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import stat
+import subprocess
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from devices.reading import METRICS, Kind
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVER = ROOT / "deploy" / "server"
+MOSQUITTO = ROOT / "deploy" / "mosquitto"
+GRAFANA = ROOT / "deploy" / "grafana"
+VEILLE_SERVICES = ("collector", "rules", "web")
+STORES = ("mosquitto", "influxdb", "postgres")
+SECRET_WORDS = re.compile(r"PASSWORD|TOKEN|SECRET|_KEY\b|KEY_FILE|DATABASE__URL", re.IGNORECASE)
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((SERVER / "compose.yaml").read_text())
+    return data
+
+
+def services(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = compose["services"]
+    return found
+
+
+def secret_paths(value: object) -> set[str]:
+    """Every /run/secrets/<name> mentioned anywhere in a value (env, command, test)."""
+    return set(re.findall(r"/run/secrets/([A-Za-z0-9_.-]+)", json.dumps(value)))
+
+
+def acl_users() -> set[str]:
+    lines = (MOSQUITTO / "acl").read_text().splitlines()
+    return {line.split()[1] for line in lines if line.startswith("user ")}
+
+
+def test_the_stack_has_every_part_of_the_design(compose: dict[str, Any]) -> None:
+    assert {*STORES, *VEILLE_SERVICES, "grafana", "caddy"} <= set(services(compose))
+
+
+@pytest.mark.parametrize(
+    "name", ["mosquitto", "influxdb", "postgres", *VEILLE_SERVICES, "grafana", "caddy"]
+)
+def test_every_service_has_a_healthcheck(compose: dict[str, Any], name: str) -> None:
+    check = services(compose)[name]["healthcheck"]
+    assert check["test"][0] in ("CMD", "CMD-SHELL")
+    assert len(check["test"]) > 1
+
+
+def test_no_secret_is_written_inline(compose: dict[str, Any]) -> None:
+    for name, service in services(compose).items():
+        for key, value in (service.get("environment") or {}).items():
+            if SECRET_WORDS.search(key):
+                assert str(value).startswith("/run/secrets/"), f"{name}: {key} is not a file"
+
+
+def test_every_secret_a_service_reads_is_mounted_and_declared(compose: dict[str, Any]) -> None:
+    declared = compose["secrets"]
+    for name, service in services(compose).items():
+        mounted = set(service.get("secrets", []))
+        used = secret_paths(
+            [service.get("environment"), service.get("healthcheck"), service.get("command")]
+        )
+        assert used <= mounted, f"{name} reads secrets it is not given: {used - mounted}"
+        assert mounted <= set(declared), f"{name} mounts undeclared {mounted - set(declared)}"
+    for name, spec in declared.items():
+        assert spec == {"file": f"./secrets/{name}"}
+
+
+def test_secrets_directory_and_env_file_are_git_ignored() -> None:
+    for path in ("deploy/server/secrets/mqtt_ca", "deploy/server/.env"):
+        ignored = subprocess.run(["git", "check-ignore", "-q", path], cwd=ROOT, check=False)
+        assert ignored.returncode == 0, f"{path} would be committable"
+
+
+def test_required_settings_are_documented_in_env_example() -> None:
+    lines = (SERVER / "compose.yaml").read_text().splitlines()
+    text = "\n".join(line for line in lines if not line.lstrip().startswith("#"))
+    required = set(re.findall(r"\$\{([A-Z_]+):\?", text))
+    optional = set(re.findall(r"\$\{([A-Z_]+):-", text))
+    example = (SERVER / "env.example").read_text()
+    assert "VEILLE_DOMAIN" in required
+    for var in required | (optional - {"VEILLE_IMAGE"}):
+        assert re.search(rf"^{var}=", example, re.MULTILINE), f"{var} missing in env.example"
+    assert re.search(r"^#?VEILLE_IMAGE=", example, re.MULTILINE)
+
+
+def test_broker_runs_the_shipped_config_and_its_secrets(compose: dict[str, Any]) -> None:
+    broker = services(compose)["mosquitto"]
+    assert "../mosquitto:/mosquitto/config:ro" in broker["volumes"]
+    conf = [
+        line
+        for line in (MOSQUITTO / "mosquitto.conf").read_text().splitlines()
+        if line and not line.startswith("#")
+    ]
+    assert secret_paths(conf) <= set(broker["secrets"])
+    inside = {
+        "/mosquitto/config/acl": MOSQUITTO / "acl",
+        "/mosquitto/config/conf.d": MOSQUITTO / "conf.d",
+    }
+    for line in conf:
+        key, _, value = line.partition(" ")
+        if key in ("acl_file", "include_dir"):
+            assert inside[value].exists(), f"{line}: nothing at {inside[value]}"
+    assert broker["ports"] == ["${MQTT_PORT:-8883}:8883"]  # TLS only: no 1883
+
+
+@pytest.mark.parametrize("name", VEILLE_SERVICES)
+def test_each_veille_service_has_its_own_broker_identity(
+    compose: dict[str, Any], name: str
+) -> None:
+    env = services(compose)[name]["environment"]
+    assert env["VEILLE_BROKER__URL"].startswith("mqtts://mosquitto:8883")
+    assert env["VEILLE_BROKER__CERT_FILE"] == f"/run/secrets/mqtt_{name}_cert"
+    assert env["VEILLE_BROKER__KEY_FILE"] == f"/run/secrets/mqtt_{name}_key"
+    assert name in acl_users(), f"the ACL has no rights for the {name} certificate"
+
+
+@pytest.mark.parametrize("name", VEILLE_SERVICES)
+def test_veille_services_wait_for_healthy_stores_and_run_hardened(
+    compose: dict[str, Any], name: str
+) -> None:
+    service = services(compose)[name]
+    assert {dep: spec["condition"] for dep, spec in service["depends_on"].items()} == dict.fromkeys(
+        STORES, "service_healthy"
+    )
+    assert service["read_only"] is True
+    assert service["cap_drop"] == ["ALL"]
+    assert service["build"]["dockerfile"] == "deploy/server/Dockerfile"
+
+
+@pytest.mark.parametrize("name", ["collector", "rules"])
+def test_workers_can_scale_out(compose: dict[str, Any], name: str) -> None:
+    service = services(compose)[name]
+    assert "container_name" not in service
+    assert "ports" not in service
+    assert str(service["deploy"]["replicas"]).startswith("${")
+
+
+def test_stores_are_not_reachable_from_outside(compose: dict[str, Any]) -> None:
+    assert compose["networks"]["backend"]["internal"] is True
+    for name in ("influxdb", "postgres", "collector"):
+        assert services(compose)[name]["networks"] == ["backend"]
+        assert "ports" not in services(compose)[name]
+    assert services(compose)["grafana"]["ports"] == ["127.0.0.1:3000:3000"]
+
+
+def test_influx_database_is_the_same_everywhere(compose: dict[str, Any]) -> None:
+    datasource = yaml.safe_load(
+        (GRAFANA / "provisioning" / "datasources" / "veille-influxdb.yaml").read_text()
+    )["datasources"][0]
+    init = (SERVER / "influxdb" / "10-veille-v1.sh").read_text()
+    database = services(compose)["collector"]["environment"]["VEILLE_INFLUX__DATABASE"]
+    assert datasource["jsonData"]["dbName"] == database
+    assert f"--db {database} " in init
+    assert datasource["url"] == "http://influxdb:8086"
+    assert datasource["user"] == "reader"
+    assert "--username reader" in init
+    assert secret_paths(datasource) <= set(services(compose)["grafana"]["secrets"])
+    assert secret_paths(init) <= set(services(compose)["influxdb"]["secrets"])
+    assert (SERVER / "influxdb" / "10-veille-v1.sh").stat().st_mode & stat.S_IXUSR
+
+
+def dashboard_queries() -> list[str]:
+    dashboard = json.loads((GRAFANA / "dashboards" / "patients.json").read_text())
+    return [target["query"] for panel in dashboard["panels"] for target in panel["targets"]]
+
+
+def test_dashboard_reads_fields_the_reading_model_has() -> None:
+    queries = dashboard_queries()
+    pairs = set()
+    for query in queries:
+        match = re.search(r'SELECT (?:\w+\()?"(\w+)"\)? AS "[^"]+" FROM "(\w+)"', query)
+        assert match, query
+        field, measurement = match.groups()
+        assert measurement in {kind.value for kind in Kind}
+        assert field in METRICS
+        assert '"patient" =~ /^$patient$/' in query
+        assert "$timeFilter" in query
+        pairs.add((measurement, field))
+    assert {("weight", "weight_kg"), ("glucose", "glucose_mmol_l")} <= pairs
+    assert {("blood_pressure", "systolic_mmhg"), ("blood_pressure", "diastolic_mmhg")} <= pairs
+
+
+def test_dashboard_is_provisioned_with_a_patient_variable() -> None:
+    dashboard = json.loads((GRAFANA / "dashboards" / "patients.json").read_text())
+    (variable,) = dashboard["templating"]["list"]
+    assert variable["name"] == "patient"
+    assert variable["includeAll"]
+    uids = {panel["datasource"]["uid"] for panel in dashboard["panels"]}
+    provisioned = yaml.safe_load(
+        (GRAFANA / "provisioning" / "datasources" / "veille-influxdb.yaml").read_text()
+    )
+    assert uids == {provisioned["datasources"][0]["uid"]}
+    provider = yaml.safe_load((GRAFANA / "provisioning" / "dashboards" / "veille.yaml").read_text())
+    assert provider["providers"][0]["options"]["path"] == "/var/lib/grafana/dashboards"
+
+
+def test_image_contains_every_python_package() -> None:
+    """A package left out of the Dockerfile would install as a broken wheel."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    packages = {
+        name.rstrip("*") for name in pyproject["tool"]["setuptools"]["packages"]["find"]["include"]
+    }
+    dockerfile = (SERVER / "Dockerfile").read_text()
+    copied = set(re.findall(r"^COPY (\w+) \./\1$", dockerfile, re.MULTILINE))
+    assert copied == packages
+    allowed = (SERVER / "Dockerfile.dockerignore").read_text().splitlines()
+    assert {f"!{name}" for name in packages} <= set(allowed)
+    assert "server" in pyproject["project"]["optional-dependencies"]
