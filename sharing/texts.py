@@ -129,6 +129,12 @@ CATALOGUE: Mapping[str, Mapping[Language, str]] = {
         Language.FR: "Votre code d'accès a été utilisé le {when} par {who}.",
         Language.EN: "Your access code was used on {when} by {who}.",
     },
+    "notify.grant_ending": {
+        Language.FR: "Votre partage ({kind}) avec {who} se termine le {until}. "
+        "Pour le continuer, prolongez-le sur votre page « Partage » ; sinon, rien à faire.",
+        Language.EN: "Your sharing ({kind}) with {who} ends on {until}. "
+        "To keep it, extend it on your “Sharing” page; otherwise there is nothing to do.",
+    },
     # --- "check your device": what alerts sends the patient for a device problem
     "notify.check_device": {
         Language.FR: "Vérifiez votre {device} : {what}. Refaites la mesure si besoin.",

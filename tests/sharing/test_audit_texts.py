@@ -13,8 +13,9 @@ from sharing.audit import audit_for_patient
 from sharing.breakglass import open_break_glass
 from sharing.capability import ProfessionalUser
 from sharing.codes import create_code
-from sharing.grants import create_grant, revoke_grant
+from sharing.grants import create_grant, renew_grant, revoke_grant
 from sharing.notifications import device_notice, notifications_for_patient, notify
+from sharing.reminders import remind_ending
 from sharing.terms import Language, Purpose, Reason
 from sharing.texts import CATALOGUE, PLAIN_REASONS, text
 from tests.sharing.conftest import NOW, World, later
@@ -221,3 +222,43 @@ def test_a_whole_page_read_names_only_the_kinds_it_showed(
         "Infirmière Claire looked at: all your measurements.",
         "Dr Durand looked at: weight.",
     ]
+
+
+def test_the_patient_is_reminded_once_before_a_grant_ends(
+    factory: sessionmaker[Session], world: World
+) -> None:
+    with factory() as s:
+        grant = create_grant(
+            s,
+            world.alice,
+            team_id=world.cardio,
+            kinds=[Kind.WEIGHT, Kind.BLOOD_PRESSURE],
+            alerts=True,
+            ends_at=later(days=30),
+            now=NOW,
+        )
+        create_grant(
+            s,
+            world.alice,
+            professional_id=world.gp,
+            kinds=[Kind.GLUCOSE],
+            alerts=False,
+            ends_at=later(days=20),
+            now=NOW,
+        )
+        s.commit()
+        assert remind_ending(s, later(days=5)) == 0  # nothing ends within 14 days yet
+        assert remind_ending(s, later(days=10)) == 1  # the 20-day grant
+        assert remind_ending(s, later(days=11)) == 0  # already reminded
+        assert remind_ending(s, later(days=17)) == 1  # now the 30-day one
+        renew_grant(s, grant.id, patient_id=world.alice, ends_at=later(days=60), now=later(days=18))
+        assert remind_ending(s, later(days=50)) == 1  # a renewed grant is reminded again
+        s.commit()
+        texts = [n.text for n in notifications_for_patient(s, world.alice, lang="fr")]
+    assert texts[-1] == (
+        "Votre partage (glycémie) avec Dr Durand se termine le 2026-04-17 11:00. "
+        "Pour le continuer, prolongez-le sur votre page « Partage » ; sinon, rien à faire."
+    )
+    assert texts[-2].startswith(
+        "Votre partage (tension artérielle, poids) avec Cardiologie Nord se termine le"
+    )
