@@ -1,0 +1,1 @@
+"""Alembic branch of alerts (see veille.db.upgrade)."""
