@@ -25,6 +25,7 @@ from sharing.audit import audit_for_patient
 from sharing.codes import create_code
 from sharing.errors import InvalidRequest
 from sharing.grants import create_grant, grants_for_patient, revoke_grant
+from sharing.reminders import remind_ending
 from sharing.settings import SharingSettings
 from sharing.terms import Role
 from veille.config import load_section
@@ -149,6 +150,12 @@ def _code(session: Session, args: argparse.Namespace) -> None:
     _emit({"code": made.code, "expires_at": made.expires_at, "max_uses": made.max_uses})
 
 
+def _remind(session: Session, args: argparse.Namespace) -> None:
+    added = remind_ending(session, _now())
+    session.commit()
+    _emit({"reminders": added})
+
+
 def _audit(session: Session, args: argparse.Namespace) -> None:
     for line in audit_for_patient(session, args.patient, lang=args.lang, time_zone=args.tz):
         _emit({"at": line.at, "event": line.event, "result": line.result, "text": line.text})
@@ -220,6 +227,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     p.add_argument("--hours", type=float)
     p.add_argument("--uses", type=int)
     p.add_argument("--label")
+    add("remind", _remind, "tell patients whose grants end within 14 days (run daily)")
     p = add("audit", _audit, "a patient's audit log, as the patient reads it")
     p.add_argument("patient")
     p.add_argument("--lang", choices=["fr", "en"], default="fr")
