@@ -82,6 +82,7 @@ class PatientState:
     deadlines: dict[Kind, tuple[float, float]] = field(default_factory=dict)
     open_keys: set[Key] = field(default_factory=set)
     seen: OrderedDict[str, None] = field(default_factory=OrderedDict)
+    stale: bool = False
 
 
 class Engine:
@@ -113,12 +114,18 @@ class Engine:
     def state(self, patient: str, now: datetime) -> PatientState:
         stamp = now.timestamp()
         state = self._states.get(patient)
-        if state is not None and (
-            self.cache_ttl_s is None or stamp - state.loaded_at <= self.cache_ttl_s
-        ):
+        ttl = float("inf") if self.cache_ttl_s is None else self.cache_ttl_s
+        if state is not None and not state.stale and stamp - state.loaded_at <= ttl:
             return state
         overrides = self.targets.for_patient(patient)
         compiled = Compiled.of(self.rules.with_targets(overrides)) if overrides else self._default
+        open_keys = {r.key for r in self.store.load(patient, now).open_records()}
+        if state is not None and isinstance(self.history, EmptyHistory):
+            # the cache is the only history there is: refresh what others may have
+            # changed (targets, acknowledgements), keep the readings
+            state.compiled, state.loaded_at, state.open_keys = compiled, stamp, open_keys
+            state.stale = False
+            return state
         state = PatientState(compiled, self._zone(patient), stamp)
         for kind in RULE_METRICS:
             horizon_h = compiled.rules.horizon_hours(kind)
@@ -131,13 +138,15 @@ class Engine:
                     arrivals.add(moment)
                 state.arrivals[kind] = arrivals
                 self._set_deadline(state, kind, rule)
-        state.open_keys = {r.key for r in self.store.load(patient, now).open_records()}
+        state.open_keys = open_keys
         self._states[patient] = state
         return state
 
     def forget(self, patient: str) -> None:
-        """Drop a patient's cache (their targets changed)."""
-        self._states.pop(patient, None)
+        """Reload a patient's targets and alert state at their next reading."""
+        state = self._states.get(patient)
+        if state is not None:
+            state.stale = True
 
     # --- readings -------------------------------------------------------------
 

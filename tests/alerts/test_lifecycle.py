@@ -180,3 +180,44 @@ def test_per_patient_target_overrides_the_default(store: SqlAlertStore, t0: date
     assert engine.on_reading(other, t0) == []
     assert targets.set("p-1", "glucose_level1_hypo", None, by="dr-2", reason="back", now=t0) == 2
     assert targets.for_patient("p-1") == {}
+
+
+def test_cache_refresh_keeps_the_readings_when_the_engine_is_the_only_history(
+    store: SqlAlertStore, t0: datetime
+) -> None:
+    engine = Engine(load_rules(), store=store, cache_ttl_s=60)
+    for hours in range(0, 72, 12):
+        at = t0 + timedelta(hours=hours)
+        engine.on_reading(wire(Kind.WEIGHT, at, weight_kg=80.0), at)
+    gain = t0 + timedelta(hours=80)  # long after the cache's time to live
+    changes = engine.on_reading(wire(Kind.WEIGHT, gain, weight_kg=82.6), gain)
+    assert [(c.change, c.alert.category) for c in changes] == [
+        (Change.OPENED, Category.WEIGHT_GAIN)
+    ]
+
+
+def test_local_days_follow_the_patient_zone_across_dst(store: SqlAlertStore) -> None:
+    """Six readings on two UTC days fall on three Paris days around the spring change:
+    the home average needs three days of readings, counted where the patient lives."""
+    from datetime import UTC
+
+    moments = [
+        datetime(2026, 3, 27, 22, 30, tzinfo=UTC),  # 23:30 CET, 27th
+        datetime(2026, 3, 27, 23, 30, tzinfo=UTC),  # 00:30 CET, 28th
+        datetime(2026, 3, 28, 22, 30, tzinfo=UTC),  # 23:30 CET, 28th
+        datetime(2026, 3, 28, 23, 30, tzinfo=UTC),  # 01:30 CEST, 29th (clocks went forward)
+        datetime(2026, 3, 28, 23, 45, tzinfo=UTC),
+        datetime(2026, 3, 28, 23, 50, tzinfo=UTC),
+    ]
+    opened = {}
+    for zone in ("Europe/Paris", "UTC"):
+        engine = Engine(load_rules(), store=store, zone_of=lambda _p, z=zone: z)
+        patient = f"p-{zone.replace('/', '-')}"
+        changes: list[Change] = []
+        for at in moments:
+            reading = wire(
+                Kind.BLOOD_PRESSURE, at, patient=patient, systolic_mmhg=150, diastolic_mmhg=95
+            )
+            changes += [c.change for c in engine.on_reading(reading, at)]
+        opened[zone] = changes
+    assert opened == {"Europe/Paris": [Change.OPENED], "UTC": []}
