@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SERVER = ROOT / "deploy" / "server"
 MOSQUITTO = ROOT / "deploy" / "mosquitto"
 GRAFANA = ROOT / "deploy" / "grafana"
-VEILLE_SERVICES = ("collector", "rules", "web")
+VEILLE_SERVICES = ("collector-1", "collector-2", "rules-1", "rules-2", "web")
 STORES = ("mosquitto", "influxdb", "postgres")
 SECRET_WORDS = re.compile(r"PASSWORD|TOKEN|SECRET|_KEY\b|KEY_FILE|DATABASE__URL", re.IGNORECASE)
 
@@ -69,7 +69,7 @@ def test_every_service_has_a_healthcheck(compose: dict[str, Any], name: str) -> 
 def test_no_secret_is_written_inline(compose: dict[str, Any]) -> None:
     for name, service in services(compose).items():
         for key, value in (service.get("environment") or {}).items():
-            if SECRET_WORDS.search(key):
+            if SECRET_WORDS.search(key) or key.startswith("FILE__"):
                 assert str(value).startswith("/run/secrets/"), f"{name}: {key} is not a file"
 
 
@@ -129,10 +129,11 @@ def test_each_veille_service_has_its_own_broker_identity(
     compose: dict[str, Any], name: str
 ) -> None:
     env = services(compose)[name]["environment"]
+    account = name.split("-")[0]
     assert env["VEILLE_BROKER__URL"].startswith("mqtts://mosquitto:8883")
-    assert env["VEILLE_BROKER__CERT_FILE"] == f"/run/secrets/mqtt_{name}_cert"
-    assert env["VEILLE_BROKER__KEY_FILE"] == f"/run/secrets/mqtt_{name}_key"
-    assert name in acl_users(), f"the ACL has no rights for the {name} certificate"
+    assert env["VEILLE_BROKER__CERT_FILE"] == f"/run/secrets/mqtt_{account}_cert"
+    assert env["VEILLE_BROKER__KEY_FILE"] == f"/run/secrets/mqtt_{account}_key"
+    assert account in acl_users(), f"the ACL has no rights for the {account} certificate"
 
 
 @pytest.mark.parametrize("name", VEILLE_SERVICES)
@@ -148,17 +149,27 @@ def test_veille_services_wait_for_healthy_stores_and_run_hardened(
     assert service["build"]["dockerfile"] == "deploy/server/Dockerfile"
 
 
-@pytest.mark.parametrize("name", ["collector", "rules"])
-def test_workers_can_scale_out(compose: dict[str, Any], name: str) -> None:
-    service = services(compose)[name]
-    assert "container_name" not in service
-    assert "ports" not in service
-    assert str(service["deploy"]["replicas"]).startswith("${")
+@pytest.mark.parametrize("worker", ["collector", "rules"])
+def test_worker_replicas_differ_only_by_their_mqtt_identity(
+    compose: dict[str, Any], worker: str
+) -> None:
+    """Same command and rights; a stable, distinct hostname (and client id) each."""
+    replicas = {n: s for n, s in services(compose).items() if n.startswith(f"{worker}-")}
+    assert len(replicas) >= 2
+    first, *others = replicas.values()
+    for service in others:
+        assert service["command"] == first["command"]
+        assert service["secrets"] == first["secrets"]
+        assert "ports" not in service
+        assert "container_name" not in service
+    assert len({s["hostname"] for s in replicas.values()}) == len(replicas)
+    client_ids = {s["environment"].get("VEILLE_ALERTS__CLIENT_ID") for s in replicas.values()}
+    assert len(client_ids) == len(replicas) or client_ids == {None}
 
 
 def test_stores_are_not_reachable_from_outside(compose: dict[str, Any]) -> None:
     assert compose["networks"]["backend"]["internal"] is True
-    for name in ("influxdb", "postgres", "collector"):
+    for name in ("influxdb", "postgres", "collector-1"):
         assert services(compose)[name]["networks"] == ["backend"]
         assert "ports" not in services(compose)[name]
     assert services(compose)["grafana"]["ports"] == ["127.0.0.1:3000:3000"]
@@ -169,7 +180,7 @@ def test_influx_database_is_the_same_everywhere(compose: dict[str, Any]) -> None
         (GRAFANA / "provisioning" / "datasources" / "veille-influxdb.yaml").read_text()
     )["datasources"][0]
     init = (SERVER / "influxdb" / "10-veille-v1.sh").read_text()
-    database = services(compose)["collector"]["environment"]["VEILLE_INFLUX__DATABASE"]
+    database = services(compose)["collector-1"]["environment"]["VEILLE_INFLUX__DATABASE"]
     assert datasource["jsonData"]["dbName"] == database
     assert f"--db {database} " in init
     assert datasource["url"] == "http://influxdb:8086"
