@@ -37,16 +37,59 @@ def add_patient(
     language: Language | str = Language.FR,
 ) -> Patient:
     """Register a pseudonymous patient id (the id the gateway publishes)."""
+    try:
+        lang = Language(language).value
+    except ValueError as exc:
+        raise InvalidRequest(f"language must be fr or en, not {language!r}") from exc
     patient = Patient(
         id=patient_id,
         label=label,
         time_zone=_zone(time_zone),
-        language=Language(language).value,
+        language=lang,
         created_at=now,
     )
     session.add(patient)
     session.flush()
     return patient
+
+
+def update_patient(
+    session: Session,
+    patient_id: str,
+    *,
+    label: str | None = None,
+    time_zone: str | None = None,
+    language: Language | str | None = None,
+) -> Patient:
+    """Change what is given (the team sets the label; the patient their language and zone)."""
+    patient = session.get(Patient, patient_id)
+    if patient is None:
+        raise InvalidRequest(f"unknown patient {patient_id}")
+    if label is not None:
+        patient.label = label
+    if time_zone is not None:
+        patient.time_zone = _zone(time_zone)
+    if language is not None:
+        try:
+            patient.language = Language(language).value
+        except ValueError as exc:
+            raise InvalidRequest(f"language must be fr or en, not {language!r}") from exc
+    session.flush()
+    return patient
+
+
+def set_quiet_hours(
+    session: Session, team_id: int, start: time | None, end: time | None
+) -> CareTeam:
+    """Quiet hours in the team's own zone (both or neither; ``start`` may be after ``end``)."""
+    team = session.get(CareTeam, team_id)
+    if team is None:
+        raise InvalidRequest(f"unknown care team {team_id}")
+    if (start is None) != (end is None):
+        raise InvalidRequest("give both ends of the quiet hours, or neither")
+    team.quiet_start, team.quiet_end = start, end
+    session.flush()
+    return team
 
 
 def add_team(
