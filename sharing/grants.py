@@ -96,17 +96,24 @@ def create_grant(
     )
     session.add(grant)
     session.flush()
+    _record_change(session, grant, Event.GRANT_CREATED, now, until=ends_at)
+    return grant
+
+
+def _record_change(
+    session: Session, grant: Grant, event: Event, now: datetime, until: datetime | None = None
+) -> None:
+    """The patient's log line for a change to one of their grants."""
     record(
         session,
-        patient_id=patient_id,
+        patient_id=grant.patient_id,
         actor=recipient_actor(session, grant),
         now=now,
-        event=Event.GRANT_CREATED,
+        event=event,
         kind=",".join(grant.kinds),
         ref_id=grant.id,
-        until=ends_at,
+        until=until,
     )
-    return grant
 
 
 def _own_grant(session: Session, grant_id: int, patient_id: str) -> Grant:
@@ -122,15 +129,7 @@ def revoke_grant(session: Session, grant_id: int, *, patient_id: str, now: datet
     grant = _own_grant(session, grant_id, patient_id)
     if grant.revoked_at is None:
         grant.revoked_at = now
-        record(
-            session,
-            patient_id=patient_id,
-            actor=recipient_actor(session, grant),
-            now=now,
-            event=Event.GRANT_REVOKED,
-            kind=",".join(grant.kinds),
-            ref_id=grant.id,
-        )
+        _record_change(session, grant, Event.GRANT_REVOKED, now)
         session.flush()
     return grant
 
@@ -144,16 +143,7 @@ def renew_grant(
         raise InvalidRequest("a revoked grant cannot be renewed; create a new one")
     _check_end(ends_at, grant.starts_at, now)
     grant.ends_at = ends_at
-    record(
-        session,
-        patient_id=patient_id,
-        actor=recipient_actor(session, grant),
-        now=now,
-        event=Event.GRANT_RENEWED,
-        kind=",".join(grant.kinds),
-        ref_id=grant.id,
-        until=ends_at,
-    )
+    _record_change(session, grant, Event.GRANT_RENEWED, now, until=ends_at)
     session.flush()
     return grant
 
