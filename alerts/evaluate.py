@@ -155,7 +155,9 @@ def change(rule: ChangeRule, window: Window, index: int, is_open: bool) -> Outco
         start, stop = window.between(
             now - rule.reference_hours * 3600, now - rule.baseline_to_hours * 3600
         )
-        usual = [v for v in window.values[rule.metric][start:stop] if not math.isnan(v)] or [base]
+        usual = [v for v in window.values[rule.metric][start:stop] if not math.isnan(v)]
+        if len(usual) < rule.reference_min_readings:
+            return Outcome(State.HOLD) if is_open else NONE
         shift = value - median(usual) if rule.direction == "gain" else median(usual) - value
         if shift <= rule.reference_amount:
             return Outcome(State.CLEAR) if not is_open else Outcome(State.HOLD)

@@ -109,6 +109,8 @@ class ChangeRule(_Rule):
     #: treated) is not mistaken for a loss, nor a recovery from a loss for a gain
     reference_hours: Positive | None = None
     reference_amount: Annotated[float, Field(ge=0)] = 0.0
+    #: fewer readings than this in the reference window: too new a patient to judge
+    reference_min_readings: Annotated[int, Field(ge=1)] = 1
 
     @model_validator(mode="after")
     def _shape(self) -> ChangeRule:

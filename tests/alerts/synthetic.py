@@ -56,6 +56,8 @@ class Patient:
     dia: float = 77.0
     pulse: float = 70.0
     glucose: float = 6.3
+    noise: float = 1.0  # multiplies every noise level
+    skip: float = 0.04  # chance of skipping a day's morning measurements
     events: list[Event] = field(default_factory=list)
 
 
@@ -134,10 +136,10 @@ def generate(patient: Patient, start: date, days: int, seed: int) -> Iterator[Wi
 
     for offset in range(days):
         day = start + timedelta(days=offset)
-        skip_day = rng.random() < 0.04 and not (ev and d0 <= offset <= d0 + 10)
+        skip_day = rng.random() < patient.skip and not (ev and d0 <= offset <= d0 + 10)
         active = ev is not None and d0 <= offset
         # weight, each morning
-        weight = patient.weight + rng.gauss(0, 0.3)
+        weight = patient.weight + rng.gauss(0, 0.3 * patient.noise)
         if ev == "weight_gain" and active:
             weight += min(offset - d0 + 1, 3) * 0.95 if offset <= d0 + 6 else 0
         if ev == "weight_loss" and active:
@@ -163,9 +165,9 @@ def generate(patient: Patient, start: date, days: int, seed: int) -> Iterator[Wi
         for hour in (8.0, 20.0):
             if skip_day and hour == 8.0:
                 continue
-            sys_ = patient.sys + rng.gauss(0, 7)
-            dia = patient.dia + rng.gauss(0, 5)
-            pulse = patient.pulse + rng.gauss(0, 5)
+            sys_ = patient.sys + rng.gauss(0, 7 * patient.noise)
+            dia = patient.dia + rng.gauss(0, 5 * patient.noise)
+            pulse = patient.pulse + rng.gauss(0, 5 * patient.noise)
             flags: tuple[str, ...] = ()
             if active and ev == "hypertension" and offset <= d0 + 20:
                 sys_, dia = sys_ + 24, dia + 13
@@ -196,7 +198,7 @@ def generate(patient: Patient, start: date, days: int, seed: int) -> Iterator[Wi
             )
         # glucose before meals
         for hour in (7.0, 12.5, 19.0):
-            value = max(patient.glucose + rng.gauss(0, 0.8), 4.3)
+            value = max(patient.glucose + rng.gauss(0, 0.8 * patient.noise), 4.3)
             if active and offset == d0 and hour == 12.5:
                 if ev == "severe_hypoglycemia":
                     value = 2.6
@@ -236,7 +238,7 @@ def generate(patient: Patient, start: date, days: int, seed: int) -> Iterator[Wi
             )
 
 
-def cohort(stable: int, seed: int) -> list[Patient]:
+def cohort(stable: int, seed: int, noise: float = 1.0, skip: float = 0.04) -> list[Patient]:
     """``stable`` stable patients and one patient per event category."""
     rng = random.Random(seed)
     patients = [
@@ -247,10 +249,15 @@ def cohort(stable: int, seed: int) -> list[Patient]:
             dia=rng.uniform(68, 79),
             pulse=rng.uniform(60, 82),
             glucose=rng.uniform(5.5, 7.5),
+            noise=noise,
+            skip=skip,
         )
         for index in range(stable)
     ]
-    patients += [Patient(f"p-{event.replace('_', '-')}", event=event) for event in EVENTS]
+    patients += [
+        Patient(f"p-{event.replace('_', '-')}", event=event, noise=noise, skip=skip)
+        for event in EVENTS
+    ]
     return patients
 
 
