@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,8 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 import sharing.models  # noqa: F401  (registers the tables on Base)
+from devices.reading import Kind
+from sharing.grants import create_grant
 from sharing.identities import add_patient, add_professional, add_team, enrol
-from sharing.models import AuditEntry
+from sharing.models import AuditEntry, Grant
 from sharing.terms import Role
 from tests.support.postgres import Postgres
 from veille.db import create_schema, make_engine, session_factory
@@ -87,3 +89,26 @@ def audit_rows(factory: sessionmaker[Session], patient_id: str) -> list[AuditEnt
 
 def later(**kwargs: float) -> datetime:
     return NOW + timedelta(**kwargs)
+
+
+def share(
+    s: Session,
+    patient: str,
+    kinds: Iterable[Kind],
+    *,
+    alerts: bool,
+    team_id: int | None = None,
+    professional_id: int | None = None,
+    days: float = 30,
+) -> Grant:
+    """The patient shares ``kinds`` from NOW for ``days`` (the caller commits)."""
+    return create_grant(
+        s,
+        patient,
+        kinds=kinds,
+        alerts=alerts,
+        ends_at=later(days=days),
+        now=NOW,
+        team_id=team_id,
+        professional_id=professional_id,
+    )

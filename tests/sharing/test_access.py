@@ -11,7 +11,7 @@ from sharing.capability import PatientSelf, ProfessionalUser
 from sharing.errors import InvalidRequest
 from sharing.grants import create_grant, grants_for_patient, renew_grant, revoke_grant
 from sharing.terms import Purpose, Reason, Via
-from tests.sharing.conftest import NOW, World, audit_rows, later
+from tests.sharing.conftest import NOW, World, audit_rows, later, share
 from veille.db import transaction
 from veille.errors import NotAllowed
 
@@ -38,14 +38,13 @@ def test_nothing_is_shared_before_a_grant(factory: sessionmaker[Session], world:
 
 def test_team_grant_covers_its_kinds_only(factory: sessionmaker[Session], world: World) -> None:
     with factory() as s:
-        create_grant(
+        share(
             s,
             world.alice,
-            team_id=world.cardio,
-            kinds=[Kind.WEIGHT, Kind.BLOOD_PRESSURE],
+            [Kind.WEIGHT, Kind.BLOOD_PRESSURE],
             alerts=True,
-            ends_at=later(days=90),
-            now=NOW,
+            team_id=world.cardio,
+            days=90,
         )
         s.commit()
     with factory() as s:
@@ -84,15 +83,7 @@ def test_team_grant_covers_its_kinds_only(factory: sessionmaker[Session], world:
 
 def test_grant_to_one_professional(factory: sessionmaker[Session], world: World) -> None:
     with factory() as s:
-        create_grant(
-            s,
-            world.alice,
-            professional_id=world.gp,
-            kinds=["glucose"],
-            alerts=False,
-            ends_at=later(days=7),
-            now=NOW,
-        )
+        share(s, world.alice, [Kind.GLUCOSE], alerts=False, professional_id=world.gp, days=7)
         s.commit()
     with factory() as s:
         cap = authorize(
@@ -108,15 +99,7 @@ def test_grant_to_one_professional(factory: sessionmaker[Session], world: World)
 
 def test_expired_grant_is_refused(factory: sessionmaker[Session], world: World) -> None:
     with factory() as s:
-        create_grant(
-            s,
-            world.alice,
-            team_id=world.cardio,
-            kinds=[Kind.WEIGHT],
-            alerts=True,
-            ends_at=later(days=30),
-            now=NOW,
-        )
+        share(s, world.alice, [Kind.WEIGHT], alerts=True, team_id=world.cardio)
         s.commit()
     with factory() as s:
         authorize(
@@ -135,15 +118,7 @@ def test_expired_grant_is_refused(factory: sessionmaker[Session], world: World) 
 
 def test_revocation_takes_effect_at_once(factory: sessionmaker[Session], world: World) -> None:
     with factory() as s:
-        grant = create_grant(
-            s,
-            world.alice,
-            team_id=world.cardio,
-            kinds=[Kind.WEIGHT],
-            alerts=True,
-            ends_at=later(days=30),
-            now=NOW,
-        )
+        grant = share(s, world.alice, [Kind.WEIGHT], alerts=True, team_id=world.cardio)
         s.commit()
         grant_id = grant.id
     nurse = ProfessionalUser(world.nurse)
@@ -167,15 +142,7 @@ def test_revocation_takes_effect_at_once(factory: sessionmaker[Session], world: 
 
 def test_only_the_patient_revokes_their_grant(factory: sessionmaker[Session], world: World) -> None:
     with factory() as s:
-        grant = create_grant(
-            s,
-            world.alice,
-            team_id=world.cardio,
-            kinds=[Kind.WEIGHT],
-            alerts=True,
-            ends_at=later(days=30),
-            now=NOW,
-        )
+        grant = share(s, world.alice, [Kind.WEIGHT], alerts=True, team_id=world.cardio)
         with pytest.raises(NotAllowed) as caught:
             revoke_grant(s, grant.id, patient_id=world.bob, now=NOW)
         assert caught.value.reason == Reason.OTHER_PATIENT
@@ -184,15 +151,7 @@ def test_only_the_patient_revokes_their_grant(factory: sessionmaker[Session], wo
 
 def test_renewal_extends_access(factory: sessionmaker[Session], world: World) -> None:
     with factory() as s:
-        grant = create_grant(
-            s,
-            world.alice,
-            team_id=world.cardio,
-            kinds=[Kind.WEIGHT],
-            alerts=True,
-            ends_at=later(days=30),
-            now=NOW,
-        )
+        grant = share(s, world.alice, [Kind.WEIGHT], alerts=True, team_id=world.cardio)
         renew_grant(
             s, grant.id, patient_id=world.alice, ends_at=later(days=200), now=later(days=20)
         )
@@ -256,15 +215,7 @@ def test_every_attempt_is_audited_allowed_and_refused(
     factory: sessionmaker[Session], world: World
 ) -> None:
     with factory() as s:
-        create_grant(
-            s,
-            world.alice,
-            team_id=world.cardio,
-            kinds=[Kind.WEIGHT],
-            alerts=False,
-            ends_at=later(days=30),
-            now=NOW,
-        )
+        share(s, world.alice, [Kind.WEIGHT], alerts=False, team_id=world.cardio)
         s.commit()
     nurse = ProfessionalUser(world.nurse)
     with factory() as s:
@@ -313,15 +264,7 @@ def test_alert_purpose_needs_a_grant_with_alerts(
     factory: sessionmaker[Session], world: World
 ) -> None:
     with factory() as s:
-        create_grant(
-            s,
-            world.alice,
-            team_id=world.cardio,
-            kinds=[Kind.WEIGHT],
-            alerts=False,
-            ends_at=later(days=30),
-            now=NOW,
-        )
+        share(s, world.alice, [Kind.WEIGHT], alerts=False, team_id=world.cardio)
         s.commit()
     nurse = ProfessionalUser(world.nurse)
     with factory() as s:
@@ -336,15 +279,7 @@ def test_triage_batch_shows_only_shared_patients(
     factory: sessionmaker[Session], world: World
 ) -> None:
     with factory() as s:
-        create_grant(
-            s,
-            world.alice,
-            team_id=world.cardio,
-            kinds=[Kind.WEIGHT],
-            alerts=True,
-            ends_at=later(days=30),
-            now=NOW,
-        )
+        share(s, world.alice, [Kind.WEIGHT], alerts=True, team_id=world.cardio)
         s.commit()
     with factory() as s:
         caps = authorize_many(
@@ -368,15 +303,7 @@ def test_triage_refreshes_coalesce_audit_rows_per_viewer(
     factory: sessionmaker[Session], world: World
 ) -> None:
     with factory() as s:
-        create_grant(
-            s,
-            world.alice,
-            team_id=world.cardio,
-            kinds=[Kind.WEIGHT],
-            alerts=True,
-            ends_at=later(days=30),
-            now=NOW,
-        )
+        share(s, world.alice, [Kind.WEIGHT], alerts=True, team_id=world.cardio)
         s.commit()
     for viewer, minutes in [
         (world.nurse, 0),

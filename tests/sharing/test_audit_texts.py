@@ -13,12 +13,12 @@ from sharing.audit import audit_for_patient
 from sharing.breakglass import open_break_glass
 from sharing.capability import ProfessionalUser
 from sharing.codes import create_code
-from sharing.grants import create_grant, renew_grant, revoke_grant
+from sharing.grants import renew_grant, revoke_grant
 from sharing.notifications import device_notice, notifications_for_patient, notify
 from sharing.reminders import remind_ending
 from sharing.terms import Language, Purpose, Reason
 from sharing.texts import CATALOGUE, PLAIN_REASONS, text
-from tests.sharing.conftest import NOW, World, later
+from tests.sharing.conftest import NOW, World, later, share
 from veille.errors import NotAllowed
 
 
@@ -48,14 +48,8 @@ def test_patient_reads_who_looked_when_and_why(
 ) -> None:
     nurse = ProfessionalUser(world.nurse)
     with factory() as s:
-        grant = create_grant(
-            s,
-            world.alice,
-            team_id=world.cardio,
-            kinds=[Kind.WEIGHT, Kind.GLUCOSE],
-            alerts=True,
-            ends_at=later(days=90),
-            now=NOW,
+        grant = share(
+            s, world.alice, [Kind.WEIGHT, Kind.GLUCOSE], alerts=True, team_id=world.cardio, days=90
         )
         s.commit()
         grant_id = grant.id
@@ -200,15 +194,7 @@ def test_a_whole_page_read_names_only_the_kinds_it_showed(
     factory: sessionmaker[Session], world: World
 ) -> None:
     with factory() as s:
-        create_grant(
-            s,
-            world.alice,
-            professional_id=world.gp,
-            kinds=[Kind.WEIGHT],
-            alerts=False,
-            ends_at=later(days=9),
-            now=NOW,
-        )
+        share(s, world.alice, [Kind.WEIGHT], alerts=False, professional_id=world.gp, days=9)
         s.commit()
     with factory() as s:
         authorize(s, ProfessionalUser(world.gp), world.alice, None, Purpose.VIEW, later(hours=1))
@@ -228,24 +214,10 @@ def test_the_patient_is_reminded_once_before_a_grant_ends(
     factory: sessionmaker[Session], world: World
 ) -> None:
     with factory() as s:
-        grant = create_grant(
-            s,
-            world.alice,
-            team_id=world.cardio,
-            kinds=[Kind.WEIGHT, Kind.BLOOD_PRESSURE],
-            alerts=True,
-            ends_at=later(days=30),
-            now=NOW,
+        grant = share(
+            s, world.alice, [Kind.WEIGHT, Kind.BLOOD_PRESSURE], alerts=True, team_id=world.cardio
         )
-        create_grant(
-            s,
-            world.alice,
-            professional_id=world.gp,
-            kinds=[Kind.GLUCOSE],
-            alerts=False,
-            ends_at=later(days=20),
-            now=NOW,
-        )
+        share(s, world.alice, [Kind.GLUCOSE], alerts=False, professional_id=world.gp, days=20)
         s.commit()
         assert remind_ending(s, later(days=5)) == 0  # nothing ends within 14 days yet
         assert remind_ending(s, later(days=10)) == 1  # the 20-day grant

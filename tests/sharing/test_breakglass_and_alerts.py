@@ -12,13 +12,13 @@ from sharing.access import authorize
 from sharing.breakglass import close_break_glass, open_break_glass
 from sharing.capability import ProfessionalUser, Recipient
 from sharing.errors import InvalidRequest
-from sharing.grants import create_grant, revoke_grant
+from sharing.grants import revoke_grant
 from sharing.identities import deactivate, on_call, professionals
 from sharing.models import Professional
 from sharing.notifications import mark_read, notifications_for_patient
 from sharing.recipients import alert_recipients
 from sharing.terms import Purpose, Reason, RecipientType, Via
-from tests.sharing.conftest import NOW, World, audit_rows, later
+from tests.sharing.conftest import NOW, World, audit_rows, later, share
 from veille.errors import NotAllowed
 
 REASON = "Appel du SAMU, patiente inconsciente à domicile"
@@ -123,37 +123,17 @@ def test_break_glass_needs_a_reason_and_a_short_window(
         open_break_glass(s, world.nurse, world.alice, reason, now=NOW, window=window)
 
 
-def share(
-    s: Session,
-    world: World,
-    kinds: list[Kind],
-    *,
-    alerts: bool,
-    team_id: int | None = None,
-    professional_id: int | None = None,
-) -> int:
-    grant = create_grant(
-        s,
-        world.alice,
-        kinds=kinds,
-        alerts=alerts,
-        ends_at=later(days=30),
-        now=NOW,
-        team_id=team_id,
-        professional_id=professional_id,
-    )
-    return grant.id
-
-
 def test_alert_recipients_follow_the_grants(factory: sessionmaker[Session], world: World) -> None:
     t = later(hours=1)
     with factory() as s:
         team_grant = share(
-            s, world, [Kind.WEIGHT, Kind.BLOOD_PRESSURE], alerts=True, team_id=world.cardio
-        )
-        gp_grant = share(s, world, [Kind.BLOOD_PRESSURE], alerts=True, professional_id=world.gp)
-        share(s, world, [Kind.GLUCOSE], alerts=False, professional_id=world.gp)  # view only
-        share(s, world, [Kind.GLUCOSE], alerts=True, team_id=world.other_team)
+            s, world.alice, [Kind.WEIGHT, Kind.BLOOD_PRESSURE], alerts=True, team_id=world.cardio
+        ).id
+        gp_grant = share(
+            s, world.alice, [Kind.BLOOD_PRESSURE], alerts=True, professional_id=world.gp
+        ).id
+        share(s, world.alice, [Kind.GLUCOSE], alerts=False, professional_id=world.gp)  # view only
+        share(s, world.alice, [Kind.GLUCOSE], alerts=True, team_id=world.other_team)
         s.commit()
         assert alert_recipients(s, world.alice, Kind.WEIGHT, t) == [
             Recipient(
@@ -189,7 +169,7 @@ def test_device_problems_go_to_the_patient_only(
     factory: sessionmaker[Session], world: World
 ) -> None:
     with factory() as s:
-        share(s, world, list(Kind), alerts=True, team_id=world.cardio)
+        share(s, world.alice, list(Kind), alerts=True, team_id=world.cardio)
         only_patient = [Recipient(RecipientType.PATIENT, world.alice)]
         assert alert_recipients(s, world.alice, None, NOW) == only_patient
         assert (
@@ -202,8 +182,8 @@ def test_alerts_stop_at_revocation_expiry_and_deactivation(
     factory: sessionmaker[Session], world: World
 ) -> None:
     with factory() as s:
-        team_grant = share(s, world, [Kind.WEIGHT], alerts=True, team_id=world.cardio)
-        share(s, world, [Kind.WEIGHT], alerts=True, professional_id=world.gp)
+        team_grant = share(s, world.alice, [Kind.WEIGHT], alerts=True, team_id=world.cardio).id
+        share(s, world.alice, [Kind.WEIGHT], alerts=True, professional_id=world.gp)
         s.commit()
         assert len(alert_recipients(s, world.alice, Kind.WEIGHT, later(hours=1), audit=False)) == 2
         revoke_grant(s, team_grant, patient_id=world.alice, now=later(hours=2))
@@ -213,7 +193,7 @@ def test_alerts_stop_at_revocation_expiry_and_deactivation(
         s.commit()
         assert alert_recipients(s, world.alice, Kind.WEIGHT, later(hours=2)) == []
     with factory() as s:
-        share(s, world, [Kind.WEIGHT], alerts=True, team_id=world.other_team)
+        share(s, world.alice, [Kind.WEIGHT], alerts=True, team_id=world.other_team)
         s.commit()
         assert len(alert_recipients(s, world.alice, Kind.WEIGHT, later(days=29))) == 1
         assert alert_recipients(s, world.alice, Kind.WEIGHT, later(days=30)) == []
@@ -232,7 +212,7 @@ def test_a_professional_who_left_is_refused_everywhere(
     factory: sessionmaker[Session], world: World
 ) -> None:
     with factory() as s:
-        share(s, world, [Kind.WEIGHT], alerts=True, professional_id=world.gp)
+        share(s, world.alice, [Kind.WEIGHT], alerts=True, professional_id=world.gp)
         s.commit()
         assert [p.display_name for p in professionals(s)][:2] == ["Dr Durand", "Dr Martin"]
         deactivate(s, world.gp)

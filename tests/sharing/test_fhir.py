@@ -13,23 +13,17 @@ from sharing.access import authorize
 from sharing.breakglass import open_break_glass
 from sharing.capability import ProfessionalUser
 from sharing.fhir import audit_event, grant_consent
-from sharing.grants import create_grant, revoke_grant
+from sharing.grants import revoke_grant
 from sharing.models import AuditEntry, Grant
 from sharing.terms import Purpose
-from tests.sharing.conftest import NOW, World, later
+from tests.sharing.conftest import NOW, World, later, share
 from veille.errors import NotAllowed
 
 
 def test_grant_as_consent(factory: sessionmaker[Session], world: World) -> None:
     with factory() as s:
-        grant = create_grant(
-            s,
-            world.alice,
-            team_id=world.cardio,
-            kinds=[Kind.WEIGHT, Kind.GLUCOSE_CONTEXT],
-            alerts=True,
-            ends_at=later(days=30),
-            now=NOW,
+        grant = share(
+            s, world.alice, [Kind.WEIGHT, Kind.GLUCOSE_CONTEXT], alerts=True, team_id=world.cardio
         )
         s.commit()
         active = grant_consent(grant, later(days=1), "Cardiologie Nord")
