@@ -1,0 +1,158 @@
+"""The embedded store: readings in one SQLite file (WAL), no server.
+
+The reading id is the primary key, so `INSERT OR IGNORE` makes every write
+idempotent. Each reading is kept whole, as its wire JSON, beside the few
+columns that queries filter on: an export gives back exactly what arrived.
+A batch is one transaction with ``synchronous=FULL``: when `write_batch`
+returns, the readings survive a power cut, and only then does the collector ack.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from collector.store import series_frame
+from devices.reading import Kind
+from devices.wire import WireReading, encode
+from veille.errors import StoreError, StoreUnavailable
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS readings (
+    id TEXT PRIMARY KEY,
+    patient TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    time_us INTEGER NOT NULL,
+    gateway TEXT NOT NULL,
+    driver TEXT NOT NULL,
+    wire TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS readings_patient_kind_time ON readings (patient, kind, time_us);
+"""
+
+_PAGE = 5000
+
+
+def _us(moment: datetime) -> int:
+    """Microseconds since the epoch, exact (no float rounding)."""
+    delta = moment.astimezone(UTC) - datetime(1970, 1, 1, tzinfo=UTC)
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+class SqliteStore:
+    """`ReadingStore` on one SQLite file; safe to share between threads."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._db: sqlite3.Connection | None = None
+
+    def _conn(self) -> sqlite3.Connection:
+        if self._db is None:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=FULL")
+                db.execute("PRAGMA busy_timeout=10000")
+                db.executescript(SCHEMA)
+            except (OSError, sqlite3.Error) as err:
+                raise StoreUnavailable(f"SQLite store {self.path}: cannot open it ({err})") from err
+            self._db = db
+        return self._db
+
+    def write_batch(self, readings: Sequence[WireReading]) -> None:
+        if not readings:
+            return
+        rows = [
+            (
+                r.id,
+                r.patient,
+                r.kind.value,
+                _us(r.time),
+                r.gateway,
+                r.device.driver,
+                encode(r).decode(),
+            )
+            for r in readings
+        ]
+        with self._lock:
+            db = self._conn()
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                db.executemany("INSERT OR IGNORE INTO readings VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+                db.execute("COMMIT")
+            except sqlite3.OperationalError as err:
+                self._rollback(db)
+                raise StoreUnavailable(f"SQLite store {self.path}: write failed ({err})") from err
+            except sqlite3.Error as err:
+                self._rollback(db)
+                raise StoreError(f"SQLite store {self.path}: batch refused ({err})") from err
+
+    @staticmethod
+    def _rollback(db: sqlite3.Connection) -> None:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+
+    def _query(self, sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
+        with self._lock:
+            try:
+                return self._conn().execute(sql, params).fetchall()
+            except sqlite3.Error as err:
+                raise StoreUnavailable(f"SQLite store {self.path}: query failed ({err})") from err
+
+    def series(self, patient: str, kind: Kind, start: datetime, end: datetime) -> pd.DataFrame:
+        rows = self._query(
+            "SELECT wire FROM readings WHERE patient = ? AND kind = ? AND time_us >= ? "
+            "AND time_us < ? ORDER BY time_us, id",
+            (patient, Kind(kind).value, _us(start), _us(end)),
+        )
+        return series_frame([WireReading.model_validate_json(str(row[0])) for row in rows])
+
+    def latest(self, patient: str | None = None) -> list[WireReading]:
+        where = "WHERE patient = ?" if patient is not None else ""
+        rows = self._query(
+            "SELECT wire FROM (SELECT wire, patient, kind, row_number() OVER "  # noqa: S608 (fixed WHERE)
+            "(PARTITION BY patient, kind ORDER BY time_us DESC, id DESC) AS rank "
+            f"FROM readings {where}) WHERE rank = 1 ORDER BY patient, kind",
+            (patient,) if patient is not None else (),
+        )
+        return [WireReading.model_validate_json(str(row[0])) for row in rows]
+
+    def count(self) -> int:
+        return int(str(self._query("SELECT count(*) FROM readings")[0][0]))
+
+    def patients(self) -> list[str]:
+        return [
+            str(row[0]) for row in self._query("SELECT DISTINCT patient FROM readings ORDER BY 1")
+        ]
+
+    def readings(
+        self, patient: str, since: datetime | None = None, kind: Kind | None = None
+    ) -> Iterator[WireReading]:
+        """Paged by (time, id), so a long history never sits in memory at once."""
+        after: tuple[int, str] = (_us(since) - 1 if since else -(2**62), "")
+        kinds = [Kind(kind).value] if kind is not None else [k.value for k in Kind]
+        marks = ",".join("?" * len(kinds))
+        while True:
+            rows = self._query(
+                f"SELECT time_us, id, wire FROM readings WHERE patient = ? AND kind IN ({marks}) "  # noqa: S608
+                "AND (time_us > ? OR (time_us = ? AND id > ?)) ORDER BY time_us, id LIMIT ?",
+                (patient, *kinds, after[0], after[0], after[1], _PAGE),
+            )
+            for _time, _id, wire in rows:
+                yield WireReading.model_validate_json(str(wire))
+            if len(rows) < _PAGE:
+                return
+            after = (int(str(rows[-1][0])), str(rows[-1][1]))
+
+    def close(self) -> None:
+        with self._lock:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
