@@ -25,6 +25,8 @@ from typing import Any
 
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 
 from tests.support.mosquitto import MOSQUITTO
 from veille.mqtt import free_port
@@ -155,10 +157,18 @@ class Refused(Exception):
 class Peer:
     """One MQTT client; every call blocks until the broker has answered."""
 
-    def __init__(self, name: str, *, protocol: MQTTProtocolVersion = MQTTProtocolVersion.MQTTv5):
+    def __init__(
+        self,
+        name: str,
+        *,
+        client_id: str | None = None,
+        protocol: MQTTProtocolVersion = MQTTProtocolVersion.MQTTv5,
+    ):
         self.name = name
         self.protocol = protocol
-        self.client = paho.Client(CallbackAPIVersion.VERSION2, client_id=name, protocol=protocol)
+        self.client = paho.Client(
+            CallbackAPIVersion.VERSION2, client_id=client_id or name, protocol=protocol
+        )
         self.messages: queue.Queue[tuple[str, bytes]] = queue.Queue()
         self._acks: dict[int, int] = {}
         self._acked = threading.Condition()
@@ -207,8 +217,12 @@ class Peer:
         password: str | None = None,
         ca: Path | None = None,
         cert: Path | None = None,
+        session_expiry_s: int = 0,
     ) -> Peer:
-        """Connect and wait for a successful CONNACK; `Refused` otherwise."""
+        """Connect and wait for a successful CONNACK; `Refused` otherwise.
+
+        ``session_expiry_s`` > 0 asks for a persistent MQTT 5 session (clean start off).
+        """
         if password is not None:
             self.client.username_pw_set(self.name, password)
         if ca is not None:
@@ -219,8 +233,13 @@ class Peer:
                 keyfile=str(key) if key else None,
                 tls_version=ssl.PROTOCOL_TLS_CLIENT,
             )
+        extra: dict[str, Any] = {}
+        if session_expiry_s:
+            properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+            properties.SessionExpiryInterval = session_expiry_s
+            extra = {"clean_start": False, "properties": properties}
         try:
-            self.client.connect("127.0.0.1", port, keepalive=30)
+            self.client.connect("127.0.0.1", port, keepalive=30, **extra)
         except (OSError, ssl.SSLError) as err:
             raise Refused(f"{self.name}: {err}") from err
         self.client.loop_start()
@@ -261,5 +280,7 @@ class Peer:
         raise TimeoutError(f"{self.name}: {topic} {payload!r} not received; got {seen}")
 
     def close(self) -> None:
+        """Disconnect and wait until the socket is closed, so the broker knows."""
         self.client.disconnect()
+        self._gone.wait(WAIT_S)
         self.client.loop_stop()

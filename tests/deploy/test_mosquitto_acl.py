@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -26,44 +26,8 @@ pytestmark = pytest.mark.integration
 
 NOT_AUTHORIZED = 0x87
 SUCCESS = (0x00, 0x10)  # 0x10: accepted, no matching subscriber
-ACCOUNTS = {
-    "gw-a": "pw-a",
-    "gw-b": "pw-b",
-    "collector": "pw-c",
-    "rules": "pw-r",
-    "web": "pw-w",
-    "healthcheck": "pw-h",
-}
 COMPOSE = Path(__file__).resolve().parents[2] / "deploy" / "server" / "compose.yaml"
 _serial = itertools.count()
-
-
-@pytest.fixture(scope="module")
-def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ShippedBroker]:
-    server = ShippedBroker(tmp_path_factory.mktemp("shipped-mosquitto"), ACCOUNTS)
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def connect(broker: ShippedBroker) -> Iterator[Callable[..., Peer]]:
-    """Connect an account by password (default) or by its certificate (`tls=True`)."""
-    peers: list[Peer] = []
-
-    def _connect(name: str, *, tls: bool = False, **kwargs: object) -> Peer:
-        peer = Peer(name, **kwargs)  # type: ignore[arg-type]
-        peers.append(peer)
-        if tls:
-            certs = broker.certs
-            return peer.connect(broker.tls_port, ca=certs / "ca.crt", cert=certs / f"{name}.crt")
-        return peer.connect(
-            broker.password_port, password=ACCOUNTS[name], ca=broker.certs / "ca.crt"
-        )
-
-    yield _connect
-    for peer in peers:
-        peer.close()
 
 
 def unique(label: str) -> bytes:

@@ -1,0 +1,78 @@
+"""Scale-out on the shipped broker: collector replicas behind one shared subscription.
+
+Why compose.yaml gives each replica a stable client id: on mosquitto 2.0.11 a
+member of a shared subscription whose persistent session is offline keeps
+receiving its round-robin share, queued in that session. The same replica
+coming back under the same client id gets it; nothing is lost or doubled.
+"""
+
+from __future__ import annotations
+
+import itertools
+import queue
+import time
+from collections.abc import Callable
+
+import pytest
+
+from tests.deploy.broker import WAIT_S, Peer
+from veille.mqtt import ALL_READINGS, reading_topic, shared
+
+pytestmark = pytest.mark.integration
+
+_batch = itertools.count()
+
+
+def gather(peers: list[Peer], expected: set[bytes]) -> list[list[bytes]]:
+    """What each peer receives, until together they have every expected payload."""
+    got: list[list[bytes]] = [[] for _ in peers]
+    deadline = time.monotonic() + WAIT_S
+    while not expected <= {p for share in got for p in share}:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"missing {expected - {p for share in got for p in share}}")
+        for index, peer in enumerate(peers):
+            try:
+                got[index].append(peer.messages.get(timeout=0.02)[1])
+            except queue.Empty:
+                continue
+    return got
+
+
+def replicas(connect: Callable[..., Peer], batch: int, *names: str) -> list[Peer]:
+    """Members of a group of their own: sessions left by other tests must not take a share."""
+    peers = [connect("collector", client_id=name, session_expiry_s=600) for name in names]
+    for peer in peers:
+        assert peer.subscribe(shared(f"collectors-{batch}", ALL_READINGS)) == 1
+    return peers
+
+
+def test_readings_are_split_between_replicas_once_each(connect: Callable[..., Peer]) -> None:
+    batch = next(_batch)
+    one, two = replicas(connect, batch, f"collector-1-{batch}", f"collector-2-{batch}")
+    gateway = connect("gw-a")
+    payloads = [f"r{batch}-{n}".encode() for n in range(20)]
+    for payload in payloads:
+        gateway.publish(reading_topic("gw-a", "weight"), payload)
+
+    got_one, got_two = gather([one, two], set(payloads))
+    assert sorted(got_one + got_two) == sorted(payloads)  # each reading exactly once
+    assert got_one
+    assert got_two
+
+
+def test_a_restarted_replica_gets_the_share_queued_while_it_was_away(
+    connect: Callable[..., Peer],
+) -> None:
+    batch = next(_batch)
+    steady, away = replicas(connect, batch, f"steady-{batch}", f"away-{batch}")
+    away.close()  # the container stops; its session stays on the broker
+    gateway = connect("gw-a")
+    payloads = [f"q{batch}-{n}".encode() for n in range(10)]
+    for payload in payloads:
+        gateway.publish(reading_topic("gw-a", "glucose"), payload)
+
+    back = connect("collector", client_id=f"away-{batch}", session_expiry_s=600)
+    got_steady, got_before, got_back = gather([steady, away, back], set(payloads))
+    assert got_before == []  # it had left before the first reading
+    assert got_back, "the replica's session did not keep its share"
+    assert sorted(got_steady + got_back) == sorted(payloads)
