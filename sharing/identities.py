@@ -10,9 +10,11 @@ from __future__ import annotations
 from datetime import datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from devices.wire import Identifier
 from sharing.errors import InvalidRequest
 from sharing.models import CareTeam, Enrolment, Patient, Professional
 from sharing.terms import Language, Role
@@ -27,6 +29,10 @@ def _zone(name: str) -> str:
     return name
 
 
+#: The gateway's own rule for a patient id, so the server accepts exactly what the home sends.
+_PATIENT_ID: TypeAdapter[str] = TypeAdapter(Identifier)
+
+
 def add_patient(
     session: Session,
     patient_id: str,
@@ -37,6 +43,12 @@ def add_patient(
     language: Language | str = Language.FR,
 ) -> Patient:
     """Register a pseudonymous patient id (the id the gateway publishes)."""
+    try:
+        _PATIENT_ID.validate_python(patient_id)
+    except ValidationError as exc:
+        raise InvalidRequest(
+            f"patient id {patient_id!r} is not pseudonymous (letters, digits, _.:-, at most 64)"
+        ) from exc
     try:
         lang = Language(language).value
     except ValueError as exc:

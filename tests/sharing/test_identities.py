@@ -43,6 +43,9 @@ def test_patient_settings_and_their_checks(factory: sessionmaker[Session], world
             update_patient(s, world.alice, language="de")
         with pytest.raises(InvalidRequest, match="fr or en"):
             add_patient(s, "p-new", now=NOW, language="de")
+        for not_an_id in ("Marie Dupont", "", "p-" + "x" * 63, "1 85 12 75 108 042 33"):
+            with pytest.raises(InvalidRequest, match="is not pseudonymous"):
+                add_patient(s, not_an_id, now=NOW)
         with pytest.raises(InvalidRequest, match="unknown patient"):
             update_patient(s, "p-nope", label="x")
 
