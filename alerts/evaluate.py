@@ -161,6 +161,7 @@ def change(rule: ChangeRule, window: Window, index: int, is_open: bool) -> Outco
         shift = value - median(usual) if rule.direction == "gain" else median(usual) - value
         if shift <= rule.reference_amount:
             return Outcome(State.CLEAR) if not is_open else Outcome(State.HOLD)
+    if delta > limit:
         severity = rule.severity
         if rule.urgent_amount is not None and delta > rule.urgent_amount:
             severity = Severity.URGENT
