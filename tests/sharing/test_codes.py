@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -259,3 +261,25 @@ def test_lockout_says_when_to_retry_and_old_attempts_can_be_purged(
         assert ratelimit.forget_before(s, later(minutes=1)) == 1
         s.commit()
         assert not ratelimit.locked_out(s, "x", later(minutes=5), policy)
+
+
+def test_the_last_use_is_spent_once_under_concurrent_redemptions(
+    factory: sessionmaker[Session], world: World
+) -> None:
+    code = new_code(factory, world.alice, max_uses=1)
+    start = threading.Barrier(6)
+
+    def attempt(i: int) -> str:
+        start.wait()
+        try:
+            redeem(factory, code, source=f"192.0.2.{i}")
+        except NotAllowed as refused:
+            return refused.reason
+        return "redeemed"
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        outcomes = sorted(pool.map(attempt, range(6)))
+    assert outcomes == ["code_exhausted"] * 5 + ["redeemed"]
+    with factory() as s:
+        assert s.scalars(select(AccessCode.uses)).one() == 1
+        assert len(s.scalars(select(CodeSession)).all()) == 1
