@@ -14,7 +14,7 @@ Modules, one job each:
 - `sharing.recipients`    `alert_recipients`: who may receive an alert on a kind
 - `sharing.audit`         audit rows, and the patient's log as plain sentences
 - `sharing.notifications` notices on the patient's page (and `device_notice` for alerts)
-- `sharing.reminders`     a notice before a grant ends (`veille sharing remind`, daily)
+- `sharing.reminders`     a notice before a grant ends (`veille sharing daily`)
 - `sharing.texts`         every patient-facing sentence in French and English
 - `sharing.capability`    accessors, `Capability`, `Recipient` (what other packages hold)
 - `sharing.terms`         closed vocabularies (purposes, reasons, roles, ...)

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 import sharing.models  # noqa: F401  (registers the tables on Base)
-from sharing import identities
+from sharing import identities, ratelimit
 from sharing.audit import audit_for_patient
 from sharing.codes import create_code
 from sharing.errors import InvalidRequest
@@ -150,10 +150,13 @@ def _code(session: Session, args: argparse.Namespace) -> None:
     _emit({"code": made.code, "expires_at": made.expires_at, "max_uses": made.max_uses})
 
 
-def _remind(session: Session, args: argparse.Namespace) -> None:
-    added = remind_ending(session, _now())
+def _daily(session: Session, args: argparse.Namespace) -> None:
+    now = _now()
+    added = remind_ending(session, now)
+    # attempts older than a day no longer count toward any lockout window
+    purged = ratelimit.forget_before(session, now - timedelta(days=1))
     session.commit()
-    _emit({"reminders": added})
+    _emit({"reminders": added, "attempts_purged": purged})
 
 
 def _audit(session: Session, args: argparse.Namespace) -> None:
@@ -227,7 +230,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     p.add_argument("--hours", type=float)
     p.add_argument("--uses", type=int)
     p.add_argument("--label")
-    add("remind", _remind, "tell patients whose grants end within 14 days (run daily)")
+    add("daily", _daily, "daily job: remind patients of grants ending soon, purge old attempts")
     p = add("audit", _audit, "a patient's audit log, as the patient reads it")
     p.add_argument("patient")
     p.add_argument("--lang", choices=["fr", "en"], default="fr")

@@ -2,7 +2,7 @@
 
 Grants always end (see `sharing.grants`); a care team that silently loses
 access to a patient it follows would be as bad as sharing forever. A daily
-job (the alerts worker or cron through ``veille``) calls `remind_ending`;
+job (``veille sharing daily``, from cron or a systemd timer) calls `remind_ending`;
 each grant gets at most one reminder.
 """
 

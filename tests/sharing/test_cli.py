@@ -58,7 +58,8 @@ def test_operator_sets_up_a_patient_shares_and_revokes(
     assert code["max_uses"] == 1
     assert run(capsys, "revoke", "p-7f3a", str(grant["grant"]))[0] == 0
     assert [g["status"] for g in run(capsys, "grants", "p-7f3a")[1]] == ["revoked"]
-    assert run(capsys, "remind")[1] == [{"reminders": 0}]  # a revoked grant needs no reminder
+    # a revoked grant needs no reminder
+    assert run(capsys, "daily")[1] == [{"reminders": 0, "attempts_purged": 0}]
     lines = run(capsys, "audit", "p-7f3a", "--lang", "en")[1]
     assert [line["event"] for line in lines] == ["grant_revoked", "code_created", "grant_created"]
     assert lines[0]["text"] == "You stopped sharing with the team “Cardiologie”."
