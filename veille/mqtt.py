@@ -190,6 +190,8 @@ class Connection:
     keepalive_s: int
     persistent: bool
     session_expiry_s: int
+    #: MQTT 5: how many unacknowledged QoS 1 messages the broker may send us at once.
+    receive_maximum: int | None = None
 
     @property
     def is_v5(self) -> bool:
@@ -205,6 +207,8 @@ class Connection:
                 # MQTT 5: without an expiry above zero the session dies with the socket.
                 props.SessionExpiryInterval = self.session_expiry_s
                 clean_start = False
+            if self.receive_maximum is not None:
+                props.ReceiveMaximum = self.receive_maximum
         self.client.reconnect_delay_set(min_delay=1, max_delay=30)
         if self.is_v5:
             self.client.connect_async(
@@ -227,6 +231,7 @@ def connection(
     will: Will | None = None,
     session_expiry_s: int = 7 * 24 * 3600,
     protocol: MQTTProtocolVersion | None = None,
+    receive_maximum: int | None = None,
 ) -> Connection:
     """A client for ``client_id``; ``persistent`` keeps the broker-side session
     (and the QoS 1 messages queued in it) across disconnects."""
@@ -244,6 +249,7 @@ def connection(
         keepalive_s=settings.keepalive_s,
         persistent=persistent,
         session_expiry_s=session_expiry_s,
+        receive_maximum=receive_maximum,
     )
 
 

@@ -1,0 +1,316 @@
+"""The collector service: MQTT readings in, batched idempotent writes, acks out.
+
+paho's network thread only queues messages; the service thread takes them in
+batches (by size, or by time: the broker sends no more than its in-flight
+window of unacknowledged messages, so a size-only batch could wait forever),
+validates them, writes the batch to the store and dead-letters the invalid
+ones. Only then does it publish the `veille.ack/1` to each gateway and
+acknowledge the MQTT messages (paho manual acks).
+
+When the store is down nothing is acknowledged: the broker keeps the messages
+in our persistent session and stops sending once the in-flight window is
+full, so memory stays bounded; the batch is retried with backoff and the
+stream resumes where it stopped. A reconnect starts a new generation: the
+broker resends what we had not acknowledged, and acks of the old connection's
+message ids are never sent on the new one.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import paho.mqtt.client as paho
+from pydantic import BaseModel, ConfigDict, Field
+
+from collector.ack import Ack, Rejected, encode_ack
+from collector.deadletter import DeadLetter, DeadLetters, message, readable_id
+from collector.store import ReadingStore
+from collector.validate import check
+from devices.wire import WireReading
+from veille import logs
+from veille.errors import PayloadError, StoreError, StoreUnavailable
+from veille.mqtt import (
+    ALL_READINGS,
+    DEAD_LETTER_TOPIC,
+    BrokerSettings,
+    Connection,
+    ack_topic,
+    connection,
+    gateway_of,
+    shared,
+)
+
+T = TypeVar("T")
+
+
+class CollectorSettings(BaseModel):
+    """The ``[collector]`` section."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    #: Fixed per instance: the broker keeps this client's session while it is away.
+    client_id: str = Field(default="veille-collector-1", min_length=1, max_length=64)
+    #: MQTT 5 shared-subscription group: instances of one group share the load.
+    group: str = Field(default="collectors", pattern=r"^[A-Za-z0-9_-]+$")
+    batch_size: int = Field(default=1000, ge=1, le=20_000)
+    flush_interval_s: float = Field(default=0.05, gt=0, le=10)
+    #: MQTT 5 Receive Maximum: unacknowledged messages the broker may send at once.
+    receive_maximum: int = Field(default=4000, ge=1, le=65_535)
+    session_expiry_s: int = Field(default=7 * 24 * 3600, ge=1)
+    retry_min_s: float = Field(default=0.5, gt=0)
+    retry_max_s: float = Field(default=30.0, gt=0)
+    #: Default: deadletter.sqlite beside the SQLite store, or in the working directory.
+    dead_letter_path: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    mid: int
+    qos: int
+    topic: str
+    payload: bytes
+    generation: int
+    arrived: float
+
+
+@dataclass(slots=True)
+class Stats:
+    stored: int = 0
+    dead: int = 0
+    batches: int = 0
+    retries: int = 0
+
+
+class _Stopping(Exception):
+    """The service was asked to stop while a batch waited for the store."""
+
+
+@dataclass(slots=True)
+class _Outcome:
+    stored: dict[str, list[str]] = field(default_factory=dict)
+    rejected: dict[str, list[Rejected]] = field(default_factory=dict)
+
+
+class Collector:
+    """One collector instance; `run` blocks until ``stop`` is set."""
+
+    def __init__(
+        self,
+        settings: CollectorSettings,
+        broker: BrokerSettings,
+        store: ReadingStore,
+        dead_letters: DeadLetters,
+    ) -> None:
+        self.settings = settings
+        self.broker = broker
+        self.store = store
+        self.dead_letters = dead_letters
+        self.stats = Stats()
+        self.log = logs.get("collector")
+        self._cond = threading.Condition()
+        self._pending: deque[Incoming] = deque()
+        self._generation = 0
+        self._max_pending = 2 * max(settings.receive_maximum, settings.batch_size)
+        self._stop = threading.Event()
+        self.conn: Connection | None = None
+        self.subscribed = threading.Event()
+
+    # --- paho's thread ---------------------------------------------------------
+
+    def _on_connect(self, client: paho.Client, _u: Any, flags: Any, rc: Any, _p: Any) -> None:
+        if getattr(rc, "is_failure", False):
+            self.log.warning("broker_refused", reason=str(rc))
+            return
+        with self._cond:
+            self._generation += 1
+            self._pending.clear()  # unacked: the broker sends them again in this session
+        assert self.conn is not None
+        topic = shared(self.settings.group, ALL_READINGS) if self.conn.is_v5 else ALL_READINGS
+        client.subscribe(topic, qos=1)
+        self.log.info("subscribing", topic=topic, session_present=bool(flags.session_present))
+
+    def _on_subscribe(self, _c: paho.Client, _u: Any, _mid: int, codes: Any, _p: Any) -> None:
+        if any(getattr(code, "is_failure", False) for code in codes):
+            self.log.error("subscription_refused", reasons=[str(code) for code in codes])
+            return
+        self.subscribed.set()
+
+    def _on_disconnect(self, _c: paho.Client, _u: Any, _f: Any, rc: Any, _p: Any) -> None:
+        self.subscribed.clear()
+        if not self._stop.is_set():
+            self.log.warning("broker_disconnected", reason=str(rc))
+
+    def _on_message(self, _c: paho.Client, _u: Any, msg: paho.MQTTMessage) -> None:
+        with self._cond:
+            # A second bound besides the in-flight window: a broker that ignores it blocks here.
+            while len(self._pending) >= self._max_pending and not self._stop.is_set():
+                self._cond.wait(1.0)
+            payload = msg.payload if isinstance(msg.payload, bytes) else bytes(msg.payload)
+            self._pending.append(
+                Incoming(msg.mid, msg.qos, msg.topic, payload, self._generation, time.monotonic())
+            )
+            if len(self._pending) >= self.settings.batch_size:
+                self._cond.notify_all()
+
+    # --- the service thread ----------------------------------------------------
+
+    def start(self) -> None:
+        conn = connection(
+            self.broker,
+            self.settings.client_id,
+            persistent=True,
+            session_expiry_s=self.settings.session_expiry_s,
+            receive_maximum=self.settings.receive_maximum,
+        )
+        conn.client.manual_ack_set(True)
+        conn.client.on_connect = self._on_connect
+        conn.client.on_disconnect = self._on_disconnect
+        conn.client.on_message = self._on_message
+        conn.client.on_subscribe = self._on_subscribe
+        self.conn = conn
+        conn.connect_async()
+        self.log.info("collector_started", client_id=self.settings.client_id, v5=conn.is_v5)
+
+    def stop(self) -> None:
+        self._stop.set()
+        with self._cond:
+            self._cond.notify_all()
+
+    def run(self) -> None:
+        """Consume until `stop`; the session keeps whatever is not acknowledged."""
+        self.start()
+        try:
+            while not self._stop.is_set():
+                batch = self._take()
+                if batch:
+                    try:
+                        self.process(batch)
+                    except _Stopping:
+                        break
+        finally:
+            assert self.conn is not None
+            self.conn.close()
+            self.log.info("collector_stopped", stored=self.stats.stored, dead=self.stats.dead)
+
+    def _take(self) -> list[Incoming]:
+        size = self.settings.batch_size
+        with self._cond:
+            if not self._pending:
+                self._cond.wait(0.2)
+                if not self._pending:
+                    return []
+            deadline = self._pending[0].arrived + self.settings.flush_interval_s
+            while len(self._pending) < size and not self._stop.is_set():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                self._cond.wait(remaining)
+            batch = [self._pending.popleft() for _ in range(min(size, len(self._pending)))]
+            self._cond.notify_all()
+        return batch
+
+    def _retry(self, action: Callable[[], T]) -> T:
+        """``action()``, again and again with backoff while the store is unavailable."""
+        delay = self.settings.retry_min_s
+        while True:
+            try:
+                return action()
+            except StoreUnavailable as err:
+                self.stats.retries += 1
+                self.log.warning("store_unavailable", error=str(err), retry_in_s=round(delay, 2))
+                if self._stop.wait(delay):
+                    raise _Stopping from err
+                delay = min(delay * 2, self.settings.retry_max_s)
+
+    def _write(self, readings: Sequence[WireReading]) -> dict[str, str]:
+        """Write, bisecting a refused batch down to the readings the store refuses."""
+        try:
+            self._retry(lambda: self.store.write_batch(readings))
+        except StoreError as err:
+            if len(readings) == 1:
+                return {readings[0].id: f"store refused it: {err}"}
+            half = len(readings) // 2
+            return {**self._write(readings[:half]), **self._write(readings[half:])}
+        return {}
+
+    def process(self, batch: Sequence[Incoming]) -> None:
+        """Validate, store, dead-letter, then ack to gateways and to the broker."""
+        valid: dict[int, WireReading] = {}
+        reasons: dict[int, str] = {}
+        for index, item in enumerate(batch):
+            try:
+                valid[index] = check(item.topic, item.payload)
+            except PayloadError as err:
+                reasons[index] = str(err)
+        unique = list({reading.id: reading for reading in valid.values()}.values())
+        refused = self._write(unique) if unique else {}
+        for index, reading in list(valid.items()):
+            if reading.id in refused:
+                reasons[index] = refused[reading.id]
+                del valid[index]
+        if reasons:
+            now = datetime.now(UTC)
+            letters = [
+                DeadLetter(
+                    topic=batch[i].topic,
+                    gateway=gateway_of(batch[i].topic),
+                    reading_id=readable_id(batch[i].payload),
+                    reason=reason,
+                    payload=batch[i].payload,
+                    received=now,
+                )
+                for i, reason in reasons.items()
+            ]
+            self._retry(lambda: self.dead_letters.record(letters))
+            self._publish_dead_letters(letters)
+        self._acknowledge(batch, valid, reasons)
+        self.stats.batches += 1
+        self.stats.stored += len(valid)
+        self.stats.dead += len(reasons)
+        self.log.debug("batch", messages=len(batch), stored=len(valid), dead=len(reasons))
+
+    def _publish_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
+        assert self.conn is not None
+        for letter in letters:
+            self.conn.client.publish(DEAD_LETTER_TOPIC, message(letter), qos=1)
+            self.log.info(
+                "dead_letter",
+                topic=letter.topic,
+                reading_id=letter.reading_id,
+                reason=letter.reason,
+            )
+
+    def _acknowledge(
+        self, batch: Sequence[Incoming], valid: dict[int, WireReading], reasons: dict[int, str]
+    ) -> None:
+        outcome = _Outcome()
+        for index, item in enumerate(batch):
+            gateway = gateway_of(item.topic)
+            if gateway is None:
+                continue
+            if index in valid:
+                outcome.stored.setdefault(gateway, []).append(valid[index].id)
+            elif (reading_id := readable_id(item.payload)) is not None:
+                outcome.rejected.setdefault(gateway, []).append(
+                    Rejected(id=reading_id, reason=reasons[index][:500])
+                )
+        assert self.conn is not None
+        client = self.conn.client
+        for gateway in sorted(outcome.stored.keys() | outcome.rejected.keys()):
+            ack = Ack(
+                ids=list(dict.fromkeys(outcome.stored.get(gateway, []))),
+                rejected=list({r.id: r for r in outcome.rejected.get(gateway, [])}.values()),
+            )
+            client.publish(ack_topic(gateway), encode_ack(ack), qos=1)
+        with self._cond:
+            generation = self._generation
+        for item in batch:
+            if item.generation == generation and item.qos > 0:
+                client.ack(item.mid, item.qos)
