@@ -82,6 +82,9 @@ class PatientState:
     deadlines: dict[Kind, tuple[float, float]] = field(default_factory=dict)
     open_keys: set[Key] = field(default_factory=set)
     seen: OrderedDict[str, None] = field(default_factory=OrderedDict)
+    #: readings the windows were loaded with from the store (id -> measurement time): one
+    #: of them arriving now is evaluated in its place, not added twice
+    stored: dict[str, float] = field(default_factory=dict)
     stale: bool = False
 
 
@@ -112,6 +115,7 @@ class Engine:
         return ZoneInfo(name or self.rules.time_zone)
 
     def state(self, patient: str, now: datetime) -> PatientState:
+        """The patient's cache, rebuilt when missing or older than ``cache_ttl_s``."""
         stamp = now.timestamp()
         state = self._states.get(patient)
         ttl = float("inf") if self.cache_ttl_s is None else self.cache_ttl_s
@@ -130,6 +134,7 @@ class Engine:
         for kind in RULE_METRICS:
             horizon_h = compiled.rules.horizon_hours(kind)
             series = self.history.load(patient, kind, now - timedelta(hours=horizon_h), now)
+            state.stored.update(zip(series.ids, series.times, strict=True))
             state.windows[kind] = Window.from_series(series, RULE_METRICS[kind], horizon_h * 3600)
             rule = compiled.missing.get(kind)
             if rule is not None:
@@ -187,7 +192,11 @@ class Engine:
                 )
             )
         elif window is not None:
-            index = window.add(wire.time.timestamp(), verdict.metrics)
+            stored_at = state.stored.pop(wire.id, None)
+            if stored_at is None:
+                index = window.add(wire.time.timestamp(), verdict.metrics)
+            else:
+                index = window.index_of(stored_at)
             latest = index == len(window.times) - 1
             if index >= 0:
                 if latest:

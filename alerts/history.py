@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+import pandas as pd
+
 from devices.reading import Kind
 
 #: The metrics the default rules read, per kind; a window keeps only these.
@@ -34,6 +36,7 @@ class Series:
     times: Sequence[float]
     received: Sequence[float]
     metrics: Mapping[str, Sequence[float]]
+    ids: Sequence[str] = ()
 
 
 class History(Protocol):
@@ -58,24 +61,57 @@ class SeriesStore(Protocol):
 
 
 class StoreHistory:
-    """History read from a `ReadingStore`; the store keeps measurement time only,
-    so it stands in for the receive time of stored readings."""
+    """History read from the collector's `ReadingStore` (pandas at this boundary).
 
-    def __init__(self, store: SeriesStore) -> None:
+    The store keeps every reading, so what the rules must not read is dropped
+    here: readings flagged as device problems, control-solution tests, stored
+    error records, values outside ``plausible``. The store keeps the
+    measurement time only, which stands in for the receive time.
+    """
+
+    def __init__(
+        self,
+        store: SeriesStore,
+        skip_flags: frozenset[str] = frozenset(),
+        plausible: Mapping[str, tuple[float, float]] | None = None,
+    ) -> None:
         self._store = store
+        self._skip = skip_flags | {"control_solution", "stored_error_record"}
+        self._plausible = dict(plausible or {})
+
+    @classmethod
+    def for_rules(cls, store: SeriesStore, device_rules: Sequence[Any]) -> StoreHistory:
+        """Skip what the rule set's device rules call device problems."""
+        flags: set[str] = set()
+        plausible: dict[str, tuple[float, float]] = {}
+        for rule in device_rules:
+            flags.update(rule.flags)
+            plausible.update(rule.plausible)
+        return cls(store, frozenset(flags), plausible)
 
     def load(self, patient: str, kind: Kind, start: datetime, end: datetime) -> Series:
         frame = self._store.series(patient, kind, start, end)
         if frame is None or len(frame) == 0:
             return Series((), (), {})
         frame = frame.sort_index()
-        times = [float(t) / 1e9 for t in frame.index.asi8]
+        keep = [True] * len(frame)
+        if "flags" in frame.columns:
+            keep = [not (set(str(f).split(",")) & self._skip) for f in frame["flags"].tolist()]
+        for name, (low, high) in self._plausible.items():
+            if name in frame.columns:
+                values = frame[name].astype(float).tolist()
+                keep = [
+                    k and (v != v or low <= v <= high) for k, v in zip(keep, values, strict=True)
+                ]
+        frame = frame[keep]
+        times = [float(t) / 1e9 for t in pd.DatetimeIndex(frame.index).as_unit("ns").asi8]
         columns = {
             name: [float(v) if v == v else math.nan for v in frame[name].astype(float).tolist()]
             for name in RULE_METRICS.get(kind, ())
             if name in frame.columns
         }
-        return Series(times, times, columns)
+        ids = [str(i) for i in frame["id"].tolist()] if "id" in frame.columns else []
+        return Series(times, times, columns, ids)
 
 
 @dataclass(slots=True)

@@ -25,6 +25,7 @@ import paho.mqtt.client as paho
 from pydantic import BaseModel, ConfigDict, Field
 
 from alerts.engine import Engine
+from alerts.history import SeriesStore, StoreHistory
 from alerts.lifecycle import Transition
 from alerts.notify.apprise_channel import AppriseChannel
 from alerts.notify.base import Channel
@@ -33,8 +34,9 @@ from alerts.notify.dispatch import Address, Dispatcher
 from alerts.notify.email import EmailChannel
 from alerts.notify.mqtt import MqttChannel
 from alerts.notify.webhook import WebhookChannel
-from alerts.ruleset import load_rules
+from alerts.ruleset import DeviceRule, load_rules
 from alerts.sqlstore import DbTargets, SqlAlertStore
+from collector.store import StoreSettings, open_store
 from devices.wire import decode
 from veille import logs
 from veille.clock import Clock, SystemClock
@@ -127,13 +129,19 @@ def contacts(settings: AlertsSettings) -> Mapping[str, list[Address]]:
     }
 
 
-def build(settings: AlertsSettings, client: paho.Client, clock: Clock) -> Worker:
+def build(
+    settings: AlertsSettings, client: paho.Client, clock: Clock, store: SeriesStore | None = None
+) -> Worker:
+    """The worker; with ``store`` (the collector's `ReadingStore`) the rules see the
+    stored history, without it only the readings this worker evaluated."""
     rules = load_rules(settings.rules)
+    history = StoreHistory.for_rules(store, rules.of_type(DeviceRule)) if store else None
     db = make_engine(settings.database)
     create_schema(db)
     sessions = session_factory(db)
     engine = Engine(
         rules,
+        history=history,
         store=SqlAlertStore(sessions),
         targets=DbTargets(sessions, rules),
         cache_ttl_s=settings.cache_ttl_s,
@@ -153,6 +161,7 @@ def run(
     broker: BrokerSettings,
     clock: Clock | None = None,
     stop: threading.Event | None = None,
+    store: SeriesStore | None = None,
 ) -> None:
     """Consume readings until interrupted (or ``stop`` is set)."""
     stop = stop or threading.Event()
@@ -171,7 +180,7 @@ def run(
 
     conn.client.on_connect = on_connect
     conn.client.on_message = on_message
-    worker = build(settings, conn.client, clock)
+    worker = build(settings, conn.client, clock, store)
     conn.connect_async()
     last_tick = 0.0
     try:
@@ -210,7 +219,11 @@ def main(args: argparse.Namespace) -> int:
         loaded = load_section(AlertsSettings, "alerts", config)
         settings = AlertsSettings.model_validate({**loaded.model_dump(), **overrides})
         broker = load_section(BrokerSettings, "broker", config)
-        run(settings, broker)
+        readings = open_store(load_section(StoreSettings, "store", config))
+        try:
+            run(settings, broker, store=readings)
+        finally:
+            readings.close()
     except VeilleError as err:
         print(f"veille alerts run: {err}")
         return 2

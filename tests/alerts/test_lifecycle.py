@@ -221,3 +221,35 @@ def test_local_days_follow_the_patient_zone_across_dst(store: SqlAlertStore) -> 
             changes += [c.change for c in engine.on_reading(reading, at)]
         opened[zone] = changes
     assert opened == {"Europe/Paris": [Change.OPENED], "UTC": []}
+
+
+def test_history_from_the_collector_store(
+    store: SqlAlertStore, tmp_path: Path, t0: datetime
+) -> None:
+    """Windows built from the collector's SQLite store: device-flagged readings are left
+    out, and a reading the collector stored before the worker saw it is judged once."""
+    from alerts.history import StoreHistory
+    from alerts.ruleset import DeviceRule
+    from collector.sqlite_store import SqliteStore
+
+    readings = SqliteStore(tmp_path / "readings.sqlite")
+    rules = load_rules()
+    stored = [wire(Kind.WEIGHT, t0 + timedelta(days=d), weight_kg=80.0) for d in range(6)]
+    stored.append(
+        wire(
+            Kind.WEIGHT, t0 + timedelta(days=6), flags=("measurement_unsuccessful",), weight_kg=70.0
+        )
+    )
+    gain = wire(Kind.WEIGHT, t0 + timedelta(days=7), weight_kg=82.5)
+    readings.write_batch([*stored, gain])  # the collector was first
+    history = StoreHistory.for_rules(readings, rules.of_type(DeviceRule))
+    engine = Engine(rules, history=history, store=store)
+    now = t0 + timedelta(days=7, minutes=1)
+    changes = engine.on_reading(gain, now)
+    assert [(c.change, c.alert.category) for c in changes] == [
+        (Change.OPENED, Category.WEIGHT_GAIN)
+    ]
+    assert engine.on_reading(gain, now) == []  # a redelivery
+    window = engine.state("p-1", now).windows[Kind.WEIGHT]
+    assert window.values["weight_kg"] == [80.0] * 6 + [82.5]
+    readings.close()

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from alerts.models import Alert
 from alerts.worker import AddressSettings, AlertsSettings, run
+from collector.sqlite_store import SqliteStore
 from devices.reading import Kind
 from devices.wire import encode
 from sharing.grants import create_grant
@@ -59,9 +60,14 @@ def test_worker_consumes_readings_and_publishes_alerts(
     listener.connect("127.0.0.1", mosquitto.port)
     listener.subscribe("veille/v1/alerts/#", qos=1)
     listener.loop_start()
+    readings = SqliteStore(tmp_path / "readings.sqlite")
+    reading = wire(Kind.GLUCOSE, now, glucose_mmol_l=2.6)
+    readings.write_batch([reading])  # the collector got it first
     stop = threading.Event()
     worker = threading.Thread(
-        target=run, args=(settings, mosquitto.settings()), kwargs={"stop": stop}
+        target=run,
+        args=(settings, mosquitto.settings()),
+        kwargs={"stop": stop, "store": readings},
     )
     worker.start()
     publisher = paho.Client(CallbackAPIVersion.VERSION2, client_id="gw-1")
@@ -69,7 +75,6 @@ def test_worker_consumes_readings_and_publishes_alerts(
     publisher.loop_start()
     try:
         time.sleep(1.0)  # let the worker subscribe
-        reading = wire(Kind.GLUCOSE, now, glucose_mmol_l=2.6)
         publisher.publish(
             reading_topic("gw-1", "glucose"), encode(reading), qos=1
         ).wait_for_publish(5)
@@ -91,3 +96,4 @@ def test_worker_consumes_readings_and_publishes_alerts(
     assert message.topic == "veille/v1/alerts/urgent"
     assert json.loads(message.payload)["alert"] == alerts[0].id
     db.dispose()
+    readings.close()
