@@ -15,7 +15,8 @@ measures the broker, not InfluxDB). Prints one JSON object:
 - ``broker_cpu_us_per_reading``: mosquitto's CPU time (user+system) per
   reading, for its 8 packets (PUBLISH+PUBACK in, out, ack in, ack out).
 - ``broker_cpu_ms_per_gateway_connect``: TLS handshake, password check and
-  subscription of one gateway (what a reconnect storm after a broker restart costs).
+  subscription of one gateway (what a reconnect storm after a broker restart
+  costs); ``broker_rss_kib_per_gateway``: resident memory per connected gateway.
 - ``readings_per_broker_core_s``: 1e6 / the above: what one core sustains
   before the single-threaded broker saturates (the Python clients, not the
   broker, limit ``--rate`` on a small machine).
@@ -115,6 +116,7 @@ def main() -> int:
 
             broker = psutil.Process(server.process.pid if server.process else 0)
             cpu_connect = sum(broker.cpu_times()[:2])
+            rss_connect = broker.memory_info().rss
             gateways = []
             for name in names:
                 peer = connect(server, name, accounts[name])
@@ -126,6 +128,7 @@ def main() -> int:
 
             cpu_before = sum(broker.cpu_times()[:2])
             connect_ms = (cpu_before - cpu_connect) / args.gateways * 1000
+            rss_kib = (broker.memory_info().rss - rss_connect) / args.gateways / 1024
             start = time.perf_counter()
             for n in range(total):
                 due = start + n / args.rate
@@ -162,6 +165,7 @@ def main() -> int:
                 "ack_ms_p50": round(statistics.median(delays), 2) if delays else None,
                 "ack_ms_p99": round(delays[int(len(delays) * 0.99) - 1], 2) if delays else None,
                 "broker_cpu_ms_per_gateway_connect": round(connect_ms, 2),
+                "broker_rss_kib_per_gateway": round(rss_kib, 1),
                 "broker_cpu_us_per_reading": round(cpu_us, 1),
                 "readings_per_broker_core_s": round(1e6 / cpu_us) if cpu_us else None,
             }
