@@ -279,3 +279,30 @@ def test_mqtt_channel_publishes_on_the_severity_topic(
     [message] = received
     assert message.topic == "veille/v1/alerts/urgent"
     assert json.loads(message.payload)["category"] == "severe_hypoglycemia"
+
+
+def test_snoozing_one_alert_stops_its_escalation_only(
+    sessions: sessionmaker[Session], smtp: SmtpServer, t0: datetime
+) -> None:
+    smtp.start()
+    second = (Address("email", "second@example.org"),)
+    directory = Fixed(Audience("team:1", (Address("email", "first@example.org"),), None, (second,)))
+    channel = EmailChannel("127.0.0.1", smtp.port, "veille@example.org", timeout_s=3)
+    dispatcher = Dispatcher(sessions, {"email": channel}, directory, link=LINK)
+    store = SqlAlertStore(sessions)
+    engine = Engine(load_rules(), store=store)
+    hypo = engine.on_reading(wire(Kind.GLUCOSE, t0, glucose_mmol_l=2.4), t0)
+    crisis = engine.on_reading(
+        wire(Kind.BLOOD_PRESSURE, t0, systolic_mmhg=200, diastolic_mmhg=120), t0
+    )
+    store.snooze(hypo[0].alert.id, t0 + timedelta(hours=1), "first", t0 + timedelta(minutes=5))
+    assert dispatcher.escalate(t0 + timedelta(minutes=16)) == 1
+    [escalated] = [
+        row
+        for alert in (hypo[0].alert, crisis[0].alert)
+        for row in dispatcher.deliveries(alert.id)
+        if row.change == "escalated_on_call"
+    ]
+    assert escalated.alert_id == crisis[0].alert.id
+    assert store.get(hypo[0].alert.id).status.value == "open"  # snoozed, not acknowledged
+    assert dispatcher.escalate(t0 + timedelta(minutes=61)) == 1  # the snooze ran out
