@@ -26,7 +26,16 @@ from sqlalchemy.orm import Session
 from devices.reading import Kind
 from sharing.audit import Actor, record
 from sharing.capability import Accessor, Capability, CodeBearer, PatientSelf, ProfessionalUser
-from sharing.models import AuditEntry, BreakGlass, CodeSession, Grant, Patient, Professional
+from sharing.models import (
+    AuditEntry,
+    BreakGlass,
+    CodeSession,
+    Grant,
+    Patient,
+    Professional,
+    live,
+    revoked_by,
+)
 from sharing.terms import ActorType, Purpose, Reason, Result, Via
 from veille.errors import NotAllowed
 
@@ -66,31 +75,80 @@ def _active_break_glass(
     return {glass.patient_id: glass for glass in session.scalars(query)}
 
 
+@dataclass(frozen=True, slots=True)
+class GrantFacts:
+    """What a decision needs of a grant: plain values, cheaper than ORM rows by the thousand."""
+
+    id: int
+    kinds: frozenset[Kind]
+    alerts: bool
+    starts_at: datetime
+    ends_at: datetime
+    revoked_at: datetime | None
+
+    def revoked(self, now: datetime) -> bool:
+        return revoked_by(self.revoked_at, now)
+
+    def active(self, now: datetime) -> bool:
+        return live(self.starts_at, self.ends_at, self.revoked_at, now)
+
+
 def _grants_for(
-    session: Session, patient_ids: Sequence[str], professional: Professional
-) -> dict[str, list[Grant]]:
+    session: Session,
+    patient_ids: Sequence[str],
+    professional: Professional,
+    now: datetime,
+    *,
+    live_only: bool,
+) -> dict[str, list[GrantFacts]]:
+    """The professional's (and their team's) grants per patient.
+
+    ``live_only`` skips revoked and ended grants in SQL: a list that never
+    explains refusals need not load years of history.
+    """
     team_match = (
         Grant.team_id == professional.team_id if professional.team_id is not None else false()
     )
-    query = select(Grant).where(
+    query = select(
+        Grant.patient_id,
+        Grant.id,
+        Grant.kinds,
+        Grant.alerts,
+        Grant.starts_at,
+        Grant.ends_at,
+        Grant.revoked_at,
+    ).where(
         Grant.patient_id.in_(patient_ids),
         or_(Grant.professional_id == professional.id, team_match),
     )
-    grants: dict[str, list[Grant]] = {}
-    for grant in session.scalars(query):
-        grants.setdefault(grant.patient_id, []).append(grant)
+    if live_only:
+        query = query.where(
+            or_(Grant.revoked_at.is_(None), Grant.revoked_at > now),
+            Grant.starts_at <= now,
+            Grant.ends_at > now,
+        )
+    kind_sets: dict[tuple[str, ...], frozenset[Kind]] = {}
+    grants: dict[str, list[GrantFacts]] = {}
+    for patient_id, grant_id, kinds, alerts, starts_at, ends_at, revoked_at in session.execute(
+        query
+    ):
+        key = tuple(kinds)
+        if key not in kind_sets:
+            kind_sets[key] = frozenset(Kind(k) for k in key)
+        facts = GrantFacts(grant_id, kind_sets[key], alerts, starts_at, ends_at, revoked_at)
+        grants.setdefault(patient_id, []).append(facts)
     return grants
 
 
-def _covers(grant: Grant, kind: Kind | None) -> bool:
-    return kind is None or kind in grant.kind_set()
+def _covers(grant: GrantFacts, kind: Kind | None) -> bool:
+    return kind is None or kind in grant.kinds
 
 
 def _professional_decision(
     accessor: ProfessionalUser,
     actor: Actor,
     patient_id: str,
-    grants: list[Grant],
+    grants: list[GrantFacts],
     glass: BreakGlass | None,
     kind: Kind | None,
     purpose: Purpose,
@@ -102,7 +160,7 @@ def _professional_decision(
     if covering:
         return Capability(
             patient_id=patient_id,
-            kinds=frozenset().union(*(g.kind_set() for g in usable)),
+            kinds=frozenset().union(*(g.kinds for g in usable)),
             accessor=accessor,
             purpose=purpose,
             via=Via.GRANT,
@@ -138,6 +196,8 @@ def _for_professionals(
     kind: Kind | None,
     purpose: Purpose,
     now: datetime,
+    *,
+    live_only: bool = False,
 ) -> dict[str, Capability | Refusal]:
     """Decisions for many patients with two queries (the triage list needs this speed)."""
     professional = session.get(Professional, accessor.professional_id)
@@ -145,7 +205,7 @@ def _for_professionals(
     if professional is None or not professional.active:
         refusal = Refusal(Reason.UNKNOWN_ACCESSOR, actor, "no such active professional")
         return dict.fromkeys(patient_ids, refusal)
-    grants = _grants_for(session, patient_ids, professional)
+    grants = _grants_for(session, patient_ids, professional, now, live_only=live_only)
     glasses = _active_break_glass(session, patient_ids, professional.id, now)
     return {
         patient_id: _professional_decision(
@@ -332,7 +392,9 @@ def authorize_many(
     minute would otherwise bury the patient's log). Refusals are not audited
     here: a list shows nothing of a patient it may not read.
     """
-    decisions = _for_professionals(session, accessor, patient_ids, None, purpose, now)
+    decisions = _for_professionals(
+        session, accessor, patient_ids, None, purpose, now, live_only=True
+    )
     allowed = {pid: cap for pid, cap in decisions.items() if isinstance(cap, Capability)}
     if allowed:
         professional = session.get(Professional, accessor.professional_id)

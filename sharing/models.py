@@ -30,6 +30,18 @@ from devices.reading import Kind
 from veille.db import Base, UTCDateTime
 
 
+def revoked_by(revoked_at: datetime | None, now: datetime) -> bool:
+    """Revoked at or before ``now`` (a replay on a virtual clock sees history as it was)."""
+    return revoked_at is not None and revoked_at <= now
+
+
+def live(
+    starts_at: datetime, ends_at: datetime, revoked_at: datetime | None, now: datetime
+) -> bool:
+    """The one rule of a grant in force: started, not ended, not revoked."""
+    return not revoked_by(revoked_at, now) and starts_at <= now < ends_at
+
+
 class Patient(Base):
     """A patient known by a pseudonymous id, the same the gateway publishes (``p-7f3a``).
 
@@ -121,11 +133,10 @@ class Grant(Base):
         return frozenset(Kind(k) for k in self.kinds)
 
     def revoked(self, now: datetime) -> bool:
-        """Revoked at or before ``now`` (a replay on a virtual clock sees history as it was)."""
-        return self.revoked_at is not None and self.revoked_at <= now
+        return revoked_by(self.revoked_at, now)
 
     def active(self, now: datetime) -> bool:
-        return not self.revoked(now) and self.starts_at <= now < self.ends_at
+        return live(self.starts_at, self.ends_at, self.revoked_at, now)
 
 
 class AccessCode(Base):

@@ -280,6 +280,10 @@ def test_triage_batch_shows_only_shared_patients(
 ) -> None:
     with factory() as s:
         share(s, world.alice, [Kind.WEIGHT], alerts=True, team_id=world.cardio)
+        # bob's history: one grant revoked, one ended before the list is shown
+        revoked = share(s, world.bob, [Kind.WEIGHT], alerts=True, team_id=world.cardio)
+        revoke_grant(s, revoked.id, patient_id=world.bob, now=later(minutes=30))
+        share(s, world.bob, [Kind.GLUCOSE], alerts=True, team_id=world.cardio, days=1 / 48)
         s.commit()
     with factory() as s:
         caps = authorize_many(
@@ -296,7 +300,11 @@ def test_triage_batch_shows_only_shared_patients(
         for r in audit_rows(factory, world.alice)
         if r.event == "access"
     ] == [("triage", "allowed", "weight")]
-    assert audit_rows(factory, world.bob) == []
+    assert [r.event for r in audit_rows(factory, world.bob)] == [
+        "grant_created",
+        "grant_revoked",
+        "grant_created",
+    ]
 
 
 def test_triage_refreshes_coalesce_audit_rows_per_viewer(

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 import sharing.models  # noqa: F401
 from devices.reading import Kind
-from sharing.access import authorize
+from sharing.access import authorize, authorize_many
 from sharing.capability import ProfessionalUser
 from sharing.grants import create_grant, revoke_grant
 from sharing.identities import add_patient, add_professional, add_team
@@ -106,6 +106,12 @@ def test_decisions_match_the_rule_in_plain_words(
                     except NotAllowed:
                         allowed = False
                 assert allowed == expected, (who, purpose)
+        # the triage batch (live grants only, loaded in SQL) agrees with the single decision
+        with factory() as s:
+            listed = "p-1" in authorize_many(
+                s, ProfessionalUser(nurse.id), ["p-1"], Purpose.TRIAGE, now
+            )
+        assert listed == any(oracle(specs, True, k, hours, False) for k in KINDS)
         with factory() as s:
             got = {r.type for r in alert_recipients(s, "p-1", kind, now, audit=False)}
         want = {RecipientType.CARE_TEAM} if oracle(specs, True, kind, hours, True) else set()
