@@ -24,7 +24,7 @@ from sqlalchemy import false, or_, select
 from sqlalchemy.orm import Session
 
 from devices.reading import Kind
-from sharing.audit import Actor, record
+from sharing.audit import Actor, record, record_reads
 from sharing.capability import Accessor, Capability, CodeBearer, PatientSelf, ProfessionalUser
 from sharing.models import (
     AuditEntry,
@@ -400,19 +400,12 @@ def authorize_many(
         professional = session.get(Professional, accessor.professional_id)
         actor = _professional_actor(professional, accessor.professional_id)
         recent = _recently_audited(session, actor, list(allowed), purpose, now - coalesce)
-        for patient_id, capability in allowed.items():
-            if patient_id in recent:
-                continue
-            record(
-                session,
-                patient_id=patient_id,
-                actor=actor,
-                now=now,
-                kind=_kinds_value(capability.kinds),
-                purpose=purpose.value,
-                via=capability.via,
-                ref_id=capability.ref_id,
-            )
+        reads = [
+            (patient_id, _kinds_value(cap.kinds), cap.via, cap.ref_id)
+            for patient_id, cap in allowed.items()
+            if patient_id not in recent
+        ]
+        record_reads(session, reads, actor=actor, purpose=purpose.value, now=now)
     if commit:
         session.commit()
     return allowed
