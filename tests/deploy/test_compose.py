@@ -21,7 +21,13 @@ from typing import Any
 import pytest
 import yaml
 
+from alerts.worker import AlertsSettings
+from collector.consumer import CollectorSettings
+from collector.store import StoreSettings
 from devices.reading import METRICS, Kind
+from veille.config import load_section
+from veille.db import DatabaseSettings
+from veille.mqtt import BrokerSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVER = ROOT / "deploy" / "server"
@@ -29,6 +35,8 @@ MOSQUITTO = ROOT / "deploy" / "mosquitto"
 GRAFANA = ROOT / "deploy" / "grafana"
 VEILLE_SERVICES = ("collector-1", "collector-2", "rules-1", "rules-2", "web")
 STORES = ("mosquitto", "influxdb", "postgres")
+#: Docker secrets, and the scoped InfluxDB tokens made at first start.
+SECRET_DIRS = ("/run/secrets/", "/run/influxdb-tokens/")
 SECRET_WORDS = re.compile(r"PASSWORD|TOKEN|SECRET|_KEY\b|KEY_FILE|DATABASE__URL", re.IGNORECASE)
 
 
@@ -66,11 +74,19 @@ def test_every_service_has_a_healthcheck(compose: dict[str, Any], name: str) -> 
     assert len(check["test"]) > 1
 
 
+def test_one_shot_services_are_awaited_to_completion(compose: dict[str, Any]) -> None:
+    one_shots = {n for n, s in services(compose).items() if s.get("restart") == "no"}
+    assert one_shots == {"influxdb-tokens"}
+    for name in VEILLE_SERVICES:
+        depends = services(compose)[name]["depends_on"]
+        assert depends["influxdb-tokens"] == {"condition": "service_completed_successfully"}
+
+
 def test_no_secret_is_written_inline(compose: dict[str, Any]) -> None:
     for name, service in services(compose).items():
         for key, value in (service.get("environment") or {}).items():
             if SECRET_WORDS.search(key) or key.startswith("FILE__"):
-                assert str(value).startswith("/run/secrets/"), f"{name}: {key} is not a file"
+                assert str(value).startswith(SECRET_DIRS), f"{name}: {key} is not a file"
 
 
 def test_every_secret_a_service_reads_is_mounted_and_declared(compose: dict[str, Any]) -> None:
@@ -136,14 +152,48 @@ def test_each_veille_service_has_its_own_broker_identity(
     assert account in acl_users(), f"the ACL has no rights for the {account} certificate"
 
 
+#: Sections of the configuration, with the model each package validates them with.
+SETTINGS: dict[str, type[Any]] = {
+    "broker": BrokerSettings,
+    "store": StoreSettings,
+    "collector": CollectorSettings,
+    "alerts": AlertsSettings,
+    "database": DatabaseSettings,
+}
+
+
+@pytest.mark.parametrize("name", VEILLE_SERVICES)
+def test_service_settings_are_accepted_by_veilles_own_models(
+    compose: dict[str, Any], name: str
+) -> None:
+    """What compose sets is what the packages read: a misspelt key or a bad value
+    would otherwise surface as a crash loop at `up` time."""
+    env: dict[str, str] = {}
+    for key, value in services(compose)[name]["environment"].items():
+        if key.startswith("FILE__"):  # the entry point puts the file's content here
+            env[key.removeprefix("FILE__")] = "postgresql+psycopg://veille:x@postgres:5432/veille"
+        else:
+            env[key] = str(value)
+    sections = {
+        key.removeprefix("VEILLE_").split("__")[0].lower()
+        for key in env
+        if key.startswith("VEILLE_")
+    }
+    assert sections - set(SETTINGS) <= {"web"}  # web: no settings model yet to check against
+    for section in sections & set(SETTINGS):
+        load_section(SETTINGS[section], section, env=env)
+
+
 @pytest.mark.parametrize("name", VEILLE_SERVICES)
 def test_veille_services_wait_for_healthy_stores_and_run_hardened(
     compose: dict[str, Any], name: str
 ) -> None:
     service = services(compose)[name]
-    assert {dep: spec["condition"] for dep, spec in service["depends_on"].items()} == dict.fromkeys(
-        STORES, "service_healthy"
-    )
+    conditions = {dep: spec["condition"] for dep, spec in service["depends_on"].items()}
+    assert conditions == {
+        **dict.fromkeys(STORES, "service_healthy"),
+        "influxdb-tokens": "service_completed_successfully",
+    }
     assert service["read_only"] is True
     assert service["cap_drop"] == ["ALL"]
     assert service["build"]["dockerfile"] == "deploy/server/Dockerfile"
@@ -163,8 +213,8 @@ def test_worker_replicas_differ_only_by_their_mqtt_identity(
         assert "ports" not in service
         assert "container_name" not in service
     assert len({s["hostname"] for s in replicas.values()}) == len(replicas)
-    client_ids = {s["environment"].get("VEILLE_ALERTS__CLIENT_ID") for s in replicas.values()}
-    assert len(client_ids) == len(replicas) or client_ids == {None}
+    key = {"collector": "VEILLE_COLLECTOR__CLIENT_ID", "rules": "VEILLE_ALERTS__CLIENT_ID"}[worker]
+    assert len({s["environment"][key] for s in replicas.values()}) == len(replicas)
 
 
 def test_stores_are_not_reachable_from_outside(compose: dict[str, Any]) -> None:
@@ -175,20 +225,46 @@ def test_stores_are_not_reachable_from_outside(compose: dict[str, Any]) -> None:
     assert services(compose)["grafana"]["ports"] == ["127.0.0.1:3000:3000"]
 
 
-def test_influx_database_is_the_same_everywhere(compose: dict[str, Any]) -> None:
+def test_influx_bucket_and_database_are_the_same_everywhere(compose: dict[str, Any]) -> None:
     datasource = yaml.safe_load(
         (GRAFANA / "provisioning" / "datasources" / "veille-influxdb.yaml").read_text()
     )["datasources"][0]
-    init = (SERVER / "influxdb" / "10-veille-v1.sh").read_text()
-    database = services(compose)["collector-1"]["environment"]["VEILLE_INFLUX__DATABASE"]
-    assert datasource["jsonData"]["dbName"] == database
-    assert f"--db {database} " in init
+    init_script = SERVER / "influxdb" / "initdb.d" / "10-veille-v1.sh"
+    init = init_script.read_text()
+    influx = services(compose)["influxdb"]
+    bucket = influx["environment"]["DOCKER_INFLUXDB_INIT_BUCKET"]
+    org = influx["environment"]["DOCKER_INFLUXDB_INIT_ORG"]
+    for name in VEILLE_SERVICES:
+        env = services(compose)[name]["environment"]
+        assert env["VEILLE_STORE__BUCKET"] == bucket
+        assert env["VEILLE_STORE__ORG"] == org
+        assert env["VEILLE_STORE__URL"] == "http://influxdb:8086"
+    assert datasource["jsonData"]["dbName"] == bucket
+    assert f"--db {bucket} " in init
     assert datasource["url"] == "http://influxdb:8086"
     assert datasource["user"] == "reader"
     assert "--username reader" in init
     assert secret_paths(datasource) <= set(services(compose)["grafana"]["secrets"])
-    assert secret_paths(init) <= set(services(compose)["influxdb"]["secrets"])
-    assert (SERVER / "influxdb" / "10-veille-v1.sh").stat().st_mode & stat.S_IXUSR
+    assert secret_paths(init) <= set(influx["secrets"])
+    assert init_script.stat().st_mode & stat.S_IXUSR  # run-parts runs executables only
+    assert "./influxdb/initdb.d:/docker-entrypoint-initdb.d:ro" in influx["volumes"]
+
+
+def test_each_veille_service_gets_the_narrowest_influx_token(compose: dict[str, Any]) -> None:
+    """The collector writes; the rules workers and the web app only read."""
+    script = (SERVER / "influxdb" / "make-tokens.sh").read_text()
+    grants = dict(re.findall(r"^token (\w+) (.*)$", script, re.MULTILINE))
+    assert "--write-bucket" in grants["collector"]
+    assert "--write-bucket" not in grants["reader"]
+    for name in VEILLE_SERVICES:
+        token = services(compose)[name]["environment"]["VEILLE_STORE__TOKEN_FILE"]
+        assert (
+            token
+            == f"/run/influxdb-tokens/{'collector' if name.startswith('collector') else 'reader'}"
+        )
+    one_shot = services(compose)["influxdb-tokens"]
+    assert "influxdb-tokens:/tokens" in one_shot["volumes"]
+    assert secret_paths(script) <= set(one_shot["secrets"])
 
 
 def dashboard_queries() -> list[str]:
