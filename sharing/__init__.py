@@ -11,6 +11,7 @@ Modules, one job each:
 - `sharing.ratelimit`     guessing limits for codes, per source and overall
 - `sharing.breakglass`    emergency access with a reason; the patient is notified
 - `sharing.access`        `authorize`: the one decision every read goes through, audited
+- `sharing.decisions`     the rule for professionals: grants, then break-glass, then why not
 - `sharing.recipients`    `alert_recipients`: who may receive an alert on a kind
 - `sharing.audit`         audit rows, and the patient's log as plain sentences
 - `sharing.notifications` notices on the patient's page (and `device_notice` for alerts)
