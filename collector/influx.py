@@ -101,7 +101,7 @@ class InfluxStore:
     def _detail(response: urllib3.BaseHTTPResponse) -> str:
         return response.data[:300].decode(errors="replace").strip()
 
-    def _detect(self) -> str:
+    def detect_api(self) -> str:
         """ "v1" for servers without the v2 write API (1.0–1.7), else "v2"."""
         if self._api is None or self.version is None:
             response = self._request("GET", "/ping")
@@ -157,7 +157,7 @@ class InfluxStore:
         """1.x: CREATE DATABASE is idempotent; 2.x/3.x buckets are the operator's job."""
         if self._ready:
             return
-        if self._detect() == "v1" and (self.version or "1").startswith("1"):
+        if self.detect_api() == "v1" and (self.version or "1").startswith("1"):
             from urllib.parse import urlencode
 
             body = urlencode({"q": f'CREATE DATABASE "{self.settings.bucket}"'}).encode()
@@ -205,7 +205,7 @@ class InfluxStore:
             return
         self._ensure_database()
         body = to_lines(readings).encode()
-        if self._detect() == "v1":
+        if self.detect_api() == "v1":
             self._write_v1(body)
         else:
             self._write_v2(body)

@@ -125,6 +125,12 @@ bind-address = "127.0.0.1:{self.rpc_port}"
             results = json.loads(answer.read())["results"]
         return [serie for result in results for serie in result.get("series", [])]
 
+    def write(self, line: str, db: str = "veille") -> None:
+        """Raw line protocol (ns), for tests that set the scene behind the store."""
+        url = f"{self.url}/write?db={db}&precision=ns"
+        request = urllib.request.Request(url, data=line.encode(), method="POST")  # noqa: S310
+        urllib.request.urlopen(request, timeout=10).close()  # noqa: S310 (loopback)
+
 
 class VictoriaMetrics(_Server):
     """VictoriaMetrics: a real server for InfluxDB's v2 write API."""
@@ -138,6 +144,7 @@ class VictoriaMetrics(_Server):
             f"-httpListenAddr=127.0.0.1:{self.port}",
             f"-storageDataPath={self.workdir}/data",
             "-dedup.minScrapeInterval=1ms",
+            "-retentionPeriod=100y",  # test readings are dated in the past
             "-search.latencyOffset=0s",
             "-loggerLevel=ERROR",
         ]

@@ -1,0 +1,180 @@
+"""Faults: the collector killed mid-stream, InfluxDB away for a while, a
+refused point, and an MQTT 3.1.1 broker. Nothing lost, nothing doubled."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from paho.mqtt.enums import MQTTProtocolVersion
+
+from collector.consumer import Collector, CollectorSettings
+from collector.deadletter import DeadLetters
+from collector.influx import InfluxStore
+from collector.sqlite_store import SqliteStore
+from collector.store import StoreSettings, sqlite_path
+from devices.reading import Kind
+from tests.collector.factory import wire
+from tests.collector.peers import Ears, as_message, publish, running, wait_for
+from tests.support.influx import Influxd
+from tests.support.mosquitto import Mosquitto
+from veille.broker import EmbeddedBroker
+from veille.mqtt import BrokerSettings
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _spawn(data_dir: Path, broker_url: str, log: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "VEILLE_BROKER__URL": broker_url, "VEILLE_COLLECTOR__BATCH_SIZE": "100"}
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "veille.cli", "collector", "run", "--data-dir", str(data_dir)],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=out,
+        )
+
+
+def test_collector_killed_and_restarted_mid_stream_loses_and_doubles_nothing(
+    mosquitto: Mosquitto, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    store = SqliteStore(sqlite_path(data))
+    readings = [wire(n, gateway=f"gw-{n % 7}", patient=f"p-{n % 7}") for n in range(3000)]
+    ears = Ears(mosquitto.port)
+    first = _spawn(data, mosquitto.url, tmp_path / "collector.log")
+    # the session must exist before the readings arrive: resend the first until it is stored
+    deadline = time.monotonic() + 20
+    while store.count() == 0 and time.monotonic() < deadline:
+        publish(mosquitto.port, [as_message(readings[0])])
+        time.sleep(0.3)
+    assert store.count() == 1, (tmp_path / "collector.log").read_text()
+
+    def feed() -> None:
+        for start in range(1, 3000, 200):
+            publish(mosquitto.port, [as_message(r) for r in readings[start : start + 200]])
+            time.sleep(0.05)
+
+    feeder = threading.Thread(target=feed)
+    feeder.start()
+    wait_for(lambda: store.count() >= 600, what="a few batches stored")
+    first.send_signal(signal.SIGKILL)
+    first.wait(10)
+    killed_at = store.count()
+    feeder.join(60)
+    assert killed_at < 3000, "the kill came too late to test anything"
+    second = _spawn(data, mosquitto.url, tmp_path / "collector.log")
+    try:
+        wait_for(lambda: store.count() == 3000, timeout=60, what="every reading stored")
+        wait_for(lambda: set(ears.acked_ids()) == {r.id for r in readings}, what="every ack")
+    finally:
+        second.send_signal(signal.SIGTERM)
+        assert second.wait(15) == 0
+        ears.close()
+    exported = list(store.readings("p-3")) + list(store.readings("p-4"))
+    assert (
+        len(exported)
+        == len({r.id for r in exported})
+        == sum(1 for r in readings if r.patient in ("p-3", "p-4"))
+    )
+    store.close()
+
+
+@pytest.fixture
+def own_influxd(tmp_path: Path) -> Iterator[Influxd]:
+    """An influxd this test alone may stop and start."""
+    with Influxd(tmp_path / "influxd") as server:
+        yield server
+
+
+def test_influxdb_stopped_for_a_while_then_back(
+    mosquitto: Mosquitto, own_influxd: Influxd, tmp_path: Path
+) -> None:
+    store = InfluxStore(StoreSettings(backend="influxdb", url=own_influxd.url, timeout_s=2))
+    letters = DeadLetters(tmp_path / "deadletter.sqlite")
+    settings = CollectorSettings(
+        client_id="influx-collector", batch_size=100, retry_min_s=0.1, retry_max_s=0.5
+    )
+    ears = Ears(mosquitto.port)
+    readings = [wire(n, kind=Kind.WEIGHT, gateway=f"gw-{n % 3}") for n in range(600)]
+    with running(Collector(settings, mosquitto.settings(), store, letters)) as collector:
+        publish(mosquitto.port, [as_message(r) for r in readings[:300]])
+        wait_for(lambda: len(ears.acked_ids()) == 300, what="first acks")
+        own_influxd.stop()
+        publish(mosquitto.port, [as_message(r) for r in readings[300:]])
+        wait_for(lambda: collector.stats.retries >= 3, what="retries while InfluxDB is down")
+        assert len(ears.acked_ids()) == 300  # nothing acked that is not stored
+        assert collector.stats.stored == 300
+        own_influxd.start()
+        wait_for(lambda: len(set(ears.acked_ids())) == 600, timeout=30, what="acks after restart")
+    ears.close()
+    assert store.count() == 600
+    assert letters.all() == []
+    store.close()
+    letters.close()
+
+
+def test_a_reading_the_store_refuses_is_dead_lettered_and_the_rest_stored(
+    mosquitto: Mosquitto, own_influxd: Influxd, tmp_path: Path
+) -> None:
+    store = InfluxStore(StoreSettings(backend="influxdb", url=own_influxd.url))
+    letters = DeadLetters(tmp_path / "deadletter.sqlite")
+    store.count()  # creates the database
+    bad = wire(1000, kind=Kind.GLUCOSE)
+    line = (
+        f'glucose,patient=p-0001,driver=x,gateway=g glucose_mmol_l="hi" {bad.time.timestamp():.0f}'
+    )
+    own_influxd.write(line + "000000000")
+    good = [wire(n, kind=Kind.WEIGHT) for n in range(40)]
+    ears = Ears(mosquitto.port)
+    settings = CollectorSettings(client_id="refusal", batch_size=41, flush_interval_s=0.5)
+    with running(Collector(settings, mosquitto.settings(), store, letters)) as collector:
+        publish(mosquitto.port, [as_message(r) for r in [*good[:20], bad, *good[20:]]])
+        wait_for(lambda: collector.stats.stored + collector.stats.dead == 41)
+        wait_for(lambda: bad.id in ears.rejected(), what="the refusal reaches the gateway")
+    ears.close()
+    assert sorted(ears.acked_ids()) == sorted(r.id for r in good)
+    assert "field type conflict" in ears.rejected()[bad.id]
+    assert [x.reading_id for x in letters.all()] == [bad.id]
+    assert store.count() == 40
+    store.close()
+    letters.close()
+
+
+def test_mqtt_311_broker_with_a_persistent_session(tmp_path: Path) -> None:
+    """The demo's embedded amqtt: no MQTT 5, no shared subscriptions, same guarantees."""
+    store = SqliteStore(tmp_path / "readings.sqlite")
+    letters = DeadLetters(tmp_path / "deadletter.sqlite")
+    v311 = MQTTProtocolVersion.MQTTv311
+    with EmbeddedBroker() as broker:
+        broker_settings = BrokerSettings(url=broker.url)
+        settings = CollectorSettings(client_id="demo-collector", batch_size=20)
+        ears = Ears(broker.port, v311)
+        readings = [wire(n) for n in range(90)]
+        with running(Collector(settings, broker_settings, store, letters)) as collector:
+            assert collector.conn is not None
+            assert not collector.conn.is_v5
+            publish(broker.port, [as_message(r) for r in readings[:30]], v311)
+            wait_for(lambda: store.count() == 30, what="stored over 3.1.1")
+        # collector away: amqtt keeps no messages for an anonymous offline session, so
+        # the gateway's outbox resends whatever was not acked once the collector is back
+        publish(broker.port, [as_message(r) for r in readings[30:]], v311)
+        with running(Collector(settings, broker_settings, store, letters)):
+            unacked = [r for r in readings if r.id not in set(ears.acked_ids())]
+            assert len(unacked) == 60
+            publish(broker.port, [as_message(r) for r in readings[20:]], v311)  # some twice
+            wait_for(lambda: store.count() == 90, what="stored after the restart")
+            wait_for(lambda: set(ears.acked_ids()) == {r.id for r in readings}, what="acks")
+        ears.close()
+    store.close()
+    letters.close()
