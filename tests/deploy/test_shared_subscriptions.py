@@ -4,18 +4,25 @@ Why compose.yaml gives each replica a stable client id: on mosquitto 2.0.11 a
 member of a shared subscription whose persistent session is offline keeps
 receiving its round-robin share, queued in that session. The same replica
 coming back under the same client id gets it; nothing is lost or doubled.
+And a collector that holds its acks for a batch gets a full window of them.
 """
 
 from __future__ import annotations
 
 import itertools
 import queue
+import threading
 import time
 from collections.abc import Callable
 
+import paho.mqtt.client as paho
 import pytest
+from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 
-from tests.deploy.broker import WAIT_S, Peer
+from tests.deploy.broker import SHIPPED_CONF, WAIT_S, Peer, ShippedBroker
+from tests.deploy.conftest import ACCOUNTS
 from veille.mqtt import ALL_READINGS, reading_topic, shared
 
 pytestmark = pytest.mark.integration
@@ -76,3 +83,54 @@ def test_a_restarted_replica_gets_the_share_queued_while_it_was_away(
     assert got_before == []  # it had left before the first reading
     assert got_back, "the replica's session did not keep its share"
     assert sorted(got_steady + got_back) == sorted(payloads)
+
+
+def shipped_setting(name: str) -> int:
+    for line in SHIPPED_CONF.read_text().splitlines():
+        if line.startswith(f"{name} "):
+            return int(line.split()[1])
+    raise AssertionError(f"{name} is not set in the shipped mosquitto.conf")
+
+
+@pytest.mark.parametrize("receive_maximum", [None, 4000], ids=["broker-window", "client-window"])
+def test_a_collector_holding_acks_for_a_batch_gets_a_full_window(
+    broker: ShippedBroker, connect: Callable[..., Peer], receive_maximum: int | None
+) -> None:
+    """The collector acks only after the store write. Mosquitto's default window
+    of 20 unacked messages would stall its batches: the shipped config raises
+    it, and an MQTT 5 client's own Receive Maximum (the collector asks 4000)
+    takes precedence over it."""
+    window = receive_maximum or shipped_setting("max_inflight_messages")
+    assert window >= 1000
+    topic = reading_topic("gw-a", f"held{next(_batch)}")
+    got: list[int] = []
+    subscribed = threading.Event()
+    client = paho.Client(
+        CallbackAPIVersion.VERSION2,
+        client_id=f"holder-{next(_batch)}",
+        protocol=MQTTProtocolVersion.MQTTv5,
+    )
+    client.username_pw_set("collector", ACCOUNTS["collector"])
+    client.tls_set(ca_certs=str(broker.certs / "ca.crt"))
+    client.manual_ack_set(True)  # the collector's way: ack after the store has it
+    client.on_message = lambda _c, _u, message: got.append(message.mid)
+    client.on_subscribe = lambda *_args: subscribed.set()
+    properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+    if receive_maximum:
+        properties.ReceiveMaximum = receive_maximum
+    client.connect("127.0.0.1", broker.password_port, properties=properties)
+    client.loop_start()
+    try:
+        client.subscribe(topic, qos=1)
+        assert subscribed.wait(WAIT_S)
+        gateway = connect("gw-a")
+        for _ in range(window + 200):
+            gateway.client.publish(topic, b"{}", qos=1)
+        deadline = time.monotonic() + WAIT_S
+        while len(got) < window and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.3)  # had the window been larger, more would have come by now
+        assert len(got) == window
+    finally:
+        client.disconnect()
+        client.loop_stop()
