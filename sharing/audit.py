@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from sharing.models import AuditEntry
+from sharing.models import AuditEntry, Professional
 from sharing.terms import ActorType, Event, Language, Result, Via
 from sharing.texts import kinds_text, language, reason_text, text
 
@@ -27,6 +27,12 @@ class Actor:
     type: ActorType
     id: str | None
     label: str | None
+
+
+def professional_actor(professional: Professional | None, professional_id: int) -> Actor:
+    """A professional as the patient will read them (a name snapshot; None if unknown)."""
+    label = professional.display_name if professional else None
+    return Actor(ActorType.PROFESSIONAL, str(professional_id), label)
 
 
 def record(

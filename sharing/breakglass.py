@@ -13,13 +13,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from sharing.audit import Actor, local_time, record
+from sharing.audit import local_time, professional_actor, record
 from sharing.errors import InvalidRequest
 from sharing.identities import is_enrolled
 from sharing.models import BreakGlass, Patient, Professional
 from sharing.notifications import notify
 from sharing.policy import DEFAULT_BREAK_GLASS_POLICY, BreakGlassPolicy
-from sharing.terms import ActorType, Event, Reason, Result, Via
+from sharing.terms import Event, Reason, Result, Via
 from veille.errors import NotAllowed
 
 
@@ -52,8 +52,7 @@ def open_break_glass(
     if patient is None:
         raise NotAllowed(f"unknown patient {patient_id}", reason=Reason.UNKNOWN_PATIENT)
     professional = session.get(Professional, professional_id)
-    label = professional.display_name if professional else None
-    actor = Actor(ActorType.PROFESSIONAL, str(professional_id), label)
+    actor = professional_actor(professional, professional_id)
     if (
         professional is None
         or not professional.active
@@ -100,7 +99,7 @@ def open_break_glass(
         patient_id,
         "notify.break_glass",
         {
-            "who": label or "?",
+            "who": actor.label or "?",
             "when": local_time(now, patient.time_zone),
             "until": local_time(glass.expires_at, patient.time_zone),
             "reason": reason,

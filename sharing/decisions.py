@@ -15,10 +15,10 @@ from sqlalchemy import false, or_, select
 from sqlalchemy.orm import Session
 
 from devices.reading import Kind
-from sharing.audit import Actor
+from sharing.audit import Actor, professional_actor
 from sharing.capability import Capability, ProfessionalUser
 from sharing.models import BreakGlass, Grant, Professional, live, revoked_by
-from sharing.terms import ActorType, Purpose, Reason, Via
+from sharing.terms import Purpose, Reason, Via
 
 ALL_KINDS = frozenset(Kind)
 
@@ -31,11 +31,6 @@ class Refusal:
 
 #: A decision and who asked, as the audit row names them.
 Decision = tuple[Capability | Refusal, Actor]
-
-
-def _professional_actor(professional: Professional | None, professional_id: int) -> Actor:
-    label = professional.display_name if professional else None
-    return Actor(ActorType.PROFESSIONAL, str(professional_id), label)
 
 
 def _active_break_glass(
@@ -176,7 +171,7 @@ def for_professionals(
 ) -> tuple[dict[str, Capability | Refusal], Actor]:
     """Decisions for many patients with two queries (the triage list needs this speed)."""
     professional = session.get(Professional, accessor.professional_id)
-    actor = _professional_actor(professional, accessor.professional_id)
+    actor = professional_actor(professional, accessor.professional_id)
     if professional is None or not professional.active:
         refusal = Refusal(Reason.UNKNOWN_ACCESSOR, "no such active professional")
         return dict.fromkeys(patient_ids, refusal), actor

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from devices.reading import Kind
-from sharing.audit import Actor, record
+from sharing.audit import Actor, professional_actor, record
 from sharing.errors import InvalidRequest
 from sharing.models import CareTeam, Grant, Patient, Professional
 from sharing.terms import ActorType, Event, Reason
@@ -36,9 +36,9 @@ def recipient_actor(session: Session, grant: Grant) -> Actor:
     if grant.team_id is not None:
         team = session.get(CareTeam, grant.team_id)
         return Actor(ActorType.CARE_TEAM, str(grant.team_id), team.name if team else None)
+    assert grant.professional_id is not None  # the table's check constraint
     professional = session.get(Professional, grant.professional_id)
-    label = professional.display_name if professional else None
-    return Actor(ActorType.PROFESSIONAL, str(grant.professional_id), label)
+    return professional_actor(professional, grant.professional_id)
 
 
 def _kinds(kinds: Iterable[Kind | str]) -> list[str]:

@@ -14,10 +14,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from devices.reading import Kind
-from sharing.audit import Actor, record
+from sharing.audit import record
 from sharing.capability import Recipient
-from sharing.models import CareTeam, Grant, Professional
-from sharing.terms import ActorType, Purpose, RecipientType, Via
+from sharing.grants import recipient_actor
+from sharing.models import Grant, Professional
+from sharing.terms import Purpose, RecipientType, Via
 
 #: The alert category that never leaves the patient (see the replay contract of issue 5).
 DEVICE_PROBLEM = "device_problem"
@@ -60,8 +61,6 @@ def alert_recipients(
             continue
         if grant.team_id is not None:
             key = (RecipientType.CARE_TEAM, grant.team_id)
-            team = session.get(CareTeam, grant.team_id)
-            actor = Actor(ActorType.CARE_TEAM, str(grant.team_id), team.name if team else None)
             recipient = Recipient(key[0], patient_id, team_id=grant.team_id, grant_id=grant.id)
         else:
             assert grant.professional_id is not None  # the table's check constraint
@@ -69,7 +68,6 @@ def alert_recipients(
             if professional is None or not professional.active:
                 continue
             key = (RecipientType.PROFESSIONAL, grant.professional_id)
-            actor = Actor(ActorType.PROFESSIONAL, str(professional.id), professional.display_name)
             recipient = Recipient(
                 key[0], patient_id, professional_id=professional.id, grant_id=grant.id
             )
@@ -81,7 +79,7 @@ def alert_recipients(
             record(
                 session,
                 patient_id=patient_id,
-                actor=actor,
+                actor=recipient_actor(session, grant),
                 now=now,
                 kind=kind.value,
                 purpose=Purpose.ALERT.value,
