@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from alerts import evaluate
 from alerts.classify import Verdict, classify
 from alerts.evaluate import Outcome, State
-from alerts.history import RULE_METRICS, Arrivals, EmptyHistory, History, Window, from_epoch
+from alerts.history import RULE_METRICS, Arrivals, EmptyHistory, History, Window
 from alerts.lifecycle import Key, PatientAlerts, Signal, Transition, apply
 from alerts.ruleset import (
     AverageRule,
@@ -79,7 +79,8 @@ class PatientState:
     loaded_at: float
     windows: dict[Kind, Window] = field(default_factory=dict)
     arrivals: dict[Kind, Arrivals] = field(default_factory=dict)
-    deadlines: dict[Kind, tuple[float, float]] = field(default_factory=dict)
+    #: kind -> (when silence becomes missing data, usual gap, silence allowed), in seconds
+    deadlines: dict[Kind, tuple[float, float, float]] = field(default_factory=dict)
     open_keys: set[Key] = field(default_factory=set)
     seen: OrderedDict[str, None] = field(default_factory=OrderedDict)
     #: readings the windows were loaded with from the store (id -> measurement time): one
@@ -134,13 +135,14 @@ class Engine:
         for kind in RULE_METRICS:
             horizon_h = compiled.rules.horizon_hours(kind)
             series = self.history.load(patient, kind, now - timedelta(hours=horizon_h), now)
-            state.stored.update(zip(series.ids, series.times, strict=True))
+            if series.ids:  # a store that names its readings
+                state.stored.update(zip(series.ids, series.times, strict=True))
             state.windows[kind] = Window.from_series(series, RULE_METRICS[kind], horizon_h * 3600)
             rule = compiled.missing.get(kind)
             if rule is not None:
-                arrivals = Arrivals(rule.learn_days * 86400)
+                arrivals = Arrivals(rule.learn_days * 86400, SESSION_S)
                 for moment in series.received:
-                    arrivals.add(moment)
+                    arrivals.add(moment, _day(moment, state.zone))
                 state.arrivals[kind] = arrivals
                 self._set_deadline(state, kind, rule)
         state.open_keys = open_keys
@@ -171,8 +173,13 @@ class Engine:
         signals: list[Signal] = []
         missing = compiled.missing.get(wire.kind)
         if missing is not None:
-            state.arrivals[wire.kind].add(now.timestamp())
-            self._set_deadline(state, wire.kind, missing)
+            stamp = now.timestamp()
+            arrivals = state.arrivals[wire.kind]
+            if arrivals.add(stamp, _day(stamp, state.zone)):
+                self._set_deadline(state, wire.kind, missing)
+            elif wire.kind in state.deadlines:  # same sitting: the habit has not changed
+                deadline, usual, silence = state.deadlines[wire.kind]
+                state.deadlines[wire.kind] = (max(deadline, stamp + silence), usual, silence)
             signals.append(Signal(Category.MISSING_DATA, wire.kind, active=False))
         device = compiled.device.get(wire.kind)
         if verdict.verdict is Verdict.DEVICE:
@@ -240,18 +247,14 @@ class Engine:
 
     def _set_deadline(self, state: PatientState, kind: Kind, rule: MissingRule) -> None:
         arrivals = state.arrivals[kind]
-        sessions: list[float] = []
-        for moment in arrivals.times:
-            if not sessions or moment - sessions[-1] > SESSION_S:
-                sessions.append(moment)
-        days = {from_epoch(t).astimezone(state.zone).date() for t in sessions}
-        if len(days) < rule.min_days or arrivals.last is None:
+        if arrivals.last is None or len(set(arrivals.days)) < rule.min_days:
             state.deadlines.pop(kind, None)
             return
+        sessions = arrivals.sessions
         gaps = [b - a for a, b in pairwise(sessions)]
         usual = median(gaps) if gaps else 86400.0
         silence = max(rule.min_silence_hours * 3600, rule.gap_factor * usual)
-        state.deadlines[kind] = (arrivals.last + silence, usual)
+        state.deadlines[kind] = (arrivals.last + silence, usual, silence)
 
     def tick(self, now: datetime) -> list[Transition]:
         """Advance the clock: open missing-data alerts whose silence has run out."""
@@ -259,7 +262,7 @@ class Engine:
         changes: list[Transition] = []
         for patient, state in self._states.items():
             signals = []
-            for kind, (deadline, usual) in state.deadlines.items():
+            for kind, (deadline, usual, _silence) in state.deadlines.items():
                 if stamp < deadline or (Category.MISSING_DATA, kind) in state.open_keys:
                     continue
                 rule = state.compiled.missing[kind]
@@ -300,3 +303,8 @@ class Engine:
             self.store.save(patient, alerts, changes)
         state.open_keys = {r.key for r in alerts.open_records()}
         return changes
+
+
+def _day(stamp: float, zone: ZoneInfo) -> int:
+    """The local calendar day of an instant, as an ordinal."""
+    return datetime.fromtimestamp(stamp, zone).toordinal()

@@ -11,7 +11,7 @@ readings it evaluates, so a check is a bisect and a few floats, not a query.
 from __future__ import annotations
 
 import math
-from bisect import bisect_left, bisect_right, insort
+from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -163,20 +163,36 @@ class Window:
 
 @dataclass(slots=True)
 class Arrivals:
-    """When readings of one kind reached the server: what missing-data rules learn from."""
+    """When readings of one kind reached the server, grouped in sessions (arrivals
+    closer than ``session_s`` are one sitting), with the patient's local days: what
+    missing-data rules learn the patient's habit from. Kept incrementally."""
 
     horizon_s: float
+    session_s: float = 3600.0
     times: list[float] = field(default_factory=list)
+    days: list[int] = field(default_factory=list)
+    sessions: list[float] = field(default_factory=list)
 
-    def add(self, time: float) -> None:
-        if self.times and time < self.times[-1]:
-            insort(self.times, time)
-        else:
-            self.times.append(time)
-        cutoff = self.times[-1] - self.horizon_s
-        drop = bisect_left(self.times, cutoff)
+    def add(self, time: float, day: int) -> bool:
+        """Record an arrival; True when it changed the sessions (a new sitting)."""
+        in_order = not self.times or time >= self.times[-1]
+        index = bisect_right(self.times, time)
+        self.times.insert(index, time)
+        self.days.insert(index, day)
+        drop = bisect_left(self.times, self.times[-1] - self.horizon_s)
         if drop:
             del self.times[:drop]
+            del self.days[:drop]
+        if in_order and not drop:
+            if not self.sessions or time - self.sessions[-1] > self.session_s:
+                self.sessions.append(time)
+                return True
+            return False
+        self.sessions = []
+        for moment in self.times:
+            if not self.sessions or moment - self.sessions[-1] > self.session_s:
+                self.sessions.append(moment)
+        return True
 
     @property
     def last(self) -> float | None:

@@ -38,6 +38,7 @@ from alerts.ruleset import DeviceRule, load_rules
 from alerts.sqlstore import DbTargets, SqlAlertStore
 from collector.store import StoreSettings, open_store
 from devices.wire import decode
+from sharing.models import Patient
 from veille import logs
 from veille.clock import Clock, SystemClock
 from veille.config import load_section
@@ -139,8 +140,16 @@ def build(
     db = make_engine(settings.database)
     create_schema(db)
     sessions = session_factory(db)
+
+    def zone_of(patient: str) -> str | None:
+        """The patient's own time zone (sharing's patient table) for day-based rules."""
+        with sessions() as session:
+            known = session.get(Patient, patient)
+            return known.time_zone if known else None
+
     engine = Engine(
         rules,
+        zone_of=zone_of,
         history=history,
         store=SqlAlertStore(sessions),
         targets=DbTargets(sessions, rules),
