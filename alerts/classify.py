@@ -83,6 +83,9 @@ def classify(wire: WireReading, rule: DeviceRule | None, window: Window | None) 
         value = metrics.get(name)
         if value is not None and not low <= value <= high:
             return Classified(Verdict.DEVICE, "implausible", name)
+    systolic, diastolic = metrics.get("systolic_mmhg"), metrics.get("diastolic_mmhg")
+    if systolic is not None and diastolic is not None and systolic <= diastolic:
+        return Classified(Verdict.DEVICE, "implausible", "systolic_mmhg<=diastolic_mmhg")
     if rule.jump_metric and window is not None and rule.jump_metric in window.values:
         jump = _jump(rule, window, metrics.get(rule.jump_metric), wire.time.timestamp())
         if jump:

@@ -130,6 +130,11 @@ def test_device_problems_are_never_clinical(
     assert [(c.alert.category, c.alert.kind) for c in changes] == [
         (Category.DEVICE_PROBLEM, Kind.WEIGHT)
     ]
+    swapped = t0 + timedelta(days=5, hours=2)
+    reading = wire(Kind.BLOOD_PRESSURE, swapped, systolic_mmhg=70, diastolic_mmhg=95)
+    assert [c.alert.category for c in engine.on_reading(reading, swapped)] == [
+        Category.DEVICE_PROBLEM
+    ]  # the open device alert of the cuff is updated; no hypotension
     lo = t0 + timedelta(days=6)
     meter_lo = wire(Kind.GLUCOSE, lo, flags=("result_too_low",), glucose_mmol_l=None)
     assert [c.alert.category for c in engine.on_reading(meter_lo, lo)] == [
