@@ -314,3 +314,19 @@ def test_image_contains_every_python_package() -> None:
     allowed = (SERVER / "Dockerfile.dockerignore").read_text().splitlines()
     assert {f"!{name}" for name in packages} <= set(allowed)
     assert "server" in pyproject["project"]["optional-dependencies"]
+
+
+@pytest.mark.parametrize("name", ["collector-1", "collector-2"])
+def test_each_collector_keeps_its_dead_letters_on_its_own_volume(
+    compose: dict[str, Any], name: str
+) -> None:
+    """The root file system is read-only: the dead-letter file needs a volume, one per
+    replica (SQLite is not shared between processes on different hosts)."""
+    service = services(compose)[name]
+    path = Path(service["environment"]["VEILLE_COLLECTOR__DEAD_LETTER_PATH"])
+    mounts = dict(volume.split(":")[:2][::-1] for volume in service["volumes"])
+    assert mounts[str(path.parent)] == f"{name}-data"
+    assert f"{name}-data" in compose["volumes"]
+    assert (
+        "install -d -o veille -g veille /var/lib/veille/data" in (SERVER / "Dockerfile").read_text()
+    )
