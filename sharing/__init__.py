@@ -24,6 +24,7 @@ Modules, one job each:
 - `sharing.fhir`          grants as FHIR ``Consent``, audit rows as ``AuditEvent``
 - `sharing.errors`        `InvalidRequest` (a request that breaks a sharing rule)
 - `sharing.cli`           ``veille sharing ...`` admin commands
+- `sharing.demo`          a varied demo world (`seed_demo`, ``veille sharing demo-seed``)
 - `sharing/migrations/`   this package's Alembic branch (``sharing``)
 
 See docs/sharing-and-privacy.md for the decisions and how web and alerts use it.

@@ -23,6 +23,7 @@ import sharing.models  # noqa: F401  (registers the tables on Base)
 from sharing import identities, ratelimit
 from sharing.audit import audit_for_patient
 from sharing.codes import create_code
+from sharing.demo import seed_demo
 from sharing.errors import InvalidRequest
 from sharing.grants import create_grant, grants_for_patient, revoke_grant
 from sharing.reminders import remind_ending
@@ -65,6 +66,19 @@ def _init_db(session: Session, args: argparse.Namespace) -> None:
 
 def _migrated(session: Session, args: argparse.Namespace) -> None:
     _emit({"migrated": True})
+
+
+def _demo_seed(session: Session, args: argparse.Namespace) -> None:
+    world = seed_demo(session, args.patients, now=_now())
+    session.commit()
+    _emit(
+        {
+            "team": world.team_id,
+            "nurse": world.nurse_id,
+            "physician": world.physician_id,
+            "patients": list(world.patient_ids),
+        }
+    )
 
 
 def _patient_add(session: Session, args: argparse.Namespace) -> None:
@@ -195,6 +209,8 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 
     add("init-db", _init_db, "create the relational tables (demo, tests; servers use migrate)")
     add("migrate", _migrated, "bring a server database to the latest revisions (Alembic)")
+    p = add("demo-seed", _demo_seed, "a demo care team and these patients, with varied sharing")
+    p.add_argument("patients", nargs="+")
     p = add("patient-add", _patient_add, "register a pseudonymous patient id")
     p.add_argument("patient")
     p.add_argument("--label", help="what the care team calls the patient (server only)")

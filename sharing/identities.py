@@ -141,12 +141,13 @@ def add_professional(
 
 
 def enrol(session: Session, patient_id: str, team_id: int, *, now: datetime) -> Enrolment:
-    """The team follows the patient (again, if it had stopped). Shares nothing by itself."""
+    """The team follows the patient (again, if it had stopped; an active enrolment keeps its
+    date). Shares nothing by itself."""
     enrolment = session.get(Enrolment, (patient_id, team_id))
     if enrolment is None:
         enrolment = Enrolment(patient_id=patient_id, team_id=team_id, enrolled_at=now)
         session.add(enrolment)
-    else:
+    elif enrolment.ended_at is not None:
         enrolment.enrolled_at, enrolment.ended_at = now, None
     session.flush()
     return enrolment

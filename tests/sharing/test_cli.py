@@ -65,6 +65,19 @@ def test_operator_sets_up_a_patient_shares_and_revokes(
     assert lines[0]["text"] == "You stopped sharing with the team “Cardiologie”."
 
 
+def test_demo_seed_from_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("VEILLE_DATABASE__URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.delenv("VEILLE_CONFIG", raising=False)
+    run(capsys, "init-db")
+    status, [world], _ = run(capsys, "demo-seed", "p-1", "p-2", "p-3", "p-4")
+    assert status == 0
+    assert world["patients"] == ["p-1", "p-2", "p-3", "p-4"]
+    assert [g["kinds"] for g in run(capsys, "grants", "p-3")[1]] == [["weight"]]
+    assert run(capsys, "grants", "p-4")[1] == []
+
+
 def test_bad_requests_exit_2_with_a_message(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

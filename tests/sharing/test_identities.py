@@ -73,6 +73,8 @@ def test_enrolment_comes_and_goes(factory: sessionmaker[Session], world: World) 
         unenrol(s, world.alice, world.cardio, now=later(days=1))
         assert not is_enrolled(s, world.alice, world.cardio)
         assert [p.id for p in team_patients(s, world.cardio)] == [world.bob]
-        enrol(s, world.alice, world.cardio, now=later(days=2))
+        assert enrol(s, world.alice, world.cardio, now=later(days=2)).enrolled_at == later(days=2)
         assert is_enrolled(s, world.alice, world.cardio)
+        # enrolling an enrolled patient again keeps the date the follow-up began
+        assert enrol(s, world.bob, world.cardio, now=later(days=3)).enrolled_at == NOW
         assert not is_enrolled(s, world.alice, None)
