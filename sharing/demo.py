@@ -48,8 +48,9 @@ def _team(session: Session) -> tuple[CareTeam, Professional, Professional]:
 def seed_demo(session: Session, patient_ids: Sequence[str], *, now: datetime) -> DemoWorld:
     """Create (or complete) the demo world; the caller commits.
 
-    The third patient shares weight only, without alerts; the fourth shares
-    nothing; every other patient shares the clinical kinds with alerts.
+    In each group of four patients, the third shares weight only, without
+    alerts, and the fourth shares nothing; the others share the clinical
+    kinds with alerts.
     """
     team, nurse, physician = _team(session)
     for index, patient_id in enumerate(patient_ids):
