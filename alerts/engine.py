@@ -253,7 +253,10 @@ class Engine:
         sessions = arrivals.sessions
         gaps = [b - a for a, b in pairwise(sessions)]
         usual = median(gaps) if gaps else 86400.0
-        silence = max(rule.min_silence_hours * 3600, rule.gap_factor * usual)
+        longest = max(gaps) if gaps else 0.0
+        silence = max(
+            rule.min_silence_hours * 3600, rule.gap_factor * usual, rule.longest_factor * longest
+        )
         state.deadlines[kind] = (arrivals.last + silence, usual, silence)
 
     def tick(self, now: datetime) -> list[Transition]:

@@ -128,6 +128,9 @@ class MissingRule(_Rule):
     type: Literal["missing"]
     min_silence_hours: Positive = 48.0
     gap_factor: Positive = 3.0
+    #: and longer than this many times the longest silence of the learning window: a
+    #: patient who often skips a few days is not "missing" on the third
+    longest_factor: Annotated[float, Field(ge=0)] = 0.0
     learn_days: Positive = 14.0
     min_days: Annotated[int, Field(ge=2)] = 4
 
