@@ -258,3 +258,28 @@ def test_history_from_the_collector_store(
     window = engine.state("p-1", now).windows[Kind.WEIGHT]
     assert window.values["weight_kg"] == [80.0] * 6 + [82.5]
     readings.close()
+
+
+def test_inbox_lists_urgent_first_with_timeline(
+    engine: Engine, store: SqlAlertStore, t0: datetime
+) -> None:
+    from alerts.inbox import alerts_for, timeline
+
+    glucose(engine, t0, 3.6)  # warning, p-1
+    engine.on_reading(wire(Kind.GLUCOSE, t0, patient="p-2", glucose_mmol_l=2.5), t0)  # urgent
+    engine.on_reading(wire(Kind.GLUCOSE, t0, patient="p-3", glucose_mmol_l=2.5), t0)  # not asked
+    with store.sessions() as session:
+        listed = alerts_for(session, ["p-1", "p-2"])
+        assert [(a.patient, a.severity) for a in listed] == [
+            ("p-2", Severity.URGENT),
+            ("p-1", Severity.WARNING),
+        ]
+        store.acknowledge(listed[1].id, "nurse-7", t0 + timedelta(minutes=3), note="seen")
+        glucose(engine, t0 + timedelta(hours=2), 6.0)
+        assert alerts_for(session, ["p-1"]) == []
+        steps = timeline(session, listed[1].id)
+    assert [(s.change, s.actor) for s in steps] == [
+        ("opened", None),
+        ("acknowledged", "nurse-7"),
+        ("resolved", None),
+    ]
