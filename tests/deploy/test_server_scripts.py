@@ -193,3 +193,15 @@ def test_healthcheck_http(http_port: int, path: str, code: int) -> None:
         check=False,
     )
     assert result.returncode == code, result.stderr
+
+
+def test_operator_scripts_pass_shellcheck() -> None:
+    scripts = [
+        *sorted((SERVER.parent / "mosquitto").glob("*.sh")),
+        *sorted(SERVER.rglob("*.sh")),
+    ]
+    assert len(scripts) >= 5
+    result = subprocess.run(
+        ["shellcheck", *map(str, scripts)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout
