@@ -13,7 +13,7 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy import select
 
-from alerts.models import Alert
+from alerts.models import Alert, AlertEvent
 from alerts.worker import AddressSettings, AlertsSettings, run
 from collector.sqlite_store import SqliteStore
 from devices.reading import Kind
@@ -97,3 +97,56 @@ def test_worker_consumes_readings_and_publishes_alerts(
     assert json.loads(message.payload)["alert"] == alerts[0].id
     db.dispose()
     readings.close()
+
+
+@pytest.mark.integration
+def test_two_workers_share_the_readings_each_judged_once(
+    tmp_path: Path, mosquitto: Mosquitto
+) -> None:
+    url = f"sqlite:///{tmp_path}/veille.db"
+    db = make_engine(url)
+    create_schema(db)
+    stop = threading.Event()
+    workers = [
+        threading.Thread(
+            target=run,
+            args=(
+                AlertsSettings(database=url, client_id=f"alerts-{n}", tick_s=0.5),
+                mosquitto.settings(),
+            ),
+            kwargs={"stop": stop},
+        )
+        for n in range(2)
+    ]
+    for worker in workers:
+        worker.start()
+    publisher = paho.Client(CallbackAPIVersion.VERSION2, client_id="gw-1")
+    publisher.connect("127.0.0.1", mosquitto.port)
+    publisher.loop_start()
+    now = datetime.now(UTC)
+    patients = [f"p-{n}" for n in range(12)]
+    sessions = session_factory(db)
+    try:
+        time.sleep(1.5)  # let both subscribe
+        for patient in patients:
+            reading = wire(Kind.GLUCOSE, now, patient=patient, glucose_mmol_l=2.6)
+            publisher.publish(reading_topic("gw-1", "glucose"), encode(reading), qos=1)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            with sessions() as session:
+                if len(session.scalars(select(Alert)).all()) >= len(patients):
+                    break
+            time.sleep(0.1)
+        time.sleep(0.5)  # a duplicate, if any, would land now
+    finally:
+        stop.set()
+        for worker in workers:
+            worker.join(10)
+        publisher.loop_stop()
+        publisher.disconnect()
+    with sessions() as session:
+        alerts = session.scalars(select(Alert)).all()
+        changes = session.scalars(select(AlertEvent.change)).all()
+    assert sorted(a.patient_id for a in alerts) == sorted(patients)
+    assert changes == ["opened"] * len(patients)  # no reading judged by both workers
+    db.dispose()
