@@ -68,7 +68,7 @@ class AlertsSettings(BaseModel):
     client_id: str | None = None
     link: str = "http://localhost:8000/alerts"
     tick_s: float = Field(default=30.0, gt=0)
-    cache_ttl_s: float = Field(default=300.0, ge=0)
+    cache_ttl_s: float = Field(default=60.0, ge=0)
     escalate_after_min: float = Field(default=15.0, gt=0)
     smtp_host: str | None = None
     smtp_port: int = 25
