@@ -131,7 +131,7 @@ class Engine:
             state.compiled, state.loaded_at, state.open_keys = compiled, stamp, open_keys
             state.stale = False
             return state
-        state = PatientState(compiled, self._zone(patient), stamp)
+        previous, state = state, PatientState(compiled, self._zone(patient), stamp)
         for kind in RULE_METRICS:
             horizon_h = compiled.rules.horizon_hours(kind)
             series = self.history.load(patient, kind, now - timedelta(hours=horizon_h), now)
@@ -143,6 +143,12 @@ class Engine:
                 arrivals = Arrivals(rule.learn_days * 86400, SESSION_S)
                 for moment in series.received:
                     arrivals.add(moment, _day(moment, state.zone))
+                if previous is not None and kind in previous.arrivals:
+                    # what this worker saw arrive is truer than the store's measurement
+                    # times (a backlog measured days ago arrived now)
+                    seen = previous.arrivals[kind]
+                    for moment, day in zip(seen.times, seen.days, strict=True):
+                        arrivals.add(moment, day)
                 state.arrivals[kind] = arrivals
                 self._set_deadline(state, kind, rule)
         state.open_keys = open_keys

@@ -14,7 +14,7 @@ import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
 import pandas as pd
@@ -197,11 +197,3 @@ class Arrivals:
     @property
     def last(self) -> float | None:
         return self.times[-1] if self.times else None
-
-
-def epoch(moment: datetime) -> float:
-    return moment.timestamp()
-
-
-def from_epoch(seconds: float) -> datetime:
-    return datetime.fromtimestamp(seconds, UTC)

@@ -42,10 +42,6 @@ class Severity(StrEnum):
 _SEVERITY_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.URGENT: 2}
 
 
-def max_severity(first: Severity, second: Severity) -> Severity:
-    return first if first.rank >= second.rank else second
-
-
 class Status(StrEnum):
     OPEN = "open"
     ACKNOWLEDGED = "acknowledged"
