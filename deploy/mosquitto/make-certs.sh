@@ -37,9 +37,10 @@ shift $((OPTIND - 1))
 [[ "$days" =~ ^[0-9]+$ && "$days" -gt 0 ]] || { echo "make-certs: -d wants a number of days, got '$days'" >&2; exit 2; }
 
 for name in "$@"; do
-  # A CN becomes a topic level through %u: no '/', '+', '#', no spaces, no dots.
-  if [[ ! "$name" =~ ^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$ ]]; then
-    echo "make-certs: '$name' is not a valid gateway or account id (letters, digits, '-', '_'; at most 64)" >&2
+  # The CN becomes a topic level through %u: never '/', '+', '#' or a space.
+  # Same alphabet as a gateway id in a veille.reading/1 payload (devices/wire.py).
+  if [[ ! "$name" =~ ^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$ ]]; then
+    echo "make-certs: '$name' is not a valid gateway or account id (letters, digits, '-', '_', '.', ':'; at most 64)" >&2
     exit 2
   fi
   if [[ "$name" == "ca" || "$name" == "broker" ]]; then

@@ -21,9 +21,19 @@ from types import ModuleType
 
 import pytest
 import yaml
+from pydantic import BaseModel
+
+from devices.wire import Identifier
 
 SERVER = Path(__file__).resolve().parents[2] / "deploy" / "server"
 ENTRYPOINT = SERVER / "docker-entrypoint.sh"
+MAKE_CERTS = SERVER.parent / "mosquitto" / "make-certs.sh"
+
+
+class WireGateway(BaseModel):
+    """The gateway field of a veille.reading/1 envelope, alone."""
+
+    gateway: Identifier
 
 
 def run_make_secrets(out: Path, *gateways: str) -> subprocess.CompletedProcess[str]:
@@ -205,3 +215,39 @@ def test_operator_scripts_pass_shellcheck() -> None:
         ["shellcheck", *map(str, scripts)], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout
+
+
+@pytest.mark.parametrize("bad", ["gw/evil", "gw+", "#", "gw a", ".gw", "x" * 65, "ca", "broker"])
+def test_make_certs_refuses_an_id_that_would_break_the_acl_or_its_files(
+    tmp_path: Path, bad: str
+) -> None:
+    result = subprocess.run(
+        ["bash", str(MAKE_CERTS), "-o", str(tmp_path / "pki"), "-H", "localhost", bad],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "make-certs:" in result.stderr
+    assert not list(tmp_path.glob("pki/*.crt"))
+
+
+def test_make_certs_accepts_every_gateway_id_the_wire_format_accepts(tmp_path: Path) -> None:
+    for name in ("gw-0001", "site.lyon:gw_7", "A" * 64):
+        assert WireGateway.model_validate({"gateway": name}).gateway == name
+    subprocess.run(
+        [
+            "bash",
+            str(MAKE_CERTS),
+            "-o",
+            str(tmp_path),
+            "-H",
+            "localhost",
+            "gw-0001",
+            "site.lyon:gw_7",
+            "A" * 64,
+        ],
+        check=True,
+        capture_output=True,
+    )
+    assert (tmp_path / "site.lyon:gw_7.crt").exists()
