@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import queue
+import shutil
 import socket
 import ssl
 import subprocess
@@ -66,6 +67,8 @@ class ShippedBroker:
     accounts: dict[str, str]
     tls_port: int = field(default_factory=free_port)
     password_port: int = field(default_factory=free_port)
+    #: False: conf.d as shipped (only the .example inside), the certificate listener alone.
+    password_listener: bool = True
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -94,16 +97,19 @@ class ShippedBroker:
             "/run/secrets/mqtt_broker_cert": str(self.certs / "broker.crt"),
             "/run/secrets/mqtt_broker_key": str(self.certs / "broker.key"),
         }
-        (conf_d / "password-listener.conf").write_text(
-            render(
-                PASSWORD_LISTENER.read_text(),
-                {
-                    "listener 8884\n": f"listener {self.password_port} 127.0.0.1\n",
-                    "/run/secrets/mqtt_passwords": str(passwords),
-                    **files,
-                },
+        if self.password_listener:
+            (conf_d / "password-listener.conf").write_text(
+                render(
+                    PASSWORD_LISTENER.read_text(),
+                    {
+                        "listener 8884\n": f"listener {self.password_port} 127.0.0.1\n",
+                        "/run/secrets/mqtt_passwords": str(passwords),
+                        **files,
+                    },
+                )
             )
-        )
+        else:
+            shutil.copy(PASSWORD_LISTENER, conf_d / PASSWORD_LISTENER.name)
         data = self.workdir / "data"
         data.mkdir()
         conf = render(
@@ -131,7 +137,8 @@ class ShippedBroker:
             if self.process.poll() is not None:
                 raise RuntimeError(f"mosquitto exited with {self.process.returncode}: {self.log}")
             try:
-                for port in (self.tls_port, self.password_port):
+                ports = [self.tls_port] + ([self.password_port] if self.password_listener else [])
+                for port in ports:
                     socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
             except OSError:
                 time.sleep(0.05)

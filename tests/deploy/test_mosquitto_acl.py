@@ -11,6 +11,7 @@ broker's own PUBACK/SUBACK reason code 0x87.
 from __future__ import annotations
 
 import itertools
+import socket
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +21,7 @@ import yaml
 from paho.mqtt.enums import MQTTProtocolVersion
 
 from tests.deploy.broker import Peer, Refused, ShippedBroker, make_certs
+from tests.deploy.conftest import ACCOUNTS
 from veille.mqtt import ALL_READINGS, DEAD_LETTER_TOPIC, ack_topic, reading_topic, shared
 
 pytestmark = pytest.mark.integration
@@ -204,3 +206,23 @@ def test_compose_broker_healthcheck_passes_against_the_shipped_broker(
     result = subprocess.run(args, capture_output=True, text=True, timeout=15, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith("seconds")
+
+
+def test_default_broker_has_only_the_certificate_listener(tmp_path: Path) -> None:
+    """As shipped, conf.d holds only the example: certificates on 8883, no password port."""
+    server = ShippedBroker(tmp_path, ACCOUNTS, password_listener=False)
+    server.start()
+    try:
+        certs = server.certs
+        gateway = Peer("gw-a").connect(
+            server.tls_port, ca=certs / "ca.crt", cert=certs / "gw-a.crt"
+        )
+        try:
+            assert gateway.publish(reading_topic("gw-a", "weight")) in SUCCESS
+            assert gateway.publish(reading_topic("gw-b", "weight")) == NOT_AUTHORIZED
+        finally:
+            gateway.close()
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", server.password_port), timeout=1).close()
+    finally:
+        server.stop()
