@@ -42,7 +42,8 @@ class Verdict(Enum):
 @dataclass(frozen=True, slots=True)
 class Classified:
     verdict: Verdict
-    #: for DEVICE: a reason code (``flag``, ``no_value``, ``implausible``, ``other_person``)
+    #: for DEVICE, and for a CLINICAL value at the meter's limit (LO/HI): a reason code
+    #: (``flag``, ``no_value``, ``implausible``, ``other_person``)
     problem: str = ""
     detail: str = ""
     metrics: Mapping[str, float | None] = field(default_factory=dict)
@@ -64,12 +65,15 @@ def classify(wire: WireReading, rule: DeviceRule | None, window: Window | None) 
     if wire.kind not in RULE_METRICS or is_control(wire) or "stored_error_record" in wire.flags:
         return IGNORED
     metrics: dict[str, float | None] = dict(wire.metrics)
+    beyond_range = ""
     if wire.kind is Kind.GLUCOSE:
         value = metrics.get("glucose_mmol_l")
         if "result_too_low" in wire.flags:
             metrics["glucose_mmol_l"] = min(value or METER_LOW_MMOL_L, METER_LOW_MMOL_L)
+            beyond_range = "result_too_low"
         elif "result_too_high" in wire.flags:
             metrics["glucose_mmol_l"] = max(value or METER_HIGH_MMOL_L, METER_HIGH_MMOL_L)
+            beyond_range = "result_too_high"
     if rule is not None:
         flagged = sorted(set(wire.flags) & set(rule.flags))
         if flagged:
@@ -79,6 +83,10 @@ def classify(wire: WireReading, rule: DeviceRule | None, window: Window | None) 
         return Classified(Verdict.DEVICE, "no_value", ",".join(missing))
     if rule is None:
         return Classified(Verdict.CLINICAL, metrics=metrics)
+    if beyond_range:
+        # a value at the meter's limit is clinical (the team must know) and the patient
+        # is asked to test again: both, so neither reading of the flag is lost
+        return Classified(Verdict.CLINICAL, "flag", beyond_range, metrics)
     for name, (low, high) in rule.plausible.items():
         value = metrics.get(name)
         if value is not None and not low <= value <= high:

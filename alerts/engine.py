@@ -188,7 +188,7 @@ class Engine:
                 state.deadlines[wire.kind] = (max(deadline, stamp + silence), usual, silence)
             signals.append(Signal(Category.MISSING_DATA, wire.kind, active=False))
         device = compiled.device.get(wire.kind)
-        if verdict.verdict is Verdict.DEVICE:
+        if verdict.problem:
             signals.append(
                 Signal(
                     Category.DEVICE_PROBLEM,
@@ -204,7 +204,7 @@ class Engine:
                     reopen_hours=device.reopen_hours if device else 72.0,
                 )
             )
-        elif window is not None:
+        if verdict.verdict is Verdict.CLINICAL and window is not None:
             stored_at = state.stored.pop(wire.id, None)
             if stored_at is None:
                 index = window.add(wire.time.timestamp(), verdict.metrics)
@@ -212,7 +212,7 @@ class Engine:
                 index = window.index_of(stored_at)
             latest = index == len(window.times) - 1
             if index >= 0:
-                if latest:
+                if latest and not verdict.problem:
                     signals.append(Signal(Category.DEVICE_PROBLEM, wire.kind, active=False))
                 signals.extend(self._clinical(state, wire, window, index, latest))
         return self._apply(wire.patient, state, signals, now)

@@ -137,9 +137,11 @@ def test_device_problems_are_never_clinical(
     ]  # the open device alert of the cuff is updated; no hypotension
     lo = t0 + timedelta(days=6)
     meter_lo = wire(Kind.GLUCOSE, lo, flags=("result_too_low",), glucose_mmol_l=None)
-    assert [c.alert.category for c in engine.on_reading(meter_lo, lo)] == [
-        Category.SEVERE_HYPOGLYCEMIA
-    ]
+    # LO: below the meter's range is clinical, and the patient is asked to test again
+    assert {(c.alert.category, c.alert.kind) for c in engine.on_reading(meter_lo, lo)} == {
+        (Category.SEVERE_HYPOGLYCEMIA, Kind.GLUCOSE),
+        (Category.DEVICE_PROBLEM, Kind.GLUCOSE),
+    }
 
 
 def test_missing_data_is_measured_on_receive_time_not_device_time(
