@@ -62,12 +62,18 @@ class CollectorSettings(BaseModel):
     batch_size: int = Field(default=1000, ge=1, le=20_000)
     flush_interval_s: float = Field(default=0.05, gt=0, le=10)
     #: MQTT 5 Receive Maximum: unacknowledged messages the broker may send at once.
-    receive_maximum: int = Field(default=4000, ge=1, le=65_535)
+    receive_maximum: int = Field(default=2000, ge=1, le=65_535)
     session_expiry_s: int = Field(default=7 * 24 * 3600, ge=1)
+    #: Our own QoS 1 publishes (gateway acks, dead letters) in flight at once; 0 = no limit.
+    #: paho ignores the broker's Receive Maximum: set it for brokers that enforce one.
+    publish_inflight: int = Field(default=0, ge=0, le=65_535)
     retry_min_s: float = Field(default=0.5, gt=0)
     retry_max_s: float = Field(default=30.0, gt=0)
     #: Default: deadletter.sqlite beside the SQLite store, or in the working directory.
     dead_letter_path: Path | None = None
+    #: Processes sharing the subscription (MQTT 5 only: a 3.1.1 broker has no shared
+    #: subscriptions, so extra workers there stop at once and one consumes).
+    workers: int = Field(default=1, ge=1, le=64)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +127,8 @@ class Collector:
         self._stop = threading.Event()
         self.conn: Connection | None = None
         self.subscribed = threading.Event()
+        #: Set for an extra worker process: it leaves when the broker speaks only 3.1.1.
+        self.requires_v5 = False
 
     # --- paho's thread ---------------------------------------------------------
 
@@ -170,11 +178,21 @@ class Collector:
             receive_maximum=self.settings.receive_maximum,
         )
         conn.client.manual_ack_set(True)
+        # paho sends 20 QoS 1 messages at a time by default: the gateway acks of one batch
+        # (one per gateway) would queue up in memory behind them; and with any limit it
+        # scans its whole outgoing queue on every PUBACK.
+        conn.client.max_inflight_messages_set(self.settings.publish_inflight)
         conn.client.on_connect = self._on_connect
         conn.client.on_disconnect = self._on_disconnect
         conn.client.on_message = self._on_message
         conn.client.on_subscribe = self._on_subscribe
         self.conn = conn
+        if self.requires_v5 and not conn.is_v5:
+            self.log.warning(
+                "extra_worker_idle", reason="MQTT 3.1.1 broker: no shared subscription"
+            )
+            self._stop.set()
+            return
         conn.connect_async()
         self.log.info("collector_started", client_id=self.settings.client_id, v5=conn.is_v5)
 
@@ -195,8 +213,8 @@ class Collector:
                     except _Stopping:
                         break
         finally:
-            assert self.conn is not None
-            self.conn.close()
+            if self.conn is not None:
+                self.conn.close()
             self.log.info("collector_stopped", stored=self.stats.stored, dead=self.stats.dead)
 
     def _take(self) -> list[Incoming]:
@@ -304,7 +322,7 @@ class Collector:
         assert self.conn is not None
         client = self.conn.client
         for gateway in sorted(outcome.stored.keys() | outcome.rejected.keys()):
-            ack = Ack(
+            ack = Ack.model_construct(  # built from validated readings: no second validation
                 ids=list(dict.fromkeys(outcome.stored.get(gateway, []))),
                 rejected=list({r.id: r for r in outcome.rejected.get(gateway, [])}.values()),
             )

@@ -80,6 +80,7 @@ class DeadLetters:
                 db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("PRAGMA synchronous=FULL")
+                db.execute("PRAGMA busy_timeout=10000")  # worker processes share the file
                 db.execute(
                     "CREATE TABLE IF NOT EXISTS dead_letters"
                     " (seq INTEGER PRIMARY KEY AUTOINCREMENT, received TEXT NOT NULL,"

@@ -20,9 +20,8 @@ import heapq
 import json
 from collections.abc import Iterator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import urllib3
 from urllib3.exceptions import HTTPError
 
@@ -31,6 +30,9 @@ from collector.store import StoreSettings, series_frame
 from devices.reading import Kind
 from devices.wire import WireReading
 from veille.errors import StoreError, StoreUnavailable
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _PAGE = 5000
 _KINDS_RE = "/^(" + "|".join(kind.value for kind in Kind) + ")$/"

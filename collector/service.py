@@ -1,8 +1,17 @@
-"""Assembling and running the collector from configuration (`veille collector run`)."""
+"""Assembling and running the collector from configuration (`veille collector run`).
+
+``[collector] workers = N`` runs N processes in one MQTT 5 shared-subscription
+group (client ids ``<client_id>``, ``<client_id>-1``, ...): one Python process
+is bound to one core by its interpreter lock, and the broker spreads the
+readings over the group exactly as it would over collectors on other hosts.
+"""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import signal
+import threading
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -10,6 +19,7 @@ from typing import Any
 from collector.consumer import Collector, CollectorSettings
 from collector.deadletter import DeadLetters
 from collector.store import StoreSettings, dead_letter_path, open_store, sqlite_path
+from veille import logs
 from veille.config import load_section
 from veille.mqtt import BrokerSettings
 
@@ -34,22 +44,78 @@ def load_settings(
     return collector, broker, store
 
 
-def run(
-    collector: CollectorSettings, broker: BrokerSettings, store_settings: StoreSettings
+def _serve(
+    collector: CollectorSettings,
+    broker: BrokerSettings,
+    store_settings: StoreSettings,
+    *,
+    extra: bool,
+    parent: int | None = None,
 ) -> None:
-    """Run until SIGTERM or SIGINT; whatever is not yet acknowledged stays with the broker."""
     store = open_store(store_settings)
     assert collector.dead_letter_path is not None
     letters = DeadLetters(collector.dead_letter_path)
     service = Collector(collector, broker, store, letters)
+    service.requires_v5 = extra
 
     def _stop(_signum: int, _frame: FrameType | None) -> None:
         service.stop()
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
+    if parent is not None:  # an orphaned worker stops (its parent was killed)
+        threading.Thread(target=_watch_parent, args=(parent, service), daemon=True).start()
     try:
         service.run()
     finally:
         store.close()
         letters.close()
+
+
+def _watch_parent(parent: int, service: Collector) -> None:
+    while os.getppid() == parent:
+        threading.Event().wait(1.0)
+    service.stop()
+
+
+def _worker(index: int, settings: str, broker: str, store: str, parent: int) -> None:
+    logs.configure()
+    collector = CollectorSettings.model_validate_json(settings)
+    collector = collector.model_copy(update={"client_id": f"{collector.client_id}-{index}"})
+    _serve(
+        collector,
+        BrokerSettings.model_validate_json(broker),
+        StoreSettings.model_validate_json(store),
+        extra=True,
+        parent=parent,
+    )
+
+
+def run(
+    collector: CollectorSettings, broker: BrokerSettings, store_settings: StoreSettings
+) -> None:
+    """Run until SIGTERM or SIGINT; whatever is not yet acknowledged stays with the broker."""
+    context = multiprocessing.get_context("spawn")
+    workers = [
+        context.Process(
+            target=_worker,
+            args=(
+                index,
+                collector.model_dump_json(),
+                broker.model_dump_json(),
+                store_settings.model_dump_json(),
+                os.getpid(),
+            ),
+            daemon=False,
+        )
+        for index in range(1, collector.workers)
+    ]
+    for worker in workers:
+        worker.start()
+    try:
+        _serve(collector, broker, store_settings, extra=False)
+    finally:
+        for worker in workers:
+            worker.terminate()  # SIGTERM: each finishes its batch or leaves it unacked
+        for worker in workers:
+            worker.join(30)

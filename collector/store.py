@@ -14,14 +14,16 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
-import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from devices.reading import Kind
 from devices.wire import WireReading
 from veille.errors import ConfigError
+
+if TYPE_CHECKING:  # pandas is for readers; the collector process never loads it
+    import pandas as pd
 
 #: Columns of `ReadingStore.series` besides one float column per metric.
 SERIES_EXTRA_COLUMNS = ("id", "flags")
@@ -118,6 +120,8 @@ def open_store(settings: StoreSettings) -> ReadingStore:
 
 def empty_series(metrics: Sequence[str] = ()) -> pd.DataFrame:
     """A series frame with no rows, typed like a full one."""
+    import pandas as pd
+
     index = pd.DatetimeIndex([], tz="UTC", name="time")
     columns: dict[str, pd.Series] = {
         "id": pd.Series([], dtype=object, index=index),
@@ -130,6 +134,8 @@ def empty_series(metrics: Sequence[str] = ()) -> pd.DataFrame:
 
 def series_frame(rows: Sequence[WireReading]) -> pd.DataFrame:
     """The `ReadingStore.series` frame for readings already in time order."""
+    import pandas as pd
+
     if not rows:
         return empty_series()
     metric_names = sorted({name for row in rows for name in row.metrics})

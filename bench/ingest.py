@@ -1,0 +1,343 @@
+"""End-to-end ingest: gateways -> real mosquitto -> the real collector -> a store.
+
+Starts Debian's mosquitto (and, for ``--store influxdb``, Debian's influxd
+1.6), the collector as its own process (`veille collector run`), and
+publisher processes that publish QoS 1 readings from ``--gateways`` simulated
+gateways (distinct gateway ids in topics and payloads, a few connections per
+publisher process). Then, in the same run, a naive consumer that writes one
+reading per request (one SQLite transaction or one InfluxDB /write each)
+consumes a smaller sample, for the ratio.
+
+Prints one JSON object:
+
+- ``readings_per_s``: readings stored / seconds from the first publish to
+  the last reading stored (publishers and collector running concurrently).
+- ``lost``: published readings missing from the store; ``duplicates``: stored
+  points beyond one per reading id.
+- ``naive_readings_per_s``: the naive consumer over ``naive_readings``.
+- ``rss_mb``: the collector process's peak resident memory.
+
+    python bench/ingest.py --store sqlite|influxdb [--readings 100000] [--gateways 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from collector.store import ReadingStore, StoreSettings, open_store  # noqa: E402
+from devices.reading import Kind, Reading  # noqa: E402
+from devices.wire import DeviceRef, decode, encode, envelope  # noqa: E402
+from veille.mqtt import ALL_READINGS, reading_topic  # noqa: E402
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def payloads(start: int, count: int, gateways: int, tag: str) -> list[tuple[str, bytes]]:
+    """Readings ``start``..``start+count``; reading n comes from gateway n % gateways."""
+    out = []
+    for n in range(start, start + count):
+        gateway = f"gw-{n % gateways:04d}"
+        measured = T0 + timedelta(seconds=n)
+        reading = Reading(
+            kind=Kind.BLOOD_PRESSURE,
+            metrics={"systolic_mmhg": 120.0 + n % 40, "diastolic_mmhg": 80.0, "pulse_bpm": 60.0},
+            time=measured.replace(tzinfo=None),
+            sequence=n,
+            user_index=1,
+        )
+        wire = envelope(
+            reading,
+            patient=f"p-{tag}-{n % gateways:04d}",
+            gateway=gateway,
+            device=DeviceRef(address=f"AA:{tag}:{n % gateways:06d}", driver="omron_bp"),
+            time=measured,
+            received=measured + timedelta(seconds=2),
+        )
+        out.append((reading_topic(gateway, "blood_pressure"), encode(wire)))
+    return out
+
+
+# --- child processes ------------------------------------------------------------
+
+
+def publisher(port: int, start: int, count: int, gateways: int, tag: str) -> None:
+    """Pre-encode, say "ready", wait for "go", publish QoS 1, wait for every PUBACK."""
+    import paho.mqtt.client as paho
+    from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+
+    messages = payloads(start, count, gateways, tag)
+    client = paho.Client(CallbackAPIVersion.VERSION2, protocol=MQTTProtocolVersion.MQTTv5)
+    client.max_inflight_messages_set(500)
+    client.connect("127.0.0.1", port)
+    client.loop_start()
+    print("ready", flush=True)
+    sys.stdin.readline()
+    infos = [client.publish(topic, payload, qos=1) for topic, payload in messages]
+    for info in infos:
+        info.wait_for_publish(300)
+    client.disconnect()
+    client.loop_stop()
+
+
+def naive(port: int, settings_json: str) -> None:
+    """One reading, one write: auto-acked MQTT, a store call per message."""
+    import paho.mqtt.client as paho
+    from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+
+    store = open_store(StoreSettings.model_validate_json(settings_json))
+    client = paho.Client(
+        CallbackAPIVersion.VERSION2, client_id="naive", protocol=MQTTProtocolVersion.MQTTv5
+    )
+    client.on_message = lambda _c, _u, msg: store.write_batch([decode(msg.payload)])
+    client.on_subscribe = lambda *_a: print("ready", flush=True)
+    client.connect("127.0.0.1", port)
+    client.subscribe(ALL_READINGS, qos=1)
+    signal.signal(signal.SIGTERM, lambda *_a: client.disconnect())
+    client.loop_forever()
+
+
+# --- orchestration ----------------------------------------------------------------
+
+
+def _spawn_publishers(
+    port: int, total: int, processes: int, gateways: int, tag: str
+) -> list[subprocess.Popen[str]]:
+    share = total // processes
+    procs = []
+    for i in range(processes):
+        count = share if i < processes - 1 else total - share * (processes - 1)
+        args = ["publisher", str(port), str(i * share), str(count), str(gateways), tag]
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, __file__, *args],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+        )
+    for proc in procs:
+        assert proc.stdout is not None
+        if proc.stdout.readline().strip() != "ready":
+            raise RuntimeError("a publisher did not start")
+    return procs
+
+
+def _go(procs: list[subprocess.Popen[str]]) -> None:
+    for proc in procs:
+        assert proc.stdin is not None
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
+
+
+def _wait_stored(store: ReadingStore, target: int, timeout: float) -> tuple[int, float]:
+    deadline = time.monotonic() + timeout
+    count = store.count()
+    while count < target and time.monotonic() < deadline:
+        time.sleep(0.1)
+        count = store.count()
+    return count, time.monotonic()
+
+
+def _warm_up(port: int, store: ReadingStore, gateways: int) -> None:
+    """Until the consumer's session exists, published readings would be dropped."""
+    warm = payloads(10_000_000, 1, gateways, "warm")
+    from tests.collector.peers import publish
+
+    deadline = time.monotonic() + 30
+    while store.count() == 0:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the consumer never stored the warm-up reading")
+        publish(port, warm)
+        time.sleep(0.3)
+
+
+def _settings(kind: str, work: Path, influx_url: str | None, bucket: str) -> StoreSettings:
+    if kind == "sqlite":
+        return StoreSettings(backend="sqlite", path=work / bucket / "readings.sqlite")
+    return StoreSettings(backend="influxdb", url=influx_url or "", bucket=bucket)
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    from tests.support.influx import Influxd
+    from tests.support.mosquitto import Mosquitto
+
+    work = Path(tempfile.mkdtemp(prefix="veille-bench-"))
+    influx = Influxd(work / "influxd") if args.store == "influxdb" else None
+    result: dict[str, Any] = {"store": args.store}
+    with Mosquitto(work / "mosquitto", extra_config="max_inflight_messages 0") as broker:
+        if influx is not None:
+            influx.start()
+            result["influxdb_version"] = "1.6 (v1 /write)"
+        try:
+            url = influx.url if influx else None
+            assert broker.process is not None
+            pid = broker.process.pid
+            result.update(_collector_run(args, work, broker.port, broker.url, url, pid))
+            result.update(_naive_run(args, work, broker.port, url))
+        finally:
+            if influx is not None:
+                influx.stop()
+    result["ratio_to_naive"] = round(result["readings_per_s"] / result["naive_readings_per_s"], 1)
+    return result
+
+
+def _collector_run(
+    args: argparse.Namespace,
+    work: Path,
+    port: int,
+    broker_url: str,
+    influx_url: str | None,
+    broker_pid: int,
+) -> dict[str, Any]:
+    settings = _settings(args.store, work, influx_url, "batched")
+    config = work / "veille.toml"
+    config.write_text(
+        f'[broker]\nurl = "{broker_url}"\n'
+        f'[collector]\nclient_id = "bench"\nbatch_size = {args.batch_size}\n'
+        f"workers = {args.workers}\nreceive_maximum = {args.receive_maximum}\n"
+        f'dead_letter_path = "{work / "deadletter.sqlite"}"\n'
+        f"[store]\n{_toml(settings)}"
+    )
+    env = {**os.environ, "VEILLE_CONFIG": str(config)}
+    collector = subprocess.Popen(
+        [sys.executable, "-m", "collector", "run"],  # `veille collector run` without other CLIs
+        cwd=ROOT,
+        env=env,
+        stderr=(work / "collector.log").open("wb"),
+    )
+    store = open_store(settings)
+    peak = [0]
+    done = threading.Event()
+
+    def sample() -> None:
+        """Peak of the summed resident memory of the collector and its worker processes."""
+        proc = psutil.Process(collector.pid)
+        while not done.is_set():
+            try:
+                family = [proc, *proc.children(recursive=True)]
+                peak[0] = max(peak[0], sum(p.memory_info().rss for p in family))
+            except psutil.NoSuchProcess:
+                pass
+            done.wait(0.1)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    cpu: dict[str, float] = {}
+    broker_cpu = _cpu(broker_pid)
+    try:
+        _warm_up(port, store, args.gateways)
+        procs = _spawn_publishers(port, args.readings, args.publishers, args.gateways, "b")
+        started = time.monotonic()
+        _go(procs)
+        count, finished = _wait_stored(store, args.readings + 1, timeout=600)
+        cpu["collector"] = _cpu(collector.pid)
+        cpu["broker"] = _cpu(broker_pid) - broker_cpu
+        cpu["publishers"] = sum(_cpu(p.pid) for p in procs)
+        for proc in procs:
+            proc.wait(60)
+    finally:
+        done.set()
+        collector.send_signal(signal.SIGTERM)
+        collector.wait(30)
+    expected = {decode(p).id for _t, p in payloads(0, args.readings, args.gateways, "b")}
+    stored_ids = {r.id for patient in store.patients() for r in store.readings(patient)}
+    store.close()
+    stored = len(expected & stored_ids)
+    return {
+        "readings": args.readings,
+        "gateways": args.gateways,
+        "publisher_processes": args.publishers,
+        "stored": stored,
+        "seconds": round(finished - started, 2),
+        "readings_per_s": round(stored / (finished - started)),
+        "lost": len(expected - stored_ids),
+        "duplicates": count - 1 - stored,
+        "rss_mb": round(peak[0] / 2**20, 1),
+        "batch_size": args.batch_size,
+        "collector_processes": args.workers,
+        "cpu_s": {name: round(value, 1) for name, value in cpu.items()},
+    }
+
+
+def _naive_run(
+    args: argparse.Namespace, work: Path, port: int, influx_url: str | None
+) -> dict[str, Any]:
+    settings = _settings(args.store, work, influx_url, "naive")
+    consumer = subprocess.Popen(
+        [sys.executable, __file__, "naive", str(port), settings.model_dump_json()],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    store = open_store(settings)
+    try:
+        assert consumer.stdout is not None
+        consumer.stdout.readline()
+        _warm_up(port, store, args.gateways)
+        procs = _spawn_publishers(port, args.naive_readings, 1, args.gateways, "n")
+        started = time.monotonic()
+        _go(procs)
+        count, finished = _wait_stored(store, args.naive_readings + 1, timeout=300)
+        procs[0].wait(60)
+    finally:
+        consumer.send_signal(signal.SIGTERM)
+        consumer.wait(30)
+        store.close()
+    return {
+        "naive_readings": count - 1,
+        "naive_readings_per_s": round((count - 1) / (finished - started)),
+    }
+
+
+def _cpu(pid: int) -> float:
+    """User + system CPU seconds of a process and its children so far."""
+    try:
+        proc = psutil.Process(pid)
+        family = [proc, *proc.children(recursive=True)]
+        return sum(sum(p.cpu_times()[:2]) for p in family)
+    except psutil.NoSuchProcess:
+        return 0.0
+
+
+def _toml(settings: StoreSettings) -> str:
+    data = settings.model_dump(mode="json", exclude_none=True)
+    return "".join(f"{key} = {json.dumps(value)}\n" for key, value in data.items())
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "publisher":
+        port, start, count, gateways = (int(x) for x in sys.argv[2:6])
+        publisher(port, start, count, gateways, sys.argv[6])
+        return
+    if len(sys.argv) > 1 and sys.argv[1] == "naive":
+        naive(int(sys.argv[2]), sys.argv[3])
+        return
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--store", choices=["sqlite", "influxdb"], default="sqlite")
+    parser.add_argument("--readings", type=int, default=100_000)
+    parser.add_argument("--gateways", type=int, default=1000)
+    parser.add_argument("--publishers", type=int, default=2)
+    parser.add_argument("--batch-size", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=2, help="collector processes")
+    parser.add_argument("--receive-maximum", type=int, default=2000)
+    parser.add_argument("--naive-readings", type=int, default=3000)
+    print(json.dumps(run(parser.parse_args())))
+
+
+if __name__ == "__main__":
+    main()
