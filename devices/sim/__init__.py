@@ -1,0 +1,20 @@
+"""The BLE simulator: virtual devices on a virtual radio, reached through bleak's own backends.
+
+``radio = VirtualRadio()``, ``radio.add(WeightScale(...))``, then
+``BleakScanner(cb, backend=radio.scanner_backend)`` and
+``BleakClient(device, backend=radio.client_backend)``.
+"""
+
+from devices.sim.devices import BloodPressureCuff, BodyCompositionScale, GlucoseMeter, WeightScale
+from devices.sim.peripheral import Faults, VirtualPeripheral
+from devices.sim.radio import VirtualRadio
+
+__all__ = [
+    "BloodPressureCuff",
+    "BodyCompositionScale",
+    "Faults",
+    "GlucoseMeter",
+    "VirtualPeripheral",
+    "VirtualRadio",
+    "WeightScale",
+]

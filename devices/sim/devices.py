@@ -1,0 +1,251 @@
+"""Virtual health devices: scale, body-composition scale, cuff, glucose meter.
+
+Each stores measurements, advertises its service for a few seconds after
+one, and serves it the way the Bluetooth SIG profiles say, with the
+byte-exact payloads of the codecs' ``encode``: a scale or cuff indicates
+its stored measurements when the collector enables indications, then
+disconnects; a glucose meter keeps numbered records and answers the
+Record Access Control Point.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import replace
+from typing import Any
+
+from bleak.exc import BleakError
+
+from devices.codecs import blood_pressure, body_composition, glucose, glucose_context, racp, weight
+from devices.codecs import intermediate_cuff_pressure as icp
+from devices.reading import Kind, Reading
+from devices.sim.peripheral import CharSpec, Link, VirtualPeripheral
+
+
+class _Background:
+    """Tasks a device runs on its own; kept referenced until done."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def spawn(self, coro: Any) -> asyncio.Task[None]:
+        task: asyncio.Task[None] = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+
+class MeasurementDevice(VirtualPeripheral):
+    """A device that indicates its stored measurements on subscription, then hangs up.
+
+    ``linger`` is how long (real seconds) it stays connected after the last
+    indication, as real scales do before they switch off.
+    """
+
+    service: str = ""
+    char: str = ""
+    kind: Kind = Kind.WEIGHT
+
+    def __init__(self, address: str, *, linger: float = 0.3, **kwargs: Any) -> None:
+        super().__init__(address, **kwargs)
+        self.services = (self.service,)
+        self.linger = linger
+        self.pending: list[Reading] = []
+        self.delivered: list[Reading] = []
+        self._background = _Background()
+
+    def store(self, reading: Reading) -> None:
+        """A measurement was taken: keep it and advertise."""
+        if reading.kind is not self.kind:
+            raise ValueError(f"a {type(self).__name__} measures {self.kind}, not {reading.kind}")
+        self.pending.append(self.stamped(reading))
+        self.wake()
+
+    def measurement_gatt(self) -> list[CharSpec]:
+        return [CharSpec(self.service, self.char, ("indicate",))]
+
+    def packets(self, reading: Reading) -> list[bytes]:
+        raise NotImplementedError
+
+    async def subscribed(self, link: Link, char: str) -> None:
+        if char == self.char:
+            self._background.spawn(self._dump(link))
+
+    async def _dump(self, link: Link) -> None:
+        await asyncio.sleep(0.01)
+        records = ([*self.delivered] if self.faults.resend_known else []) + [*self.pending]
+        with contextlib.suppress(BleakError):
+            for reading in records:
+                for payload in self.packets(reading):
+                    await link.send_record(self.char, payload)
+                if reading in self.pending:
+                    self.pending.remove(reading)
+                    self.delivered.append(reading)
+            await asyncio.sleep(self.linger)
+            link.drop()
+
+
+class WeightScale(MeasurementDevice):
+    """Weight Scale Service (0x181D); multi-user through ``user_index``."""
+
+    service = "181D"
+    char = weight.UUID
+    kind = Kind.WEIGHT
+
+    def packets(self, reading: Reading) -> list[bytes]:
+        return [weight.encode(reading)]
+
+
+class BodyCompositionScale(MeasurementDevice):
+    """Body Composition Service (0x181B); ``split_packets`` sends each measurement in two."""
+
+    service = "181B"
+    char = body_composition.UUID
+    kind = Kind.BODY_COMPOSITION
+
+    def __init__(self, address: str, *, split_packets: bool = True, **kwargs: Any) -> None:
+        super().__init__(address, **kwargs)
+        self.split_packets = split_packets
+
+    def packets(self, reading: Reading) -> list[bytes]:
+        if not self.split_packets:
+            return [body_composition.encode(reading)]
+        names = [n for n in reading.metrics if n != "body_fat_pct"]
+        half = len(names) // 2
+        fat = {"body_fat_pct": reading.metrics.get("body_fat_pct")}
+        first = replace(
+            reading,
+            metrics=fat | {n: reading.metrics[n] for n in names[:half]},
+            attributes={"multiple_packet": True},
+        )
+        second = replace(
+            reading,
+            metrics=fat | {n: reading.metrics[n] for n in names[half:]},
+            time=None,
+            attributes={"multiple_packet": True},
+        )
+        return [body_composition.encode(first), body_composition.encode(second)]
+
+
+class BloodPressureCuff(MeasurementDevice):
+    """Blood Pressure Service (0x1810): 2A35 indications, 2A36 cuff pressure notifications."""
+
+    service = "1810"
+    char = blood_pressure.UUID
+    kind = Kind.BLOOD_PRESSURE
+
+    def __init__(self, address: str, *, inflation_steps: int = 3, **kwargs: Any) -> None:
+        super().__init__(address, **kwargs)
+        self.inflation_steps = inflation_steps
+
+    def measurement_gatt(self) -> list[CharSpec]:
+        return [*super().measurement_gatt(), CharSpec(self.service, icp.UUID, ("notify",))]
+
+    def packets(self, reading: Reading) -> list[bytes]:
+        return [blood_pressure.encode(reading)]
+
+    async def _dump(self, link: Link) -> None:
+        await asyncio.sleep(0.01)
+        with contextlib.suppress(BleakError):
+            for step in range(self.inflation_steps):
+                pressure = Reading(
+                    Kind.INTERMEDIATE_CUFF_PRESSURE, {"cuff_pressure_mmhg": 40.0 * step}
+                )
+                await link.notify(icp.UUID, icp.encode(pressure))
+        await super()._dump(link)
+
+
+class GlucoseMeter(VirtualPeripheral):
+    """Glucose Service (0x1808): numbered records, context, and RACP over indications."""
+
+    services = ("1808",)
+
+    def __init__(self, address: str, **kwargs: Any) -> None:
+        super().__init__(address, **kwargs)
+        self.records: list[tuple[Reading, Reading | None]] = []
+        self.next_sequence = 1
+        self._background = _Background()
+        self._transfer: asyncio.Task[None] | None = None
+
+    def store(self, reading: Reading, context: Reading | None = None) -> Reading:
+        """Keep a measurement (and its context) under the next sequence number."""
+        sequence = self.next_sequence
+        self.next_sequence = (self.next_sequence + 1) & 0xFFFF
+        attributes = dict(reading.attributes)
+        if context is not None:
+            attributes["context_follows"] = True
+            context = replace(context, sequence=sequence)
+        stored = replace(self.stamped(reading), sequence=sequence, attributes=attributes)
+        self.records.append((stored, context))
+        self.wake()
+        return stored
+
+    def measurement_gatt(self) -> list[CharSpec]:
+        return [
+            CharSpec("1808", glucose.UUID, ("notify",)),
+            CharSpec("1808", glucose_context.UUID, ("notify",)),
+            CharSpec("1808", racp.UUID, ("write", "indicate")),
+        ]
+
+    def _selected(self, request: racp.Request) -> list[tuple[Reading, Reading | None]] | None:
+        """Records a request selects; ``None`` for an operator this meter does not support."""
+        if request.operator == racp.Operator.ALL_RECORDS or self.faults.resend_known:
+            return list(self.records)
+        if request.operator == racp.Operator.GREATER_THAN_OR_EQUAL_TO:
+            start = request.sequence or 0
+            return [r for r in self.records if (r[0].sequence or 0) >= start]
+        return None
+
+    async def write(self, link: Link, char: str, data: bytes) -> None:
+        if char != racp.UUID:
+            await super().write(link, char, data)
+            return
+        link.require()
+        if racp.UUID not in link.subscriptions:
+            raise BleakError("ATT error 0xFD: Client Characteristic Configuration improperly set")
+        request = racp.decode_request(data)
+        self._background.spawn(self._answer(link, request))
+
+    async def _answer(self, link: Link, request: racp.Request) -> None:
+        with contextlib.suppress(BleakError):
+            await self._respond(link, request)
+
+    async def _respond(self, link: Link, request: racp.Request) -> None:
+        op = request.op_code
+        if op == racp.OpCode.ABORT_OPERATION:
+            if self._transfer is not None:
+                self._transfer.cancel()
+            await link.notify(racp.UUID, racp.encode_response(op, racp.ResponseCode.SUCCESS))
+            return
+        if op not in (
+            racp.OpCode.REPORT_STORED_RECORDS,
+            racp.OpCode.REPORT_NUMBER_OF_STORED_RECORDS,
+        ):
+            await link.notify(
+                racp.UUID, racp.encode_response(op, racp.ResponseCode.OP_CODE_NOT_SUPPORTED)
+            )
+            return
+        selected = self._selected(request)
+        if selected is None:
+            code = racp.ResponseCode.OPERATOR_NOT_SUPPORTED
+            await link.notify(racp.UUID, racp.encode_response(op, code))
+            return
+        if op == racp.OpCode.REPORT_NUMBER_OF_STORED_RECORDS:
+            await link.notify(racp.UUID, racp.encode_number_of_records(len(selected)))
+            return
+        if not selected:
+            code = racp.ResponseCode.NO_RECORDS_FOUND
+            await link.notify(racp.UUID, racp.encode_response(op, code))
+            return
+        self._transfer = asyncio.current_task()
+        try:
+            for measurement, context in selected:
+                await link.send_record(glucose.UUID, glucose.encode(measurement))
+                if context is not None:
+                    await link.notify(glucose_context.UUID, glucose_context.encode(context))
+        except asyncio.CancelledError:
+            return
+        finally:
+            self._transfer = None
+        await link.notify(racp.UUID, racp.encode_response(op, racp.ResponseCode.SUCCESS))
