@@ -14,6 +14,7 @@ import argparse
 import os
 import queue
 import socket
+import sys
 import threading
 import time
 from collections.abc import Mapping
@@ -234,7 +235,7 @@ def main(args: argparse.Namespace) -> int:
         finally:
             readings.close()
     except VeilleError as err:
-        print(f"veille alerts run: {err}")
+        print(f"veille alerts run: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 0
