@@ -57,6 +57,38 @@ def _rules(args: argparse.Namespace) -> int:
     return 0
 
 
+def _target(args: argparse.Namespace) -> int:
+    """Set, clear or show a patient's targets in the database (each change a new version)."""
+    from alerts.sqlstore import DbTargets
+    from veille.db import create_schema, make_engine, session_factory
+
+    try:
+        rules = load_rules(args.rules)
+        db = make_engine(args.database)
+        create_schema(db)
+        targets = DbTargets(session_factory(db), rules)
+        if args.rule is not None:
+            params = None if args.clear else json.loads(args.params or "{}")
+            if not args.clear and not params:
+                print("veille alerts target: give --params JSON or --clear", file=sys.stderr)
+                return 2
+            version = targets.set(
+                args.patient,
+                args.rule,
+                params,
+                by=args.by,
+                reason=args.reason,
+                now=datetime.now(UTC),
+            )
+            print(json.dumps({"patient": args.patient, "rule": args.rule, "version": version}))
+        print(json.dumps({"patient": args.patient, "targets": targets.for_patient(args.patient)}))
+        db.dispose()
+    except (ConfigError, json.JSONDecodeError) as err:
+        print(f"veille alerts target: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
     from alerts.worker import main  # imported late: it pulls in MQTT and the database
 
@@ -81,6 +113,19 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     show = commands.add_parser("rules", help="print the rule set as JSON lines")
     show.add_argument("--rules", type=Path, help="rule set TOML (default: the shipped one)")
     show.set_defaults(handler=_rules)
+
+    target = commands.add_parser(
+        "target", help="a patient's targets: show, or set one rule's parameters (versioned)"
+    )
+    target.add_argument("patient")
+    target.add_argument("rule", nargs="?", help="rule name (see `veille alerts rules`)")
+    target.add_argument("--params", help='JSON, e.g. \'{"limits": {"glucose_mmol_l": 4.4}}\'')
+    target.add_argument("--clear", action="store_true", help="back to the rule's defaults")
+    target.add_argument("--by", default="cli", help="who sets it (kept with the version)")
+    target.add_argument("--reason", default="", help="why (kept with the version)")
+    target.add_argument("--database", required=True, help="SQLAlchemy URL")
+    target.add_argument("--rules", type=Path, help="rule set TOML (default: the shipped one)")
+    target.set_defaults(handler=_target)
 
     run = commands.add_parser("run", help="consume readings from MQTT and raise alerts")
     run.add_argument("--rules", type=Path, help="rule set TOML (default: the shipped one)")

@@ -68,3 +68,23 @@ def test_targets_override_only_what_they_name_and_are_validated(tmp_path: Path) 
     path.write_text('version = "v"\n[patients."p-7".no_such_rule]\nenabled = false\n')
     with pytest.raises(ConfigError, match="no_such_rule"):
         TomlTargets.load(path, rules)
+
+
+def test_target_command_sets_versions_and_refuses_bad_ones(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from veille.cli import main
+
+    db = f"sqlite:///{tmp_path}/veille.db"
+    args = ["alerts", "target", "p-7", "glucose_level1_hypo", "--database", db, "--by", "dr-2"]
+    assert main([*args, "--params", '{"limits": {"glucose_mmol_l": 4.4}}', "--reason", "x"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert lines[0]["version"] == 1
+    assert lines[1]["targets"] == {"glucose_level1_hypo": {"limits": {"glucose_mmol_l": 4.4}}}
+    assert main([*args, "--params", '{"limits": {"glucose": 4.4}}']) == 2
+    assert "unknown metric" in capsys.readouterr().err
+    assert main([*args, "--clear"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert (lines[0]["version"], lines[1]["targets"]) == (2, {})
