@@ -87,3 +87,28 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "--batch", action="store_true", help="read 'CHAR HEX' lines on stdin, one JSON per line"
     )
     parser.set_defaults(handler=_handle)
+    register_devices(subparsers)
+
+
+def _list_drivers(args: argparse.Namespace) -> int:
+    """``veille devices list``: installed drivers, what each claims, who provided it."""
+    from devices.registry import Registry, describe
+
+    registry = Registry()
+    for line in describe(registry):
+        print(line)
+    for problem in registry.problems:
+        print(
+            f"problem: {problem.entry_point} ({problem.distribution}): {problem.error}",
+            file=sys.stderr,
+        )
+    return 1 if registry.problems else EXIT_OK
+
+
+def register_devices(subparsers: argparse._SubParsersAction[Any]) -> None:
+    """Add ``veille devices list``."""
+    devices = subparsers.add_parser("devices", help="installed device drivers")
+    actions = devices.add_subparsers(dest="devices_command", required=True)
+    actions.add_parser(
+        "list", help="drivers, the services each claims, their package"
+    ).set_defaults(handler=_list_drivers)
