@@ -207,7 +207,7 @@ class Engine:
         if verdict.verdict is Verdict.CLINICAL and window is not None:
             stored_at = state.stored.pop(wire.id, None)
             if stored_at is None:
-                index = window.add(wire.time.timestamp(), verdict.metrics)
+                index = window.add(_measured_at(wire, now), verdict.metrics)
             else:
                 index = window.index_of(stored_at)
             latest = index == len(window.times) - 1
@@ -317,3 +317,16 @@ class Engine:
 def _day(stamp: float, zone: ZoneInfo) -> int:
     """The local calendar day of an instant, as an ordinal."""
     return datetime.fromtimestamp(stamp, zone).toordinal()
+
+
+#: Flags that say the device's clock cannot be trusted for this reading.
+CLOCK_FLAGS = frozenset({"time_fault", "device_clock_unreliable"})
+
+
+def _measured_at(wire: WireReading, now: datetime) -> float:
+    """When the reading was measured, as far as the rules can trust it: the receive
+    time when the device's clock is flagged wrong, and never later than now (a clock
+    running ahead would push every real reading out of the window)."""
+    if CLOCK_FLAGS & set(wire.flags):
+        return min(wire.received.timestamp(), now.timestamp())
+    return min(wire.time.timestamp(), now.timestamp())

@@ -285,3 +285,16 @@ def test_inbox_lists_urgent_first_with_timeline(
         ("acknowledged", "nurse-7"),
         ("resolved", None),
     ]
+
+
+def test_a_reading_from_a_reset_device_clock_is_still_judged(
+    engine: Engine, store: SqlAlertStore, t0: datetime
+) -> None:
+    from datetime import UTC
+
+    reset = datetime(2000, 1, 1, tzinfo=UTC)
+    reading = wire(Kind.GLUCOSE, reset, flags=("time_fault",), received=t0, glucose_mmol_l=2.5)
+    changes = engine.on_reading(reading, t0)
+    assert [(c.change, c.alert.category) for c in changes] == [
+        (Change.OPENED, Category.SEVERE_HYPOGLYCEMIA)
+    ]
