@@ -5,13 +5,20 @@
 ``BleakClient(device, backend=radio.client_backend)``.
 """
 
-from devices.sim.devices import BloodPressureCuff, BodyCompositionScale, GlucoseMeter, WeightScale
+from devices.sim.devices import (
+    BloodPressureCuff,
+    BodyCompositionScale,
+    Broadcaster,
+    GlucoseMeter,
+    WeightScale,
+)
 from devices.sim.peripheral import Faults, VirtualPeripheral
 from devices.sim.radio import VirtualRadio
 
 __all__ = [
     "BloodPressureCuff",
     "BodyCompositionScale",
+    "Broadcaster",
     "Faults",
     "GlucoseMeter",
     "VirtualPeripheral",

@@ -15,10 +15,12 @@ import contextlib
 from dataclasses import replace
 from typing import Any
 
+from bleak.backends.scanner import AdvertisementData
 from bleak.exc import BleakError
 
 from devices.codecs import blood_pressure, body_composition, glucose, glucose_context, racp, weight
 from devices.codecs import intermediate_cuff_pressure as icp
+from devices.driver import normalize_uuid
 from devices.reading import Kind, Reading
 from devices.sim.peripheral import CharSpec, Link, VirtualPeripheral
 
@@ -249,3 +251,33 @@ class GlucoseMeter(VirtualPeripheral):
         finally:
             self._transfer = None
         await link.notify(racp.UUID, racp.encode_response(op, racp.ResponseCode.SUCCESS))
+
+
+class Broadcaster(VirtualPeripheral):
+    """A device that only advertises: its measurement is in its service or manufacturer data.
+
+    ``broadcast`` replaces what it advertises and wakes it, as a scale does
+    when a weight settles; the same advertisement repeats until it sleeps.
+    """
+
+    def __init__(self, address: str, *, services: tuple[str, ...] = (), **kwargs: Any) -> None:
+        kwargs.setdefault("current_time", False)
+        super().__init__(address, **kwargs)
+        self.services = services
+        self._service_data: dict[str, bytes] = {}
+        self._manufacturer_data: dict[int, bytes] = {}
+
+    def broadcast(
+        self,
+        service_data: dict[str, bytes] | None = None,
+        manufacturer_data: dict[int, bytes] | None = None,
+    ) -> None:
+        self._service_data = {normalize_uuid(k): v for k, v in (service_data or {}).items()}
+        self._manufacturer_data = dict(manufacturer_data or {})
+        self.wake()
+
+    def service_data(self) -> dict[str, bytes]:
+        return dict(self._service_data)
+
+    def advertisement(self) -> AdvertisementData:
+        return super().advertisement()._replace(manufacturer_data=dict(self._manufacturer_data))
