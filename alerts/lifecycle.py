@@ -24,8 +24,13 @@ from datetime import datetime, timedelta
 
 from alerts.terms import Category, Change, Severity, Status, graver_than, milder_than
 from devices.reading import Kind
+from veille.errors import VeilleError
 
 Key = tuple[Category, Kind | None]
+
+
+class AlertClosed(VeilleError, ValueError):
+    """An action on an alert that is already resolved (the inbox shows it as such)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,7 +222,7 @@ def _update(record: AlertRecord, signal: Signal, now: datetime) -> Transition:
 def acknowledge(record: AlertRecord, by: str, now: datetime, note: str | None = None) -> Transition:
     """Someone has seen this alert; it stays quiet unless it gets worse."""
     if not record.active:
-        raise ValueError(f"alert {record.id} is resolved; nothing to acknowledge")
+        raise AlertClosed(f"alert {record.id} is resolved; nothing to acknowledge")
     record.status = Status.ACKNOWLEDGED
     record.acknowledged_by = by
     record.acknowledged_at = now
@@ -230,7 +235,19 @@ def acknowledge(record: AlertRecord, by: str, now: datetime, note: str | None = 
 def snooze(record: AlertRecord, until: datetime, now: datetime) -> Transition:
     """No reminder or escalation for this alert until ``until``; others are untouched."""
     if not record.active:
-        raise ValueError(f"alert {record.id} is resolved; nothing to snooze")
+        raise AlertClosed(f"alert {record.id} is resolved; nothing to snooze")
     record.snoozed_until = until
     record.updated_at = now
     return _snapshot(record, Change.SNOOZED, now)
+
+
+def resolve_by_hand(record: AlertRecord, by: str, now: datetime) -> Transition:
+    """A clinician closes an alert they have dealt with. If its condition still holds,
+    the next reading reopens it (acknowledge instead to keep it quiet while it lasts)."""
+    if not record.active:
+        raise AlertClosed(f"alert {record.id} is already resolved")
+    record.status = Status.RESOLVED
+    record.resolved_at = now
+    record.updated_at = now
+    record.acknowledged_by = record.acknowledged_by or by
+    return _snapshot(record, Change.RESOLVED, now)

@@ -14,7 +14,14 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from alerts.lifecycle import AlertRecord, PatientAlerts, Transition, acknowledge, snooze
+from alerts.lifecycle import (
+    AlertRecord,
+    PatientAlerts,
+    Transition,
+    acknowledge,
+    resolve_by_hand,
+    snooze,
+)
 from alerts.models import Alert, AlertEvent, AlertTarget
 from alerts.ruleset import RuleSet
 from alerts.terms import Category, Severity, Status
@@ -151,6 +158,16 @@ class SqlAlertStore:
             if row is None:
                 raise StoreError(f"no alert {alert_id}")
             change = snooze(to_record(row), until, now)
+            persist(session, [change], actor=by)
+            return change
+
+    def resolve(self, alert_id: str, by: str, now: datetime) -> Transition:
+        """Close one alert by hand (see `alerts.lifecycle.resolve_by_hand`)."""
+        with transaction(self.sessions) as session:
+            row = session.get(Alert, alert_id, with_for_update=True)
+            if row is None:
+                raise StoreError(f"no alert {alert_id}")
+            change = resolve_by_hand(to_record(row), by, now)
             persist(session, [change], actor=by)
             return change
 

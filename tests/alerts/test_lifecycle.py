@@ -298,3 +298,18 @@ def test_a_reading_from_a_reset_device_clock_is_still_judged(
     assert [(c.change, c.alert.category) for c in changes] == [
         (Change.OPENED, Category.SEVERE_HYPOGLYCEMIA)
     ]
+
+
+def test_resolving_by_hand_closes_one_alert_and_a_lasting_condition_reopens_it(
+    engine: Engine, store: SqlAlertStore, t0: datetime
+) -> None:
+    from alerts.lifecycle import AlertClosed
+
+    glucose(engine, t0, 3.6)
+    bp(engine, t0, 190, 100)
+    hypo = next(a for a in store.open_alerts() if a.category is Category.HYPOGLYCEMIA)
+    store.resolve(hypo.id, "dr-2", t0 + timedelta(minutes=5))
+    assert [a.category for a in store.open_alerts()] == [Category.HYPERTENSIVE_CRISIS]
+    with pytest.raises(AlertClosed):
+        store.acknowledge(hypo.id, "dr-2", t0 + timedelta(minutes=6))
+    assert glucose(engine, t0 + timedelta(hours=1), 3.5) == [Change.REOPENED]
