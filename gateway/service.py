@@ -1,0 +1,174 @@
+"""`veille gateway run`: the outbox, the publisher, the radio and the heartbeat, supervised.
+
+Start order matters for "nothing lost": the outbox opens first (readings can
+be kept before the broker is reachable), the publisher connects in the
+background (retrying while the broker is away), then scanning starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from bleak.backends.client import BaseBleakClient
+from bleak.backends.scanner import BaseBleakScanner
+
+from devices.registry import Registry
+from gateway.ble import Radio, check_bluez
+from gateway.intake import Intake
+from gateway.outbox import Outbox
+from gateway.pairing import GatewayStore
+from gateway.publisher import Publisher
+from gateway.settings import GatewaySettings
+from veille import logs
+from veille.mqtt import BrokerSettings
+
+log = logs.get("gateway.service")
+
+
+@dataclass(slots=True)
+class Backends:
+    """The radio the gateway uses: BlueZ (None, None) or a simulator's backends and clock."""
+
+    scanner: type[BaseBleakScanner] | None = None
+    client: type[BaseBleakClient] | None = None
+    #: local wall time the device clocks should show (naive); None: the system clock
+    local_clock: Callable[[], datetime] | None = None
+
+
+class Gateway:
+    """One gateway process: build it, then ``await run()``."""
+
+    def __init__(
+        self,
+        settings: GatewaySettings,
+        broker: BrokerSettings,
+        backends: Backends | None = None,
+        registry: Registry | None = None,
+    ) -> None:
+        self.settings = settings
+        self.broker = broker
+        self.backends = backends or Backends()
+        self.registry = registry or Registry()
+        self.started = time.monotonic()
+        self.outbox = Outbox(settings.outbox_path, max_rows=settings.outbox_max_rows)
+        self.store = GatewayStore(settings.pairing_path)
+        self.publisher = Publisher(settings, broker, self.outbox, self.heartbeat)
+        zone = settings.zone
+        local = self.backends.local_clock or (lambda: datetime.now(zone).replace(tzinfo=None))
+        if self.backends.local_clock is not None:
+            # the simulator's world clock is the wall clock of that world
+            def now() -> datetime:
+                return local().replace(tzinfo=zone).astimezone(UTC)
+        else:
+
+            def now() -> datetime:
+                return datetime.now(UTC)
+
+        self.intake = Intake(settings.id, zone, self.store, self.outbox, self.publisher.offer, now)
+        self.radio = Radio(
+            settings,
+            self.store,
+            self.intake,
+            self.registry,
+            local_clock=local,
+            scanner_backend=self.backends.scanner,
+            client_backend=self.backends.client,
+        )
+        self._was_full = False
+
+    def heartbeat(self) -> dict[str, Any]:
+        """Status data: uptime, outbox depth (and a loud full flag), per-device activity."""
+        depth = self.outbox.depth()
+        if depth.full and not self._was_full:
+            log.error("outbox_full", waiting=depth.waiting, bound=depth.bound)
+        self._was_full = depth.full
+        counters = self.publisher.counters
+        devices = {
+            address: {
+                "last_seen": _iso(a.last_seen),
+                "last_session": _iso(a.last_session),
+                "battery_pct": a.battery_pct,
+                "sessions_ok": a.sessions_ok,
+                "sessions_failed": a.sessions_failed,
+                "last_error": a.last_error,
+                "clock_drift_s": a.clock_drift_s,
+            }
+            for address, a in sorted(self.radio.counters.devices.items())
+        }
+        for memory in self.store.devices():
+            entry = devices.setdefault(memory.address, {"last_seen": _iso(memory.last_seen)})
+            if entry.get("battery_pct") is None:
+                entry["battery_pct"] = memory.battery_pct
+        return {
+            "gateway": self.settings.id,
+            "uptime_s": round(time.monotonic() - self.started, 1),
+            "outbox": {
+                "depth": depth.waiting,
+                "unpublished": depth.unpublished,
+                "refused": depth.refused,
+                "set_aside": depth.set_aside,
+                "bound": depth.bound,
+                "full": depth.full,
+            },
+            "published": counters.published,
+            "acked": counters.acked,
+            "refused": counters.refused,
+            "last_refusal": counters.last_refusal,
+            "rejected": counters.rejected,
+            "quarantined": self.store.quarantine_count(),
+            "publish_latency_ms": counters.latency(),
+            "scans_restarted": self.radio.counters.scans_restarted,
+            "devices": devices,
+        }
+
+    async def _heartbeats(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.heartbeat_s)
+            self.publisher.publish_status()
+            self.outbox.prune_delivered()
+
+    async def run(self, stop: asyncio.Event | None = None) -> None:
+        """Run until ``stop`` is set (or SIGTERM/SIGINT when run from the CLI)."""
+        if self.backends.scanner is None:
+            await check_bluez()
+        stop = stop or asyncio.Event()
+        await self.publisher.connect()
+        tasks = [
+            asyncio.create_task(self.publisher.pump(), name="publisher"),
+            asyncio.create_task(self._heartbeats(), name="heartbeat"),
+            asyncio.create_task(self.radio.run(), name="radio"),
+        ]
+        log.info("gateway_started", gateway=self.settings.id)
+        stopper = asyncio.create_task(stop.wait())
+        try:
+            done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                if task is not stopper:
+                    task.result()  # a crashed part takes the process down (systemd restarts)
+        finally:
+            for task in [*tasks, stopper]:
+                task.cancel()
+            await asyncio.gather(*tasks, stopper, return_exceptions=True)
+            await self.radio.close()
+            self.publisher.close()
+            self.outbox.close()
+            self.store.close()
+            log.info("gateway_stopped", gateway=self.settings.id)
+
+
+def _iso(moment: float | None) -> str | None:
+    if moment is None:
+        return None
+    return datetime.fromtimestamp(moment, UTC).isoformat(timespec="seconds")
+
+
+def install_signal_handlers(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)

@@ -1,0 +1,83 @@
+"""Test helpers for the gateway: a tiny acking consumer and polling waits."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from collections.abc import Callable
+
+import paho.mqtt.client as paho
+from paho.mqtt.enums import CallbackAPIVersion
+
+from veille.mqtt import ALL_READINGS, ROOT, ack_topic, gateway_of
+
+
+class Acker:
+    """Subscribes to every reading and acks it (or rejects the ids in ``reject``)."""
+
+    def __init__(self, port: int, *, ack: bool = True) -> None:
+        self.ack = ack
+        self.reject: set[str] = set()
+        self.received: list[dict[str, object]] = []
+        self.status: list[dict[str, object]] = []
+        self._lock = threading.Lock()
+        self._ready = threading.Event()
+        self.client = paho.Client(CallbackAPIVersion.VERSION2, client_id="test-acker")
+        self.client.on_connect = self._on_connect
+        self.client.on_message = self._on_message
+        self.client.connect("127.0.0.1", port)
+        self.client.loop_start()
+        if not self._ready.wait(10):
+            raise RuntimeError("acker could not subscribe")
+
+    def _on_connect(self, client: paho.Client, *_args: object) -> None:
+        client.subscribe([(ALL_READINGS, 1), (f"{ROOT}/gw/+/status", 1)])
+        self._ready.set()
+
+    def _on_message(self, client: paho.Client, _u: object, message: paho.MQTTMessage) -> None:
+        body = json.loads(message.payload)
+        if message.topic.endswith("/status"):
+            with self._lock:
+                self.status.append(body)
+            return
+        with self._lock:
+            self.received.append(body)
+        if not self.ack:
+            return
+        gateway = gateway_of(message.topic)
+        assert gateway is not None
+        ident = str(body["id"])
+        ack: dict[str, object] = {"schema": "veille.ack/1", "ids": [], "rejected": []}
+        if ident in self.reject:
+            ack["rejected"] = [{"id": ident, "reason": "test rejects it"}]
+        else:
+            ack["ids"] = [ident]
+        client.publish(ack_topic(gateway), json.dumps(ack), qos=1)
+
+    def ids(self) -> list[str]:
+        with self._lock:
+            return [str(r["id"]) for r in self.received]
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+def wait_until(check: Callable[[], bool], *, within: float = 20, what: str = "condition") -> None:
+    deadline = time.monotonic() + within
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+async def eventually(
+    check: Callable[[], bool], *, within: float = 20, what: str = "condition"
+) -> None:
+    deadline = time.monotonic() + within
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)

@@ -1,0 +1,118 @@
+"""The publisher against a real mosquitto: acks empty the outbox, refusals are kept."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gateway.outbox import Outbox
+from gateway.publisher import Publisher
+from gateway.settings import GatewaySettings
+from tests.gateway.support import Acker, eventually
+from tests.support.mosquitto import Mosquitto
+from veille.mqtt import BrokerSettings, reading_topic
+
+pytestmark = pytest.mark.integration
+
+
+def _settings(tmp_path: Path, **extra: Any) -> GatewaySettings:
+    return GatewaySettings(id="gw-1", data_dir=tmp_path, republish_after_s=0.5, **extra)
+
+
+async def _pumping(publisher: Publisher) -> asyncio.Task[None]:
+    await publisher.connect()
+    await eventually(lambda: publisher.connected, what="connected")
+    return asyncio.create_task(publisher.pump())
+
+
+async def _stop(task: asyncio.Task[None], publisher: Publisher) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    publisher.close()
+
+
+def test_acked_readings_leave_the_outbox_and_rejected_ones_are_set_aside(
+    mosquitto: Mosquitto, tmp_path: Path
+) -> None:
+    outbox = Outbox(tmp_path / "outbox.sqlite")
+    acker = Acker(mosquitto.port)
+    ids = [f"{n:032x}" for n in range(20)]
+    acker.reject.add(ids[7])
+    publisher = Publisher(_settings(tmp_path), mosquitto.settings(), outbox, lambda: {})
+
+    async def scenario() -> None:
+        task = await _pumping(publisher)
+        for ident in ids:
+            outbox.add(ident, reading_topic("gw-1", "weight"), f'{{"id": "{ident}"}}'.encode())
+            publisher.offer(ident, 0.0)
+        await eventually(lambda: outbox.depth().waiting == 0, what="outbox drained")
+        await _stop(task, publisher)
+
+    asyncio.run(scenario())
+    acker.close()
+    assert sorted(set(acker.ids())) == ids
+    assert outbox.set_aside_reasons() == {ids[7]: "test rejects it"}
+    assert publisher.counters.acked == 19
+    assert publisher.counters.rejected == 1
+
+
+ACL = """
+topic readwrite veille/v1/gw/gw-1/status
+topic read veille/v1/gw/gw-1/ack
+"""
+
+
+@pytest.fixture
+def guarded(tmp_path: Path) -> Any:
+    """A mosquitto whose ACL lets the gateway publish its status but no reading."""
+    acl = tmp_path / "acl"
+    acl.write_text(ACL)
+    with Mosquitto(tmp_path / "guarded", extra_config=f"acl_file {acl}") as broker:
+        yield broker
+
+
+def test_a_publish_refused_with_0x87_is_kept_and_reported(
+    guarded: Mosquitto, tmp_path: Path
+) -> None:
+    outbox = Outbox(tmp_path / "outbox.sqlite")
+    publisher = Publisher(_settings(tmp_path), guarded.settings(protocol="5"), outbox, lambda: {})
+    ident = "ab" * 16
+
+    async def scenario() -> None:
+        task = await _pumping(publisher)
+        outbox.add(ident, reading_topic("gw-1", "weight"), b"{}")
+        publisher.offer(ident, 0.0)
+        await eventually(lambda: publisher.counters.refused >= 2, what="refused twice")
+        await _stop(task, publisher)
+
+    asyncio.run(scenario())
+    depth = outbox.depth()
+    assert (depth.waiting, depth.refused) == (1, 1)
+    assert publisher.counters.published == 0
+    assert publisher.counters.last_refusal is not None
+    assert "0x87" in publisher.counters.last_refusal
+
+
+def test_mqtt_311_publishes_and_drains_too(mosquitto: Mosquitto, tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "outbox.sqlite")
+    acker = Acker(mosquitto.port)
+    settings: BrokerSettings = mosquitto.settings(protocol="3.1.1")
+    publisher = Publisher(_settings(tmp_path), settings, outbox, lambda: {})
+
+    async def scenario() -> None:
+        task = await _pumping(publisher)
+        assert publisher.conn is not None
+        assert not publisher.conn.is_v5
+        outbox.add("cd" * 16, reading_topic("gw-1", "glucose"), b'{"id": "' + b"cd" * 16 + b'"}')
+        publisher.offer("cd" * 16, 0.0)
+        await eventually(lambda: outbox.depth().waiting == 0, what="outbox drained")
+        await _stop(task, publisher)
+
+    asyncio.run(scenario())
+    acker.close()
+    assert publisher.counters.published == 1
