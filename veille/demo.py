@@ -1,0 +1,286 @@
+"""`veille demo`: the whole system on one laptop, only the Bluetooth radios simulated.
+
+One process runs the embedded MQTT broker (amqtt), the collector writing
+the SQLite store, the rules worker on a compressed clock, the web app on
+loopback, and the household's gateway. The household's last four weeks
+are replayed at ``speed`` times real time through the real publishing path
+(device timestamps in simulated time), then the clock follows the wall
+clock and the demo goes on live until ``--duration`` or Ctrl-C.
+
+Stopping (Ctrl-C, SIGTERM, or the end of ``--duration``) goes producers
+first: the household stops measuring, the gateway's unacknowledged readings
+drain into the store (bounded wait), then the rules, the collector, the web
+and the broker stop. The data directory keeps a small state file, so a
+second run continues the story where the first stopped (``--reset`` starts
+over).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import sys
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from types import FrameType
+from typing import TextIO
+from zoneinfo import ZoneInfo
+
+from veille import logs
+from veille.broker import EmbeddedBroker
+from veille.db import create_schema, import_models, make_engine, session_factory, transaction
+from veille.demo_household import DEVICES, PATIENTS, ZONE, Household, epoch_for
+from veille.demo_progress import Progress
+from veille.demo_seed import NURSE, PATIENT_ACCOUNTS, PHYSICIAN, seed
+from veille.demo_services import (
+    CatchUpClock,
+    DemoError,
+    Service,
+    database_url,
+    start_alerts,
+    start_collector,
+    start_web,
+)
+from veille.demo_stopgap import StopGapGateway
+from veille.errors import VeilleError
+from veille.mqtt import BrokerSettings
+
+STATE_FILE = "demo-state.json"
+GATEWAY_ID = "demo-gw-01"
+#: Default compression: four weeks in about 45 seconds.
+DEFAULT_SPEED = 28 * 86_400 / 45
+DRAIN_TIMEOUT_S = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class DemoOptions:
+    data_dir: Path
+    duration_s: float | None = None
+    reset: bool = False
+    speed: float = DEFAULT_SPEED
+    port: int = 8080
+
+
+@dataclass(frozen=True, slots=True)
+class DemoState:
+    """What a second run needs: where the story started and how far it was played."""
+
+    epoch: date
+    played_until: datetime
+
+    def save(self, data_dir: Path, produced: dict[str, dict[str, int]]) -> None:
+        data = {
+            "epoch": self.epoch.isoformat(),
+            "played_until": self.played_until.isoformat(),
+            "produced": produced,
+        }
+        tmp = data_dir / f"{STATE_FILE}.tmp"
+        tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+        tmp.replace(data_dir / STATE_FILE)
+
+
+def prepare(data_dir: Path, reset: bool, now: datetime) -> tuple[DemoState, bool]:
+    """The state of the data directory (created or reset as asked); True if it is new."""
+    state_path = data_dir / STATE_FILE
+    if data_dir.exists() and any(data_dir.iterdir()) and not state_path.exists():
+        raise DemoError(
+            f"{data_dir} is not empty and holds no {STATE_FILE}: not a demo data directory; "
+            "pick another --data-dir"
+        )
+    if reset and data_dir.exists():
+        shutil.rmtree(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if state_path.exists():
+        try:
+            data = json.loads(state_path.read_text())
+            return DemoState(
+                date.fromisoformat(data["epoch"]), datetime.fromisoformat(data["played_until"])
+            ), False
+        except (ValueError, KeyError, TypeError) as err:
+            raise DemoError(f"{state_path} is damaged ({err}); run again with --reset") from err
+    epoch = epoch_for(now)
+    start = datetime.combine(epoch, datetime.min.time(), ZoneInfo(ZONE)).astimezone(UTC)
+    state = DemoState(epoch, start)
+    state.save(data_dir, {})  # marks the directory as the demo's (what --reset may delete)
+    return state, True
+
+
+def produced_counts(household: Household, until: datetime) -> dict[str, dict[str, int]]:
+    """patient -> kind -> measurements the household took from the epoch until ``until``."""
+    start = datetime.combine(household.epoch, datetime.min.time(), household.zone)
+    counts: dict[str, Counter[str]] = {}
+    for measurement in household.between(start.astimezone(UTC), until):
+        counts.setdefault(measurement.patient.id, Counter())[measurement.reading.kind.value] += 1
+    return {patient: dict(kinds) for patient, kinds in sorted(counts.items())}
+
+
+class Demo:
+    def __init__(self, options: DemoOptions, out: TextIO) -> None:
+        self.options = options
+        self.out = out
+        self.stop = threading.Event()
+        self._services: list[Service] = []
+
+    def say(self, text: str = "") -> None:
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
+        if not self.stop.is_set():
+            self.say(f"\n{signal.Signals(signum).name}: stopping (finishing what is in flight)...")
+        self.stop.set()
+
+    def run(self) -> int:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, self._on_signal)
+        options = self.options
+        data_dir = options.data_dir
+        state, new = prepare(data_dir, options.reset, datetime.now(UTC))
+        household = Household(state.epoch)
+        clock = CatchUpClock(state.played_until, options.speed)
+        self.say("Veille demo: the whole system on this machine; only the Bluetooth radios are")
+        self.say("simulated. Everything below runs the real code of each part.")
+        how = "new" if new else f"continuing from {state.played_until:%Y-%m-%d %H:%M} UTC"
+        self.say(f"  data directory   {data_dir} ({how})")
+
+        import_models()
+        engine = make_engine(database_url(data_dir))
+        create_schema(engine)
+        sessions = session_factory(engine)
+        start_of_story = datetime.combine(state.epoch, datetime.min.time(), ZoneInfo(ZONE))
+        with transaction(sessions) as session:
+            seed(session, start_of_story.astimezone(UTC))
+        self.say(f"  database         {database_url(data_dir)} (care team, accounts, consent)")
+
+        broker = EmbeddedBroker()
+        broker.start()
+        settings = BrokerSettings(url=broker.url, protocol="3.1.1")
+        self.say(f"  MQTT broker      {broker.url} (embedded amqtt, MQTT 3.1.1)")
+        gateway: StopGapGateway | None = None
+        progress: Progress | None = None
+        watcher: threading.Thread | None = None
+        try:
+            collector, store = start_collector(settings, data_dir)
+            self._services.append(collector)
+            self.say(f"  collector        -> {data_dir / 'readings.sqlite'}")
+            web_url = f"http://127.0.0.1:{options.port}"
+            rules = start_alerts(settings, data_dir, clock, store, f"{web_url}/alerts")
+            self._services.append(rules)
+            self.say("  rules worker     on the simulated clock")
+            web = start_web(data_dir, options.port, store)
+            self._services.append(web)
+            self.say(f"  web app          {web_url}")
+            progress = Progress(settings, sessions, self.out, clock.now, ZONE)
+            progress.start()
+            gateway = StopGapGateway(household, clock, settings, GATEWAY_ID, state.played_until)
+            producer = Service("gateway", gateway.run, gateway.stop).start()
+            self._services.append(producer)
+            self.say(
+                f"  gateway          {GATEWAY_ID}: {len(DEVICES)} devices, {len(PATIENTS)} patients"
+                " (STOP-GAP publisher: the real gateway is not wired in yet)"
+            )
+            self._sign_in(web_url)
+            left = clock.real_seconds_left()
+            self.say(
+                f"Replaying the household from {state.played_until.astimezone(ZoneInfo(ZONE)):%Y-%m-%d} "
+                f"to now at "
+                f"{options.speed:,.0f}x: about {left:.0f} s, then live."
+            )
+            watcher = threading.Thread(target=progress.watch, args=(self.stop,), daemon=True)
+            watcher.start()
+            self._wait(clock)
+            played = self._drain(gateway, progress)
+            produced = produced_counts(household, played)
+            DemoState(state.epoch, played).save(data_dir, produced)
+        finally:
+            self.stop.set()
+            if watcher is not None:
+                watcher.join(5)
+            self._shutdown(broker, progress)
+        if progress is not None:
+            progress.poll_alerts()
+            _seen, stored, per_kind = progress.counts()
+            self.say(
+                f"Stopped. Readings stored this run: {stored} ({dict(sorted(per_kind.items()))})."
+            )
+            self.say(f"Alerts raised so far: {dict(sorted(progress.alert_counts.items()))}.")
+        self.say(f"Every reading: veille export --data-dir {data_dir}")
+        return 0
+
+    def _sign_in(self, web_url: str) -> None:
+        self.say("")
+        self.say("Sign in — DEMO ACCOUNTS, for this local demo only (never reuse these passwords):")
+        self.say(f"  {web_url}/login")
+        for label, account in (("nurse", NURSE), ("physician", PHYSICIAN)):
+            self.say(f"  {label:<10} user {account.username:<12} password {account.password}")
+        for patient_id, account in PATIENT_ACCOUNTS.items():
+            self.say(
+                f"  patient    user {account.username:<12} password {account.password}"
+                f"  ({account.who}; {patient_id})"
+            )
+        self.say("")
+
+    def _wait(self, clock: CatchUpClock) -> None:
+        deadline = (
+            None if self.options.duration_s is None else time.monotonic() + self.options.duration_s
+        )
+        announced = False
+        while not self.stop.is_set():
+            for service in self._services:
+                if service.failure is not None:
+                    raise DemoError(f"{service.name} failed: {service.failure}")
+            if not announced and clock.caught_up():
+                announced = True
+                self.say("Caught up with the present: the household now measures in real time.")
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                self.say(f"--duration {self.options.duration_s:g} s reached: stopping.")
+                break
+            self.stop.wait(0.2 if remaining is None else min(0.2, remaining))
+
+    def _drain(self, gateway: StopGapGateway, progress: Progress) -> datetime:
+        """Stop measuring, wait until the store has every published reading (bounded)."""
+        played = gateway.pause()
+        deadline = time.monotonic() + DRAIN_TIMEOUT_S
+        while gateway.waiting() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        left = gateway.waiting()
+        if left:
+            oldest = gateway.oldest_unacked()
+            self.say(
+                f"{left} readings not yet stored after {DRAIN_TIMEOUT_S:.0f} s: "
+                "the next run sends them again"
+            )
+            if oldest is not None:
+                played = min(played, oldest - timedelta(microseconds=1))
+        else:
+            self.say("Every published reading is in the store.")
+        time.sleep(0.5)  # the rules worker judges the last readings
+        return played
+
+    def _shutdown(self, broker: EmbeddedBroker, progress: Progress | None) -> None:
+        for service in reversed(self._services):
+            try:
+                service.stop()
+            except DemoError as err:
+                self.say(f"warning: {err}")
+        self._services.clear()
+        if progress is not None:
+            progress.stop()
+        broker.stop()
+
+
+def run(options: DemoOptions, out: TextIO | None = None) -> int:
+    """Run the demo; 0 on a clean stop, 2 when something could not start."""
+    logs.configure(level=30)  # warnings only: the demo prints its own progress
+    demo = Demo(options, out or sys.stdout)
+    try:
+        return demo.run()
+    except VeilleError as err:
+        print(f"veille demo: {err}", file=sys.stderr)
+        return 2

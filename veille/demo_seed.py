@@ -1,0 +1,87 @@
+"""What the demo's web app needs before the first reading: a care team, accounts, consent.
+
+The care team (a nurse and a physician) comes from `sharing.demo`; the
+patients of the demo household are registered with their own choices, made
+to show that consent matters: three share their clinical kinds with the
+team, alerts included; the spouse shares only weight, without alerts.
+Each person gets a web account. Everything is idempotent: a second run on
+the same data directory finds it all in place.
+
+The passwords are DEMO passwords, printed on purpose, valid only for the
+demo's own database on loopback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sharing.demo import DemoWorld, seed_demo
+from sharing.identities import update_patient
+from veille.demo_household import DIABETES, HEART_FAILURE, HYPERTENSION, SPOUSE, DemoPatient
+from web.accounts import create_account
+from web.models import Account
+
+
+@dataclass(frozen=True, slots=True)
+class DemoAccount:
+    username: str
+    password: str
+    role: str
+    who: str
+
+
+NURSE = DemoAccount("nurse.demo", "demo-nurse-2026", "nurse", "Claire, nurse of the demo team")
+PHYSICIAN = DemoAccount("doctor.demo", "demo-doctor-2026", "physician", "Dr Martin")
+PATIENT_ACCOUNTS: dict[str, DemoAccount] = {
+    HEART_FAILURE.id: DemoAccount(
+        "jean.demo", "demo-patient-2026", "patient", "Jean, heart failure"
+    ),
+    HYPERTENSION.id: DemoAccount(
+        "fatima.demo", "demo-patient-2026", "patient", "Fatima, hypertension"
+    ),
+    DIABETES.id: DemoAccount("louis.demo", "demo-patient-2026", "patient", "Louis, diabetes"),
+    SPOUSE.id: DemoAccount(
+        "marie.demo", "demo-patient-2026", "patient", "Marie, shares weight only"
+    ),
+}
+
+
+def _account(
+    session: Session,
+    account: DemoAccount,
+    now: datetime,
+    *,
+    professional_id: int | None = None,
+    patient_id: str | None = None,
+) -> None:
+    known = session.scalars(select(Account).where(Account.username == account.username)).first()
+    if known is None:
+        create_account(
+            session,
+            account.username,
+            account.password,
+            now=now,
+            professional_id=professional_id,
+            patient_id=patient_id,
+        )
+
+
+def seed(session: Session, now: datetime) -> DemoWorld:
+    """Create (or find) the demo team, patients, grants and accounts; the caller commits."""
+    # `seed_demo` varies sharing by position: first and second share everything with
+    # alerts, the third weight only without alerts. The diabetic patient comes in a
+    # second call so that their choice is "everything" too.
+    world = seed_demo(session, [HEART_FAILURE.id, HYPERTENSION.id, SPOUSE.id], now=now)
+    seed_demo(session, [DIABETES.id], now=now)
+    patient: DemoPatient
+    for patient in (HEART_FAILURE, HYPERTENSION, DIABETES, SPOUSE):
+        update_patient(session, patient.id, label=patient.label)
+    _account(session, NURSE, now, professional_id=world.nurse_id)
+    _account(session, PHYSICIAN, now, professional_id=world.physician_id)
+    for patient_id, account in PATIENT_ACCOUNTS.items():
+        _account(session, account, now, patient_id=patient_id)
+    return world

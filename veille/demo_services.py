@@ -1,0 +1,202 @@
+"""The demo's services, each the real one, run in a thread of the demo process.
+
+The collector (`collector.consumer.Collector`), the rules worker
+(`alerts.worker.run`) and the web app (`web.app.create_app` under uvicorn)
+are started exactly as their own commands start them, with the demo's
+settings: one embedded broker, SQLite files in the data directory, and the
+compressed clock for the rules. Each `Service` starts in a thread and stops
+when asked, so the demo can stop them in order: producers first, consumers
+last, nothing published left unstored.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from collector.consumer import Collector, CollectorSettings
+from collector.deadletter import DeadLetters
+from collector.store import ReadingStore, StoreSettings, dead_letter_path, open_store, sqlite_path
+from veille.errors import VeilleError
+from veille.mqtt import BrokerSettings, connection
+
+
+class DemoError(VeilleError):
+    """A part of the demo did not start or stop."""
+
+
+class CatchUpClock:
+    """Simulated time that starts at ``start``, runs ``speed`` times faster than real
+    time, and follows the wall clock once it has caught up with it.
+
+    The demo replays the household's last weeks at high speed and then goes on
+    live, so the web's "last 14 days" and the rules' "now" are those of today.
+    """
+
+    def __init__(self, start: datetime, speed: float) -> None:
+        if start.tzinfo is None:
+            raise ValueError("CatchUpClock needs an aware start time")
+        self._start = start.astimezone(UTC)
+        self._speed = speed
+        self._t0 = time.monotonic()
+
+    def now(self) -> datetime:
+        fast = self._start + timedelta(seconds=(time.monotonic() - self._t0) * self._speed)
+        return min(fast, datetime.now(UTC))
+
+    def caught_up(self) -> bool:
+        return self.now() >= datetime.now(UTC) - timedelta(seconds=1)
+
+    def real_seconds_left(self) -> float:
+        """Real seconds until the replay reaches the present."""
+        return max(0.0, (datetime.now(UTC) - self.now()).total_seconds() / self._speed)
+
+
+class Service:
+    """One service in a daemon thread; ``stop`` asks it to end, ``join`` waits for it."""
+
+    def __init__(self, name: str, target: Callable[[], None], stop: Callable[[], None]) -> None:
+        self.name = name
+        self._stop = stop
+        self.failure: BaseException | None = None
+
+        def body() -> None:
+            try:
+                target()
+            except Exception as err:  # noqa: BLE001 - the demo's supervisor: report, not hide
+                self.failure = err
+
+        self._thread = threading.Thread(target=body, name=f"demo-{name}", daemon=True)
+
+    def start(self) -> Service:
+        self._thread.start()
+        return self
+
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def stop(self, timeout_s: float = 15.0) -> None:
+        self._stop()
+        self._thread.join(timeout_s)
+        if self._thread.is_alive():
+            raise DemoError(f"{self.name} did not stop within {timeout_s:.0f} s")
+
+
+def wait_for(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise DemoError(f"{what} within {timeout_s:.0f} s")
+        time.sleep(0.05)
+
+
+def store_settings(data_dir: Path) -> StoreSettings:
+    return StoreSettings(backend="sqlite", path=sqlite_path(data_dir))
+
+
+def start_collector(broker: BrokerSettings, data_dir: Path) -> tuple[Service, ReadingStore]:
+    """The collector, subscribed before anything is published (its session is new)."""
+    store = open_store(store_settings(data_dir))
+    letters = DeadLetters(dead_letter_path(data_dir))
+    settings = CollectorSettings(
+        client_id="veille-demo-collector", dead_letter_path=dead_letter_path(data_dir)
+    )
+    collector = Collector(settings, broker, store, letters)
+
+    def run() -> None:
+        try:
+            collector.run()
+        finally:
+            store.close()
+            letters.close()
+
+    service = Service("collector", run, collector.stop).start()
+    wait_for(collector.subscribed.is_set, 20, "the collector did not subscribe")
+    return service, store
+
+
+def reserve_session(broker: BrokerSettings, client_id: str, topic: str) -> None:
+    """Open ``client_id``'s persistent session and subscribe it, then leave.
+
+    `alerts.worker.run` says nothing when it has subscribed; with its session
+    made beforehand the broker queues every reading for it from now on, so
+    the rules see the first reading of the replay even if the worker's
+    thread connects a moment after the gateway starts publishing.
+    """
+    done = threading.Event()
+    conn = connection(broker, client_id, persistent=True)
+    conn.client.on_connect = lambda client, *_a: client.subscribe(topic, qos=1)
+    conn.client.on_subscribe = lambda *_a: done.set()
+    conn.connect_async()
+    try:
+        if not done.wait(10):
+            raise DemoError(f"could not open the MQTT session of {client_id}")
+    finally:
+        conn.close()
+
+
+def start_alerts(
+    broker: BrokerSettings, data_dir: Path, clock: Any, store: ReadingStore, link: str
+) -> Service:
+    """The rules worker on the demo's clock; housekeeping (missing data) every simulated
+    three hours, which is a fraction of a second of the replay."""
+    from alerts.worker import AlertsSettings, run
+    from veille.mqtt import ALL_READINGS
+
+    settings = AlertsSettings(
+        database=database_url(data_dir),
+        client_id="veille-demo-rules",
+        link=link,
+        tick_s=3 * 3600.0,
+        cache_ttl_s=0.0,
+    )
+    reserve_session(broker, settings.client_id or "", ALL_READINGS)
+    stop = threading.Event()
+    return Service(
+        "rules", lambda: run(settings, broker, clock=clock, stop=stop, store=store), stop.set
+    ).start()
+
+
+def database_url(data_dir: Path) -> str:
+    return f"sqlite:///{data_dir / 'veille.db'}"
+
+
+def start_web(data_dir: Path, port: int, store: ReadingStore) -> Service:
+    """The web app under uvicorn on loopback; stops when uvicorn is told to exit."""
+    import secrets
+
+    import uvicorn
+
+    from web.app import create_app
+    from web.settings import WebSettings
+
+    key_file = data_dir / "web-secret.key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(48))
+        key_file.chmod(0o600)
+    settings = WebSettings(
+        host="127.0.0.1",
+        port=port,
+        data_dir=data_dir,
+        secret_key_file=key_file,
+        cookie_secure=False,  # plain HTTP on loopback only
+        triage_cache_seconds=2,
+    )
+    app = create_app(settings, store=store)
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="off"
+    )
+    server = uvicorn.Server(config)  # in a thread: uvicorn leaves the signals to the demo
+
+    def stop() -> None:
+        server.should_exit = True
+
+    service = Service("web", server.run, stop).start()
+    wait_for(lambda: server.started or not service.alive(), 20, "the web app did not listen")
+    if service.failure is not None or not server.started:
+        raise DemoError(f"the web app did not start on port {port}: {service.failure}")
+    return service
