@@ -67,8 +67,10 @@ class GlucoseDriver(GattDriver):
         if isinstance(answer, racp.NumberOfRecords):
             if answer.count == 0:
                 return
+        elif answer.code is racp.ResponseCode.NO_RECORDS_FOUND:
+            return
         elif answer.code is not racp.ResponseCode.OP_CODE_NOT_SUPPORTED:
-            self._refuse(answer)
+            self._refuse(answer)  # a meter that cannot count may still report: go on
         request = racp.report_all_records() if start is None else racp.report_records_from(start)
         await session.client.write_gatt_char(uuid128(racp.UUID), request, response=True)
         high = await self._download(session, state, start)

@@ -45,7 +45,9 @@ class SimScanner(BaseBleakScanner):
         scanning_mode: Literal["active", "passive"] = "active",
         **kwargs: Any,
     ) -> None:
-        super().__init__(detection_callback, service_uuids)
+        # A filter may name 16-bit UUIDs ("1808"); advertisements carry the 128-bit form.
+        wanted = None if service_uuids is None else [normalize_uuid(u) for u in service_uuids]
+        super().__init__(detection_callback, wanted)
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:

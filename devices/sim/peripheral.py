@@ -9,6 +9,7 @@ through the loop, as a radio would, and can drop at any moment.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -150,13 +151,13 @@ class VirtualPeripheral:
         return replace(reading, time=reading.time + self.faults.clock_offset)
 
     def wake(self) -> None:
-        """Advertise for ``advertise_seconds`` (real time), as after a measurement."""
-        self._advertise_until = asyncio.get_running_loop().time() + self.advertise_seconds
+        """Advertise for ``advertise_seconds`` (real, monotonic time), as after a measurement."""
+        self._advertise_until = time.monotonic() + self.advertise_seconds
 
     def advertising(self) -> bool:
         if self.link is not None:
             return False
-        return asyncio.get_running_loop().time() < self._advertise_until
+        return time.monotonic() < self._advertise_until
 
     def advertisement(self) -> AdvertisementData:
         return AdvertisementData(
