@@ -39,7 +39,7 @@ random() { # random FILE: 32 random bytes, URL-safe, unless FILE exists
   [[ -s "$secrets/$1" ]] || openssl rand -base64 32 | tr '+/' '-_' | tr -d '=\n' >"$secrets/$1"
 }
 for name in postgres_password influx_admin_password influx_admin_token \
-  influx_reader_password grafana_admin_password web_secret_key; do
+  influx_reader_password grafana_admin_password web_secret_key sharing_code_pepper; do
   random "$name"
 done
 if [[ ! -s "$secrets/database_url" ]]; then

@@ -33,7 +33,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SERVER = ROOT / "deploy" / "server"
 MOSQUITTO = ROOT / "deploy" / "mosquitto"
 GRAFANA = ROOT / "deploy" / "grafana"
-VEILLE_SERVICES = ("collector-1", "collector-2", "rules-1", "rules-2", "web")
+MQTT_SERVICES = ("collector-1", "collector-2", "rules-1", "rules-2")
+VEILLE_SERVICES = (*MQTT_SERVICES, "web")
 STORES = ("mosquitto", "influxdb", "postgres")
 #: Docker secrets, and the scoped InfluxDB tokens made at first start.
 SECRET_DIRS = ("/run/secrets/", "/run/influxdb-tokens/")
@@ -140,7 +141,20 @@ def test_broker_runs_the_shipped_config_and_its_secrets(compose: dict[str, Any])
     assert broker["ports"] == ["${MQTT_PORT:-8883}:8883"]  # TLS only: no 1883
 
 
-@pytest.mark.parametrize("name", VEILLE_SERVICES)
+def store_env(compose: dict[str, Any], name: str) -> dict[str, str]:
+    """A service's reading-store settings: ``[store]``, or ``[web] store`` for the web app."""
+    prefix = "VEILLE_WEB__STORE__" if name == "web" else "VEILLE_STORE__"
+    env = services(compose)[name]["environment"]
+    return {key.removeprefix(prefix): value for key, value in env.items() if key.startswith(prefix)}
+
+
+def test_web_app_holds_no_broker_credentials(compose: dict[str, Any]) -> None:
+    web = services(compose)["web"]
+    assert not [secret for secret in web["secrets"] if secret.startswith("mqtt_")]
+    assert not [key for key in web["environment"] if key.startswith("VEILLE_BROKER__")]
+
+
+@pytest.mark.parametrize("name", MQTT_SERVICES)
 def test_each_veille_service_has_its_own_broker_identity(
     compose: dict[str, Any], name: str
 ) -> None:
@@ -235,10 +249,11 @@ def test_influx_bucket_and_database_are_the_same_everywhere(compose: dict[str, A
     bucket = influx["environment"]["DOCKER_INFLUXDB_INIT_BUCKET"]
     org = influx["environment"]["DOCKER_INFLUXDB_INIT_ORG"]
     for name in VEILLE_SERVICES:
-        env = services(compose)[name]["environment"]
-        assert env["VEILLE_STORE__BUCKET"] == bucket
-        assert env["VEILLE_STORE__ORG"] == org
-        assert env["VEILLE_STORE__URL"] == "http://influxdb:8086"
+        store = store_env(compose, name)
+        assert store["BACKEND"] == "influxdb"
+        assert store["BUCKET"] == bucket
+        assert store["ORG"] == org
+        assert store["URL"] == "http://influxdb:8086"
     assert datasource["jsonData"]["dbName"] == bucket
     assert f"--db {bucket} " in init
     assert datasource["url"] == "http://influxdb:8086"
@@ -257,7 +272,7 @@ def test_each_veille_service_gets_the_narrowest_influx_token(compose: dict[str, 
     assert "--write-bucket" in grants["collector"]
     assert "--write-bucket" not in grants["reader"]
     for name in VEILLE_SERVICES:
-        token = services(compose)[name]["environment"]["VEILLE_STORE__TOKEN_FILE"]
+        token = store_env(compose, name)["TOKEN_FILE"]
         assert (
             token
             == f"/run/influxdb-tokens/{'collector' if name.startswith('collector') else 'reader'}"
