@@ -85,7 +85,7 @@ def validate(candidate: object) -> BaseDriver:
 
 def _distribution(entry: EntryPoint) -> str:
     dist = entry.dist
-    return f"{dist.name} {dist.version}" if dist is not None else "(unknown distribution)"
+    return f"{dist.name} {dist.version}" if dist is not None else "unknown distribution"
 
 
 class Registry:
