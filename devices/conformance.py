@@ -160,7 +160,11 @@ def _compare(
 
 
 def check_vectors(
-    driver: BaseDriver, vectors: Sequence[Vector], *, local_name: str | None = None
+    driver: BaseDriver,
+    vectors: Sequence[Vector],
+    *,
+    local_name: str | None = None,
+    tolerance: float = 1e-6,
 ) -> Report:
     report = Report(driver.name, "vectors")
     for vector in vectors:
@@ -175,7 +179,7 @@ def check_vectors(
         if vector.expected is None:
             report.fail(f"{vector.name}: decoded {got} but must be refused with DecodeError")
             continue
-        _compare(report, vector.name, got, vector.expected, 1e-6)
+        _compare(report, vector.name, got, vector.expected, tolerance)
     return report
 
 
