@@ -90,7 +90,11 @@ class DeviceActivity:
     battery_pct: int | None = None
     sessions_ok: int = 0
     sessions_failed: int = 0
+    failures_in_a_row: int = 0
     last_error: str | None = None
+    #: records the driver rejected or dropped (malformed, not a measurement)
+    records_rejected: int = 0
+    last_rejection: str | None = None
     clock_drift_s: float | None = None
 
 
@@ -184,8 +188,7 @@ class Radio:
             return
         if self.store.paired_driver(address) is None:
             return  # never connect to a device nobody paired (a neighbour's cuff)
-        recent = self.activity(address).last_session
-        if recent is not None and time.time() - recent < self.settings.reconnect_after_s:
+        if not self._may_connect(self.activity(address)):
             return
         if self.intake.outbox.full:
             if time.monotonic() - self._full_logged > 60:
@@ -196,6 +199,18 @@ class Radio:
         task = asyncio.create_task(self._session(driver, device))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    def _may_connect(self, activity: DeviceActivity) -> bool:
+        """Not again right after a session: wait ``reconnect_after_s`` after a success,
+        and a doubling delay (from ``retry_after_s``, at most 5 minutes) after failures."""
+        if activity.last_session is None:
+            return True
+        if activity.failures_in_a_row:
+            wait = self.settings.retry_after_s * 2 ** (activity.failures_in_a_row - 1)
+            wait = min(wait, 300.0)
+        else:
+            wait = self.settings.reconnect_after_s
+        return time.time() - activity.last_session >= wait
 
     def _driver_for(
         self, address: str, device: BLEDevice, advertisement: AdvertisementData
@@ -263,6 +278,7 @@ class Radio:
             )
         except BleakError as err:
             activity.sessions_failed += 1
+            activity.failures_in_a_row += 1
             activity.last_error = f"connect: {err}"
             log.warning("connect_failed", device=address, error=str(err))
             return
@@ -279,6 +295,7 @@ class Radio:
             )
         except (DeviceError, BleakError, OutboxFull, TimeoutError) as err:
             activity.sessions_failed += 1
+            activity.failures_in_a_row += 1
             activity.last_error = str(err)[:300]
             log.warning("session_failed", device=address, driver=driver.name, error=str(err))
             return
@@ -305,11 +322,15 @@ class Radio:
             )
         )
         activity.sessions_ok += 1
+        activity.failures_in_a_row = 0
         activity.last_error = None
         if result.battery_pct is not None:
             activity.battery_pct = result.battery_pct
         activity.clock_drift_s = result.clock_drift_s
         for note in result.notes:
+            if ": rejected:" in note or ": dropped:" in note:
+                activity.records_rejected += 1
+                activity.last_rejection = note[:300]
             log.warning("session_note", device=address, driver=driver.name, note=note)
         log.info(
             "session_done",

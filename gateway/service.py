@@ -97,6 +97,8 @@ class Gateway:
                 "sessions_ok": a.sessions_ok,
                 "sessions_failed": a.sessions_failed,
                 "last_error": a.last_error,
+                "records_rejected": a.records_rejected,
+                "last_rejection": a.last_rejection,
                 "clock_drift_s": a.clock_drift_s,
             }
             for address, a in sorted(self.radio.counters.devices.items())

@@ -64,6 +64,8 @@ class GatewaySettings(BaseModel):
     scan_watchdog_s: float = Field(default=300.0, gt=0)
     #: a device seen again within this long is not reconnected (it just sent its data)
     reconnect_after_s: float = Field(default=20.0, ge=0)
+    #: after a failed session, the first retry waits this long (then doubles)
+    retry_after_s: float = Field(default=2.0, ge=0)
     #: drift above which the gateway sets the device clock (when it can)
     clock_set_above_s: float = Field(default=60.0, ge=0)
     #: drift above which the device clock is not believed for measurement times

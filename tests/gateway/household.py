@@ -1,0 +1,142 @@
+"""A simulated household and a real collector for gateway end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from devices.driver import DeviceInfo
+from devices.reading import Kind, Reading
+from devices.sim import BloodPressureCuff, Faults, GlucoseMeter, VirtualRadio, WeightScale
+from gateway.pairing import GatewayStore
+
+ROOT = Path(__file__).resolve().parents[2]
+START = datetime(2026, 1, 5, 7, 0)
+
+SCALE = "A4:C1:38:00:00:01"
+CUFF = "A4:C1:38:00:00:02"
+METER = "A4:C1:38:00:00:03"
+STRANGER = "A4:C1:38:00:00:99"
+
+
+def weighing(minutes: int, kg: float, user: int | None = 1) -> Reading:
+    return Reading(
+        Kind.WEIGHT,
+        {"weight_kg": kg},
+        time=START + timedelta(minutes=minutes),
+        user_index=user,
+    )
+
+
+def pressure(minutes: int, systolic: float = 128.0) -> Reading:
+    return Reading(
+        Kind.BLOOD_PRESSURE,
+        {"systolic_mmhg": systolic, "diastolic_mmhg": 80.0, "mean_arterial_mmhg": 96.0},
+        time=START + timedelta(minutes=minutes),
+        user_index=1,
+    )
+
+
+def glucose(minutes: int, mmol: float = 5.5) -> Reading:
+    return Reading(
+        Kind.GLUCOSE,
+        {"glucose_mmol_l": mmol},
+        time=START + timedelta(minutes=minutes),
+        attributes={"sample_type": "capillary_whole_blood", "sample_location": "finger"},
+    )
+
+
+def scale(address: str = SCALE, faults: Faults | None = None) -> WeightScale:
+    return WeightScale(
+        address,
+        name="Scale",
+        info=DeviceInfo(manufacturer="Acme", model="W1", serial="S1"),
+        faults=faults,
+        linger=0.05,
+    )
+
+
+def cuff(faults: Faults | None = None) -> BloodPressureCuff:
+    return BloodPressureCuff(
+        CUFF,
+        name="Cuff",
+        info=DeviceInfo(manufacturer="Acme", model="B1", serial="S2"),
+        faults=faults,
+        linger=0.05,
+    )
+
+
+def meter(faults: Faults | None = None) -> GlucoseMeter:
+    return GlucoseMeter(
+        METER,
+        name="Meter",
+        info=DeviceInfo(manufacturer="Acme", model="G1", serial="S3"),
+        faults=faults,
+    )
+
+
+def pair_household(store: GatewayStore) -> None:
+    store.pair(SCALE, "p-anna", "weight_scale", user_index=1)
+    store.pair(SCALE, "p-bert", "weight_scale", user_index=2)
+    store.pair(CUFF, "p-anna", "blood_pressure")
+    store.pair(METER, "p-anna", "glucose")
+
+
+def new_radio() -> VirtualRadio:
+    return VirtualRadio(start=START, scan_interval=0.05)
+
+
+def stored_ids(data_dir: Path) -> list[str]:
+    """Every reading id in the collector's SQLite store (duplicates included, if any)."""
+    path = data_dir / "readings.sqlite"
+    if not path.exists():
+        return []
+    with sqlite3.connect(path) as db:
+        try:
+            return [row[0] for row in db.execute("SELECT id FROM readings")]
+        except sqlite3.OperationalError:
+            return []
+
+
+def stored(data_dir: Path) -> list[tuple[str, str, str]]:
+    """(patient, kind, wire JSON) of every stored reading."""
+    with sqlite3.connect(data_dir / "readings.sqlite") as db:
+        return list(db.execute("SELECT patient, kind, wire FROM readings"))
+
+
+def spawn_collector(data_dir: Path, broker_url: str, log: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "VEILLE_BROKER__URL": broker_url}
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "veille.cli", "collector", "run", "--data-dir", str(data_dir)],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=out,
+        )
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
+def collector(data_dir: Path, broker_url: str, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    process = spawn_collector(data_dir, broker_url, log)
+    try:
+        yield process
+    finally:
+        stop(process)
