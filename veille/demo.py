@@ -186,10 +186,10 @@ class Demo:
             )
             self._sign_in(web_url)
             left = clock.real_seconds_left()
+            zone = ZoneInfo(ZONE)
             self.say(
-                f"Replaying the household from {state.played_until.astimezone(ZoneInfo(ZONE)):%Y-%m-%d} "
-                f"to now at "
-                f"{options.speed:,.0f}x: about {left:.0f} s, then live."
+                f"Replaying the household from {state.played_until.astimezone(zone):%Y-%m-%d} "
+                f"to now at {options.speed:,.0f}x: about {left:.0f} s, then live."
             )
             watcher = threading.Thread(target=progress.watch, args=(self.stop,), daemon=True)
             watcher.start()
