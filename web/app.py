@@ -1,0 +1,120 @@
+"""`create_app(settings) -> FastAPI`: the care team's dashboard, the patient's pages, the API.
+
+No global state: the database sessions, the reading store, the clock and
+the caches are built here and kept in ``app.state.services``; routes reach
+them through the typed dependencies of `web.deps`.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from alerts.ruleset import RuleSet, load_rules
+from collector.store import ReadingStore, open_store
+from veille.clock import Clock, SystemClock
+from veille.db import import_models, make_engine, session_factory
+from web.deps import CSRF_COOKIE, Services, get_language
+from web.i18n import t
+from web.routes import api, auth, codeview, patient, team
+from web.settings import WebSettings
+from web.triage import SummaryCache
+
+HERE = Path(__file__).parent
+
+#: No script, no frame, no request to anywhere but this server.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+)
+
+
+def create_app(
+    settings: WebSettings,
+    *,
+    clock: Clock | None = None,
+    store: ReadingStore | None = None,
+    sessions: sessionmaker[Session] | None = None,
+    rules: RuleSet | None = None,
+) -> FastAPI:
+    """The web app; ``clock``, ``store`` and ``sessions`` may be given (tests, benchmarks)."""
+    import_models()
+    if sessions is None:
+        sessions = session_factory(make_engine(settings.db_url()))
+    store = store or open_store(settings.store_settings())
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates.env.globals["t"] = t
+    services = Services(
+        settings=settings,
+        key=settings.key(),
+        sessions=sessions,
+        store=store,
+        clock=clock or SystemClock(),
+        rules=rules or load_rules(),
+        summaries=SummaryCache(store, settings.triage_cache_seconds),
+        templates=templates,
+        code_policy=settings.sharing.code_policy(),
+    )
+    app = FastAPI(
+        title="Veille",
+        version="1",
+        description="Home monitoring for chronic care: only what the patient shares.",
+        docs_url="/api/docs",
+        openapi_url="/api/v1/openapi.json",
+        redoc_url=None,
+    )
+    app.state.services = services
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    for module in (auth, team, patient, codeview, api):
+        app.include_router(module.router)
+
+    @app.middleware("http")
+    async def security(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        anonymous = request.cookies.get(CSRF_COOKIE)
+        request.state.csrf = anonymous or secrets.token_urlsafe(32)
+        response = await call_next(request)
+        if anonymous is None:
+            response.set_cookie(
+                CSRF_COOKIE,
+                request.state.csrf,
+                httponly=True,
+                samesite="strict",
+                secure=settings.cookie_secure,
+            )
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if not request.url.path.startswith("/static"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.exception_handler(StarletteHTTPException)
+    async def pages(request: Request, exc: StarletteHTTPException) -> Response:
+        if request.url.path.startswith("/api/") or exc.status_code not in (401, 403, 404):
+            return await http_exception_handler(request, exc)
+        if exc.status_code == 401:
+            target = quote(request.url.path)
+            return RedirectResponse(f"/login?next={target}", status_code=303)
+        lang = get_language(request)
+        key = "forbidden" if exc.status_code == 403 else "not_found"
+        return HTMLResponse(
+            templates.get_template("error.html").render(
+                t=t, lang=lang, title=t(key, lang), user=None, csrf="", request=request
+            ),
+            status_code=exc.status_code,
+        )
+
+    return app

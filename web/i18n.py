@@ -1,0 +1,146 @@
+"""The web's own words in French and English, and which language a request reads.
+
+Sentences about sharing (audit lines, notices, kinds) come from
+`sharing.texts`; this catalogue holds page titles, labels and buttons.
+The language is the ``lang`` cookie (the switch on every page), else the
+browser's Accept-Language, else French.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sharing.terms import Language
+
+COOKIE = "veille_lang"
+
+_T: Mapping[str, tuple[str, str]] = {
+    # (French, English)
+    "app": ("Veille", "Veille"),
+    "skip": ("Aller au contenu", "Skip to content"),
+    "switch": ("English", "Français"),
+    "sign_in": ("Se connecter", "Sign in"),
+    "sign_out": ("Se déconnecter", "Sign out"),
+    "username": ("Identifiant", "User name"),
+    "password": ("Mot de passe", "Password"),
+    "bad_login": ("Identifiant ou mot de passe incorrect.", "Wrong user name or password."),
+    "locked": (
+        "Trop d'essais. Réessayez dans quelques minutes.",
+        "Too many attempts. Try again in a few minutes.",
+    ),
+    "triage": ("Patients à voir", "Patients to review"),
+    "inbox": ("Alertes", "Alerts"),
+    "patient": ("Patient", "Patient"),
+    "status": ("État", "Status"),
+    "latest": ("Dernières valeurs", "Latest values"),
+    "trend": ("Tendance 14 jours", "14-day trend"),
+    "adherence": ("Observance", "Adherence"),
+    "last_seen": ("Dernière mesure", "Last reading"),
+    "stopped": ("ne mesure plus", "stopped measuring"),
+    "never": ("jamais", "never"),
+    "urgent": ("urgent", "urgent"),
+    "warning": ("à surveiller", "warning"),
+    "info": ("info", "info"),
+    "ok": ("stable", "stable"),
+    "open": ("ouverte", "open"),
+    "acknowledged": ("vue", "acknowledged"),
+    "resolved": ("résolue", "resolved"),
+    "severity": ("Gravité", "Severity"),
+    "state": ("État", "State"),
+    "all": ("toutes", "all"),
+    "filter": ("Filtrer", "Filter"),
+    "acknowledge": ("Marquer comme vue", "Acknowledge"),
+    "resolve": ("Résoudre", "Resolve"),
+    "note": ("Note", "Note"),
+    "by": ("par", "by"),
+    "opened": ("ouverte le", "opened"),
+    "charts": ("Courbes", "Charts"),
+    "days": ("jours", "days"),
+    "readings": ("Mesures", "Readings"),
+    "alert_history": ("Historique des alertes", "Alert history"),
+    "targets": ("Cibles du patient", "Patient targets"),
+    "rule": ("Règle", "Rule"),
+    "limits": ("Seuils", "Limits"),
+    "reason": ("Motif", "Reason"),
+    "save": ("Enregistrer", "Save"),
+    "not_shared": ("Non partagé par le patient", "Not shared by the patient"),
+    "time": ("Heure", "Time"),
+    "value": ("Valeur", "Value"),
+    "flags": ("Remarques", "Notes"),
+    "no_data": ("Aucune mesure", "No readings"),
+    "target_band": ("zone cible", "target band"),
+    # patient pages
+    "me_home": ("Mon espace", "My page"),
+    "my_devices": ("Mes appareils", "My devices"),
+    "device_last": ("a envoyé une mesure le", "last sent a reading on"),
+    "my_values": ("Mes dernières mesures", "My recent values"),
+    "sharing": ("Qui peut voir quoi", "Who can see what"),
+    "recipient": ("Avec qui", "With whom"),
+    "what": ("Quelles mesures", "Which measurements"),
+    "until": ("Jusqu'au", "Until"),
+    "with_alerts": ("reçoit les alertes", "receives alerts"),
+    "stop_sharing": ("Arrêter de partager", "Stop sharing"),
+    "share": ("Partager", "Share"),
+    "share_with": ("Partager avec", "Share with"),
+    "my_team": ("mon équipe de soins", "my care team"),
+    "send_alerts": ("Envoyer aussi les alertes", "Also send alerts"),
+    "nothing_shared": ("Vous ne partagez rien pour l'instant.", "You share nothing yet."),
+    "codes": ("Codes d'accès temporaires", "Temporary access codes"),
+    "new_code": ("Créer un code", "Create a code"),
+    "code_for": ("Pour qui (votre note)", "For whom (your note)"),
+    "hours": ("Valable (heures)", "Valid for (hours)"),
+    "your_code": (
+        "Votre code, à lire au professionnel :",
+        "Your code, to read to the professional:",
+    ),
+    "cancel_code": ("Annuler ce code", "Cancel this code"),
+    "uses": ("utilisations", "uses"),
+    "who_looked": ("Qui a regardé mes données", "Who looked at my data"),
+    "download": ("Télécharger toutes mes données", "Download all my data"),
+    "jsonl": ("Fichier JSON lines", "JSON lines file"),
+    "fhir": ("Format FHIR (pour un logiciel médical)", "FHIR format (for medical software)"),
+    "notices": ("Messages", "Messages"),
+    "active": ("actif", "active"),
+    "expired": ("expiré", "expired"),
+    "revoked": ("arrêté", "stopped"),
+    "scheduled": ("à venir", "scheduled"),
+    "exhausted": ("épuisé", "used up"),
+    "redeem": ("Accès avec un code", "Access with a code"),
+    "code": ("Code", "Code"),
+    "your_name": ("Votre nom", "Your name"),
+    "open_view": ("Voir les mesures", "View measurements"),
+    "code_refused": ("Ce code ne peut pas être utilisé.", "This code cannot be used."),
+    "read_only_until": ("Lecture seule, jusqu'au", "Read only, until"),
+    "forbidden": ("Accès non autorisé", "Access not allowed"),
+    "forbidden_text": (
+        "Ces données ne sont pas partagées avec vous.",
+        "This data is not shared with you.",
+    ),
+    "not_found": ("Page introuvable", "Page not found"),
+}
+
+
+def t(key: str, lang: Language) -> str:
+    fr, en = _T[key]
+    return en if lang is Language.EN else fr
+
+
+def negotiate(cookie: str | None, accept_language: str | None) -> Language:
+    """The cookie's choice, else the first of fr/en the browser prefers, else French."""
+    if cookie in ("fr", "en"):
+        return Language(cookie)
+    best: tuple[float, Language] | None = None
+    for part in (accept_language or "").split(","):
+        tag, _, params = part.strip().partition(";")
+        primary = tag.strip().lower().split("-")[0]
+        if primary not in ("fr", "en"):
+            continue
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        if best is None or quality > best[0]:
+            best = (quality, Language(primary))
+    return best[1] if best else Language.FR

@@ -1,0 +1,258 @@
+"""The patient's own pages: devices, values, sharing, codes, who looked, download."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from sqlalchemy.orm import Session
+
+from devices.reading import Kind
+from devices.wire import to_json_dict
+from sharing.audit import audit_for_patient, local_time
+from sharing.codes import codes_for_patient, create_code, revoke_code
+from sharing.errors import InvalidRequest
+from sharing.grants import create_grant, grants_for_patient, revoke_grant
+from sharing.identities import patient_teams, professionals
+from sharing.models import Patient
+from sharing.notifications import notifications_for_patient
+from sharing.terms import Language
+from sharing.texts import kinds_text
+from sharing.texts import text as sharing_text
+from veille.errors import NotAllowed
+from web.accounts import SignedIn
+from web.deps import (
+    CsrfChecked,
+    LangDep,
+    NowDep,
+    PatientUser,
+    SelfCap,
+    Services,
+    ServicesDep,
+    SessionDep,
+)
+from web.fhir import bundle, observations
+from web.i18n import t
+from web.routes.render import page
+
+router = APIRouter(include_in_schema=False)
+SHAREABLE = (Kind.WEIGHT, Kind.BLOOD_PRESSURE, Kind.GLUCOSE, Kind.BODY_COMPOSITION)
+
+
+def _home(
+    request: Request,
+    services: Services,
+    session: Session,
+    user: SignedIn,
+    lang: Language,
+    *,
+    error: str | None = None,
+    new_code: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    pid = user.patient_id
+    assert pid is not None
+    now = services.clock.now()
+    patient = session.get(Patient, pid)
+    zone = patient.time_zone if patient else "UTC"
+    latest = services.store.latest(pid)
+    devices: dict[str, tuple[str, str]] = {}
+    for reading in latest:
+        name = reading.device.model or sharing_text(f"device.{reading.kind.value}", lang)
+        when = local_time(reading.received, zone)
+        if reading.device.address not in devices or devices[reading.device.address][1] < when:
+            devices[reading.device.address] = (name, when)
+    return page(
+        request,
+        services,
+        "me.html",
+        lang=lang,
+        user=user,
+        title=t("me_home", lang),
+        body_class="patient",
+        devices=sorted(devices.values()),
+        values=[
+            (sharing_text(f"kind.{r.kind.value}", lang), r, local_time(r.time, zone))
+            for r in latest
+        ],
+        notices=notifications_for_patient(session, pid, lang=lang, limit=10),
+        grants=grants_for_patient(session, pid, now=now),
+        codes=codes_for_patient(session, pid, now=now),
+        teams=patient_teams(session, pid),
+        pros=[p for p in professionals(session) if p.active],
+        kinds=SHAREABLE,
+        kind_name=lambda k: sharing_text(f"kind.{Kind(k).value}", lang),
+        kinds_text=lambda ks: kinds_text(sorted(k.value for k in ks), lang),
+        when=lambda m: local_time(m, zone),
+        error=error,
+        new_code=new_code,
+        status_code=status_code,
+    )
+
+
+@router.get("/me", response_class=HTMLResponse)
+def me(
+    request: Request,
+    services: ServicesDep,
+    session: SessionDep,
+    user: PatientUser,
+    cap: SelfCap,
+    lang: LangDep,
+) -> HTMLResponse:
+    return _home(request, services, session, user, lang)
+
+
+@router.post("/me/grants", dependencies=[CsrfChecked], response_model=None)
+def share(
+    request: Request,
+    services: ServicesDep,
+    session: SessionDep,
+    user: PatientUser,
+    cap: SelfCap,
+    lang: LangDep,
+    now: NowDep,
+    recipient: Annotated[str, Form(pattern=r"^(team|pro):\d{1,9}$")],
+    kinds: Annotated[list[Kind], Form()],
+    days: Annotated[int, Form(ge=1, le=366)] = 365,
+    alerts: Annotated[bool, Form()] = False,
+) -> Response:
+    which, _, ident = recipient.partition(":")
+    try:
+        create_grant(
+            session,
+            cap.patient_id,
+            kinds=kinds,
+            alerts=alerts,
+            ends_at=now + timedelta(days=days),
+            now=now,
+            team_id=int(ident) if which == "team" else None,
+            professional_id=int(ident) if which == "pro" else None,
+        )
+    except InvalidRequest as exc:
+        session.rollback()
+        return _home(request, services, session, user, lang, error=str(exc), status_code=422)
+    session.commit()
+    return RedirectResponse("/me#sharing", status_code=303)
+
+
+@router.post("/me/grants/{grant_id}/revoke", dependencies=[CsrfChecked])
+def stop_sharing(
+    grant_id: int,
+    services: ServicesDep,
+    session: SessionDep,
+    user: PatientUser,
+    cap: SelfCap,
+    now: NowDep,
+) -> RedirectResponse:
+    try:
+        revoke_grant(session, grant_id, patient_id=cap.patient_id, now=now)
+    except NotAllowed as exc:
+        from fastapi import HTTPException
+
+        raise HTTPException(status_code=404, detail="no such grant") from exc
+    session.commit()
+    services.summaries.forget(cap.patient_id)
+    return RedirectResponse("/me#sharing", status_code=303)
+
+
+@router.post("/me/codes", dependencies=[CsrfChecked], response_model=None)
+def new_code(
+    request: Request,
+    services: ServicesDep,
+    session: SessionDep,
+    user: PatientUser,
+    cap: SelfCap,
+    lang: LangDep,
+    now: NowDep,
+    kinds: Annotated[list[Kind], Form()],
+    hours: Annotated[int, Form(ge=1, le=720)] = 24,
+    label: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    try:
+        created = create_code(
+            session,
+            cap.patient_id,
+            kinds=kinds,
+            now=now,
+            ttl=timedelta(hours=hours),
+            label=label.strip() or None,
+            policy=services.code_policy,
+        )
+    except InvalidRequest as exc:
+        session.rollback()
+        return _home(request, services, session, user, lang, error=str(exc), status_code=422)
+    session.commit()
+    return _home(request, services, session, user, lang, new_code=created.code)
+
+
+@router.post("/me/codes/{code_id}/revoke", dependencies=[CsrfChecked])
+def cancel_code(
+    code_id: int, session: SessionDep, user: PatientUser, cap: SelfCap, now: NowDep
+) -> RedirectResponse:
+    try:
+        revoke_code(session, code_id, patient_id=cap.patient_id, now=now)
+    except NotAllowed as exc:
+        from fastapi import HTTPException
+
+        raise HTTPException(status_code=404, detail="no such code") from exc
+    session.commit()
+    return RedirectResponse("/me#codes", status_code=303)
+
+
+@router.get("/me/audit", response_class=HTMLResponse)
+def who_looked(
+    request: Request,
+    services: ServicesDep,
+    session: SessionDep,
+    user: PatientUser,
+    cap: SelfCap,
+    lang: LangDep,
+) -> HTMLResponse:
+    patient = session.get(Patient, cap.patient_id)
+    zone = patient.time_zone if patient else "UTC"
+    lines = audit_for_patient(session, cap.patient_id, lang=lang, time_zone=zone)
+    return page(
+        request,
+        services,
+        "audit.html",
+        lang=lang,
+        user=user,
+        title=t("who_looked", lang),
+        body_class="patient",
+        lines=lines,
+        when=lambda m: local_time(m, zone),
+    )
+
+
+@router.get("/me/export.jsonl")
+def export_jsonl(services: ServicesDep, user: PatientUser, cap: SelfCap) -> StreamingResponse:
+    """Every reading of the patient, one wire-format JSON object per line."""
+
+    def lines() -> Iterator[bytes]:
+        for reading in services.store.readings(cap.patient_id):
+            yield json.dumps(to_json_dict(reading)).encode() + b"\n"
+
+    return StreamingResponse(
+        lines(),
+        media_type="application/jsonl",
+        headers={"Content-Disposition": f'attachment; filename="{cap.patient_id}.jsonl"'},
+    )
+
+
+@router.get("/me/export.fhir.json")
+def export_fhir(
+    request: Request, services: ServicesDep, user: PatientUser, cap: SelfCap, now: NowDep
+) -> Response:
+    resources = [o for r in services.store.readings(cap.patient_id) for o in observations(r)]
+    body = bundle(
+        resources, kind="collection", now=now, base=str(request.base_url) + "api/v1/fhir/"
+    )
+    return Response(
+        json.dumps(body),
+        media_type="application/fhir+json",
+        headers={"Content-Disposition": f'attachment; filename="{cap.patient_id}.fhir.json"'},
+    )

@@ -1,0 +1,267 @@
+"""Care team pages: triage list, patient page, readings, targets, alert inbox."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy import select
+
+from alerts.inbox import alerts_for, timeline
+from alerts.models import AlertTarget
+from alerts.ruleset import ThresholdRule
+from alerts.sqlstore import DbTargets
+from alerts.terms import Severity, Status
+from devices.reading import Kind
+from sharing.models import Patient, Professional
+from sharing.texts import text as sharing_text
+from veille.errors import ConfigError, StoreError
+from web import alert_actions
+from web.deps import (
+    AlertAccessDep,
+    CsrfChecked,
+    KindViewCap,
+    LangDep,
+    NowDep,
+    Physician,
+    ServicesDep,
+    SessionDep,
+    TeamCaps,
+    ViewCap,
+)
+from web.deps import Professional as ProfessionalDep
+from web.i18n import t
+from web.routes.render import page
+from web.views import patient_alerts, patient_charts, triage_rows, visible_alerts
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 100
+
+
+@router.get("/team", response_class=HTMLResponse)
+def triage(
+    request: Request,
+    services: ServicesDep,
+    session: SessionDep,
+    user: ProfessionalDep,
+    caps: TeamCaps,
+    lang: LangDep,
+    now: NowDep,
+    page_no: Annotated[int, Query(alias="page", ge=1, le=10_000)] = 1,
+) -> HTMLResponse:
+    summaries = services.summaries.get_many(list(caps), now)
+    rows = triage_rows(session, caps, summaries, now)
+    shown = rows[(page_no - 1) * PAGE_SIZE : page_no * PAGE_SIZE]
+    return page(
+        request,
+        services,
+        "triage.html",
+        lang=lang,
+        user=user,
+        title=t("triage", lang),
+        rows=shown,
+        total=len(rows),
+        page_no=page_no,
+        pages=max(1, -(-len(rows) // PAGE_SIZE)),
+        now=now,
+    )
+
+
+def _titles(lang: object) -> dict[Kind, str]:
+    return {k: sharing_text(f"kind.{k.value}", str(lang)) for k in Kind}
+
+
+@router.get("/team/patients/{patient_id}", response_class=HTMLResponse)
+def patient_page(
+    request: Request,
+    services: ServicesDep,
+    session: SessionDep,
+    user: ProfessionalDep,
+    cap: ViewCap,
+    lang: LangDep,
+    now: NowDep,
+    days: Literal[7, 30, 90] = 30,
+) -> HTMLResponse:
+    patient = session.get(Patient, cap.patient_id)
+    alerts = patient_alerts(session, cap)
+    targets = DbTargets(services.sessions, services.rules).for_patient(cap.patient_id)
+    rules = services.rules.with_targets(targets)
+    charts = patient_charts(
+        services.store,
+        cap,
+        days=days,
+        now=now,
+        rules=rules,
+        alerts=alerts,
+        titles=_titles(lang),
+    )
+    threshold_rules = [
+        r for r in rules.enabled() if isinstance(r, ThresholdRule) and r.kind in cap.kinds
+    ]
+    history = session.scalars(
+        select(AlertTarget)
+        .where(AlertTarget.patient_id == cap.patient_id)
+        .order_by(AlertTarget.set_at.desc())
+        .limit(20)
+    ).all()
+    return page(
+        request,
+        services,
+        "patient.html",
+        lang=lang,
+        user=user,
+        title=(patient.label if patient and patient.label else cap.patient_id),
+        cap=cap,
+        charts=charts,
+        alerts=alerts,
+        days=days,
+        rules=threshold_rules,
+        target_history=history,
+        titles=_titles(lang),
+    )
+
+
+@router.get("/team/patients/{patient_id}/readings/{kind}", response_class=HTMLResponse)
+def readings_page(
+    request: Request,
+    services: ServicesDep,
+    user: ProfessionalDep,
+    cap: KindViewCap,
+    kind: Kind,
+    lang: LangDep,
+    now: NowDep,
+    days: Literal[7, 30, 90] = 30,
+) -> HTMLResponse:
+    frame = services.store.series(cap.patient_id, kind, now - timedelta(days=days), now)
+    metrics = [c for c in frame.columns if c not in ("id", "flags")]
+    rows = [
+        (stamp, [row[m] for m in metrics], row["flags"])
+        for stamp, row in frame.iloc[::-1].iterrows()
+    ]
+    return page(
+        request,
+        services,
+        "readings.html",
+        lang=lang,
+        user=user,
+        title=f"{t('readings', lang)} · {_titles(lang)[kind]}",
+        cap=cap,
+        kind=kind,
+        metrics=metrics,
+        rows=rows,
+        days=days,
+    )
+
+
+@router.post("/team/patients/{patient_id}/targets", dependencies=[CsrfChecked])
+async def set_target(
+    request: Request,
+    services: ServicesDep,
+    session: SessionDep,
+    user: Physician,
+    cap: ViewCap,
+    now: NowDep,
+    rule: Annotated[str, Form(max_length=64)],
+    reason: Annotated[str, Form(min_length=3, max_length=500)],
+) -> RedirectResponse:
+    """A physician changes a threshold rule's limits for this patient (a new version)."""
+    form = await request.form()
+    current = services.rules.by_name.get(rule)
+    if not isinstance(current, ThresholdRule) or current.kind not in cap.kinds:
+        raise HTTPException(status_code=422, detail="unknown rule for this patient")
+    limits = {}
+    for metric in current.limits:
+        raw = form.get(f"limit_{metric}")
+        try:
+            limits[metric] = float(str(raw))
+        except ValueError as exc:
+            raise HTTPException(status_code=422, detail=f"{metric}: a number") from exc
+    professional = session.get(Professional, user.professional_id)
+    by = professional.display_name if professional else user.username
+    try:
+        DbTargets(services.sessions, services.rules).set(
+            cap.patient_id, rule, {"limits": limits}, by=by, reason=reason, now=now
+        )
+    except ConfigError as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from exc
+    return RedirectResponse(f"/team/patients/{cap.patient_id}", status_code=303)
+
+
+@router.get("/team/alerts", response_class=HTMLResponse)
+def inbox(
+    request: Request,
+    services: ServicesDep,
+    session: SessionDep,
+    user: ProfessionalDep,
+    caps: TeamCaps,
+    lang: LangDep,
+    severity: Severity | None = None,
+    state: Status | None = None,
+) -> HTMLResponse:
+    statuses = (state,) if state else (Status.OPEN, Status.ACKNOWLEDGED)
+    found = alerts_for(session, list(caps), statuses=statuses, limit=500)
+    shown = [
+        a
+        for a in found
+        if a.patient in caps
+        and visible_alerts([a], caps[a.patient])
+        and (severity is None or a.severity is severity)
+    ]
+    labels = dict(
+        session.execute(
+            select(Patient.id, Patient.label).where(Patient.id.in_({a.patient for a in shown}))
+        ).all()
+    )
+    timelines = {a.id: timeline(session, a.id) for a in shown[:100]}
+    return page(
+        request,
+        services,
+        "inbox.html",
+        lang=lang,
+        user=user,
+        title=t("inbox", lang),
+        alerts=shown,
+        labels=labels,
+        timelines=timelines,
+        severity=severity,
+        state=state,
+        severities=list(Severity),
+        states=list(Status),
+    )
+
+
+def _actor(session: SessionDep, user: ProfessionalDep) -> str:
+    professional = session.get(Professional, user.professional_id)
+    return professional.display_name if professional else user.username
+
+
+@router.post("/team/alerts/{alert_id}/acknowledge", dependencies=[CsrfChecked])
+def acknowledge(
+    services: ServicesDep,
+    session: SessionDep,
+    user: ProfessionalDep,
+    access: AlertAccessDep,
+    now: NowDep,
+    note: Annotated[str, Form(max_length=1000)] = "",
+) -> RedirectResponse:
+    try:
+        alert_actions.acknowledge(
+            services.sessions, access.alert.id, _actor(session, user), now, note.strip()
+        )
+    except StoreError as exc:
+        raise HTTPException(status_code=409, detail=str(exc)) from exc
+    return RedirectResponse("/team/alerts", status_code=303)
+
+
+@router.post("/team/alerts/{alert_id}/resolve", dependencies=[CsrfChecked])
+def resolve(
+    services: ServicesDep,
+    session: SessionDep,
+    user: ProfessionalDep,
+    access: AlertAccessDep,
+    now: NowDep,
+) -> RedirectResponse:
+    alert_actions.resolve(services.sessions, access.alert.id, _actor(session, user), now)
+    return RedirectResponse("/team/alerts", status_code=303)

@@ -1,0 +1,205 @@
+"""What the pages show, computed from sharing, alerts and the store for one capability.
+
+No HTTP here and no permission decision: every function takes the
+`Capability` that `web.deps` obtained and shows only the kinds it allows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from alerts.inbox import alerts_for
+from alerts.lifecycle import AlertRecord
+from alerts.ruleset import AverageRule, RuleSet, ThresholdRule
+from alerts.terms import Severity, Status
+from collector.store import ReadingStore
+from devices.reading import Kind
+from sharing.capability import Capability
+from sharing.models import Grant, Patient, Professional
+from sharing.models import live as grant_live
+from web.charts import Band, chart
+from web.triage import FOLLOWED, PatientSummary, points
+
+LEVELS = ("urgent", "warning", "stopped", "ok")
+
+#: What each followed kind charts: (metrics, unit).
+CHARTED: Mapping[Kind, tuple[tuple[str, ...], str]] = {
+    Kind.WEIGHT: (("weight_kg",), "kg"),
+    Kind.BLOOD_PRESSURE: (("systolic_mmhg", "diastolic_mmhg"), "mmHg"),
+    Kind.GLUCOSE: (("glucose_mmol_l",), "mmol/L"),
+}
+
+
+def visible_alerts(alerts: Sequence[AlertRecord], cap: Capability) -> list[AlertRecord]:
+    """Clinical alerts on kinds the capability covers (device problems go to the patient)."""
+    return [
+        a
+        for a in alerts
+        if a.category.clinical and ((a.kind is None and cap.kinds) or a.kind in cap.kinds)
+    ]
+
+
+def latest_text(kind: Kind, metrics: Mapping[str, float | None]) -> str:
+    def f(name: str, digits: int = 0) -> str:
+        value = metrics.get(name)
+        return "—" if value is None else f"{value:.{digits}f}"
+
+    if kind is Kind.WEIGHT:
+        return f"{f('weight_kg', 1)} kg"
+    if kind is Kind.BLOOD_PRESSURE:
+        text = f"{f('systolic_mmhg')}/{f('diastolic_mmhg')} mmHg"
+        return text + (f" · {f('pulse_bpm')} /min" if "pulse_bpm" in metrics else "")
+    return f"{f('glucose_mmol_l', 1)} mmol/L"
+
+
+@dataclass(frozen=True, slots=True)
+class KindCell:
+    kind: Kind
+    latest: str | None
+    when: datetime | None
+    spark: str
+
+
+@dataclass(frozen=True, slots=True)
+class TriageRow:
+    patient_id: str
+    label: str
+    level: str
+    alerts: list[AlertRecord]
+    cells: list[KindCell]
+    adherence: int | None
+    last_time: datetime | None
+
+
+def team_patient_ids(session: Session, professional_id: int, now: datetime) -> list[str]:
+    """Patients the professional's team follows, plus those who share with them directly."""
+    from sharing.identities import team_patients
+
+    professional = session.get(Professional, professional_id)
+    ids: set[str] = set()
+    if professional is not None and professional.team_id is not None:
+        ids |= {p.id for p in team_patients(session, professional.team_id)}
+    direct = session.execute(
+        select(Grant.patient_id, Grant.starts_at, Grant.ends_at, Grant.revoked_at).where(
+            Grant.professional_id == professional_id
+        )
+    )
+    ids |= {row[0] for row in direct if grant_live(row[1], row[2], row[3], now)}
+    return sorted(ids)
+
+
+def triage_rows(
+    session: Session,
+    caps: Mapping[str, Capability],
+    summaries: Mapping[str, PatientSummary],
+    now: datetime,
+) -> list[TriageRow]:
+    """The allowed patients, urgent first, then warnings, then silent, then the rest."""
+    labels = dict(
+        session.execute(select(Patient.id, Patient.label).where(Patient.id.in_(list(caps)))).all()
+    )
+    by_patient: dict[str, list[AlertRecord]] = {}
+    for alert in alerts_for(session, list(caps), limit=100_000):
+        by_patient.setdefault(alert.patient, []).append(alert)
+    rows = []
+    for pid, cap in caps.items():
+        summary = summaries[pid]
+        shown = visible_alerts(by_patient.get(pid, []), cap)
+        kinds = frozenset(k for k in FOLLOWED if k in cap.kinds)
+        severities = {a.severity for a in shown}
+        if Severity.URGENT in severities:
+            level = "urgent"
+        elif Severity.WARNING in severities:
+            level = "warning"
+        elif kinds and summary.stopped(kinds, now):
+            level = "stopped"
+        else:
+            level = "ok"
+        cells = []
+        for kind in FOLLOWED:
+            if kind not in cap.kinds:
+                continue
+            entry = summary.kinds[kind]
+            latest = latest_text(kind, entry.last_metrics) if entry.last_time else None
+            cells.append(KindCell(kind, latest, entry.last_time, entry.spark))
+        rows.append(
+            TriageRow(
+                pid,
+                labels.get(pid) or pid,
+                level,
+                shown,
+                cells,
+                summary.adherence(kinds),
+                summary.last_time(kinds),
+            )
+        )
+    unacked = {r.patient_id: any(a.status is Status.OPEN for a in r.alerts) for r in rows}
+    rows.sort(key=lambda r: (LEVELS.index(r.level), not unacked[r.patient_id], r.label))
+    return rows
+
+
+def bands(rules: RuleSet) -> dict[str, Band]:
+    """Target band per metric: above the highest "too low" limit, below the lowest "too high"."""
+    low: dict[str, float] = {}
+    high: dict[str, float] = {}
+    for rule in rules.enabled():
+        if not isinstance(rule, ThresholdRule | AverageRule):
+            continue
+        if rule.severity is Severity.INFO:
+            continue
+        for metric, limit in rule.limits.items():
+            if rule.op in ("<", "<="):
+                low[metric] = max(low.get(metric, limit), limit)
+            else:
+                high[metric] = min(high.get(metric, limit), limit)
+    return {m: Band(low.get(m), high.get(m)) for m in set(low) | set(high)}
+
+
+def patient_charts(
+    store: ReadingStore,
+    cap: Capability,
+    *,
+    days: int,
+    now: datetime,
+    rules: RuleSet,
+    alerts: Sequence[AlertRecord],
+    titles: Mapping[Kind, str],
+) -> list[tuple[Kind, str]]:
+    """One SVG chart per shared followed kind, with target bands and alert markers."""
+    start = now - timedelta(days=days)
+    target = bands(rules)
+    result = []
+    for kind, (metrics, unit) in CHARTED.items():
+        if kind not in cap.kinds:
+            continue
+        frame = store.series(cap.patient_id, kind, start, now)
+        lines = {}
+        for metric in metrics:
+            if metric in frame.columns:
+                lines[metric] = points(frame[metric])
+            else:
+                lines[metric] = []
+        markers = [
+            a.opened_at.timestamp() for a in alerts if a.kind is kind and a.opened_at >= start
+        ]
+        svg = chart(
+            lines,
+            start=start.timestamp(),
+            end=now.timestamp(),
+            title=titles[kind],
+            unit=unit,
+            bands={m: target[m] for m in metrics if m in target},
+            markers=markers,
+        )
+        result.append((kind, svg))
+    return result
+
+
+def patient_alerts(session: Session, cap: Capability) -> list[AlertRecord]:
+    everything = alerts_for(session, [cap.patient_id], statuses=tuple(Status), limit=500)
+    return visible_alerts(everything, cap)
