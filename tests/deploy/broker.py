@@ -286,6 +286,18 @@ class Peer:
                 return seen
         raise TimeoutError(f"{self.name}: {topic} {payload!r} not received; got {seen}")
 
+    def received_until_topic(self, topic: str, timeout_s: float = 15.0) -> tuple[str, bytes]:
+        """The first message on ``topic`` (others are skipped)."""
+        deadline = time.monotonic() + timeout_s
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                message = self.messages.get(timeout=left)
+            except queue.Empty:
+                break
+            if message[0] == topic:
+                return message
+        raise TimeoutError(f"{self.name}: nothing on {topic} within {timeout_s} s")
+
     def close(self) -> None:
         """Disconnect and wait until the socket is closed, so the broker knows."""
         self.client.disconnect()

@@ -38,7 +38,9 @@ VEILLE_SERVICES = (*MQTT_SERVICES, "web")
 STORES = ("mosquitto", "influxdb", "postgres")
 #: Docker secrets, and the scoped InfluxDB tokens made at first start.
 SECRET_DIRS = ("/run/secrets/", "/run/influxdb-tokens/")
-SECRET_WORDS = re.compile(r"PASSWORD|TOKEN|SECRET|PEPPER|_KEY\b|KEY_FILE|DATABASE__URL", re.IGNORECASE)
+SECRET_WORDS = re.compile(
+    r"PASSWORD|TOKEN|SECRET|PEPPER|_KEY\b|KEY_FILE|DATABASE__URL", re.IGNORECASE
+)
 
 
 @pytest.fixture(scope="module")
