@@ -24,13 +24,13 @@ pki=$secrets/pki
 # The broker answers as $MQTT_HOSTNAME to gateways, as "mosquitto" inside the
 # stack, and as localhost to its own healthcheck.
 bash ../mosquitto/make-certs.sh -o "$pki" -H "$MQTT_HOSTNAME" -H mosquitto -H localhost \
-  collector rules web healthcheck "$@" >&2
+  collector rules healthcheck "$@" >&2
 
 copy() { [[ -s "$secrets/$2" ]] || cp "$pki/$1" "$secrets/$2"; }
 copy ca.crt mqtt_ca
 copy broker.crt mqtt_broker_cert
 copy broker.key mqtt_broker_key
-for account in collector rules web healthcheck; do
+for account in collector rules healthcheck; do
   copy "$account.crt" "mqtt_${account}_cert"
   copy "$account.key" "mqtt_${account}_key"
 done

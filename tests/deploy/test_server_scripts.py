@@ -89,7 +89,7 @@ def test_broker_certificate_names_every_way_to_reach_it(secrets: Path) -> None:
 
 
 def test_client_certificates_are_signed_by_the_ca_with_their_account_as_cn(secrets: Path) -> None:
-    for account in ("collector", "rules", "web", "healthcheck"):
+    for account in ("collector", "rules", "healthcheck"):
         cert = secrets / f"mqtt_{account}_cert"
         subprocess.run(
             ["openssl", "verify", "-CAfile", str(secrets / "mqtt_ca"), str(cert)],
