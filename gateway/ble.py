@@ -206,7 +206,7 @@ class Radio:
         if activity.last_session is None:
             return True
         if activity.failures_in_a_row:
-            wait = self.settings.retry_after_s * 2 ** (activity.failures_in_a_row - 1)
+            wait = self.settings.retry_after_s * 2.0 ** (activity.failures_in_a_row - 1)
             wait = min(wait, 300.0)
         else:
             wait = self.settings.reconnect_after_s
