@@ -84,6 +84,8 @@ class MeasurementDevice(VirtualPeripheral):
                 if reading in self.pending:
                     self.pending.remove(reading)
                     self.delivered.append(reading)
+            for extra in self.faults.extra_records:
+                await link.notify(self.char, extra)
             await asyncio.sleep(self.linger)
             link.drop()
 
@@ -246,6 +248,8 @@ class GlucoseMeter(VirtualPeripheral):
                 await link.send_record(glucose.UUID, glucose.encode(measurement))
                 if context is not None:
                     await link.notify(glucose_context.UUID, glucose_context.encode(context))
+            for extra in self.faults.extra_records:
+                await link.notify(glucose.UUID, extra)
         except asyncio.CancelledError:
             return
         finally:

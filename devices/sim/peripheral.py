@@ -45,6 +45,10 @@ class Faults:
     - ``resend_known``: the device keeps records the collector already has
       and sends them again (a scale that never clears, a meter that ignores
       the RACP filter).
+    - ``firmware``: rewrites every record payload, to play a model whose
+      firmware bends the specification (see `devices.quirks`).
+    - ``extra_records``: payloads sent after the stored records (filler
+      records some meters keep in unused memory).
     """
 
     refuse_connections: int = 0
@@ -53,6 +57,8 @@ class Faults:
     garbage_record: int | None = None
     clock_offset: timedelta = timedelta(0)
     resend_known: bool = False
+    firmware: Callable[[bytes], bytes] | None = None
+    extra_records: tuple[bytes, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +98,8 @@ class Link:
             faults.disconnect_after = None
             self.drop()
             raise BleakError(f"{self.device.address}: link lost (simulated)")
+        if faults.firmware is not None:
+            payload = faults.firmware(payload)
         if faults.truncate_record == index:
             faults.truncate_record = None
             payload = payload[:-2]

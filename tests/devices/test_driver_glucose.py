@@ -197,3 +197,37 @@ def test_a_stalled_transfer_is_aborted_and_nothing_is_committed() -> None:
         racp.OpCode.REPORT_STORED_RECORDS,
         racp.OpCode.ABORT_OPERATION,
     ]
+
+
+def test_model_quirks_apply_from_the_device_information_read_in_the_session() -> None:
+    """A meter counting months from 0, and one padding memory with 0xFF records."""
+
+    def month_from_zero(payload: bytes) -> bytes:
+        data = bytearray(payload)
+        data[5] -= 1  # base-time month, as that firmware sends it
+        return bytes(data)
+
+    radio = VirtualRadio()
+    fora = GlucoseMeter(
+        ADDRESS,
+        name="FORA",
+        info=DeviceInfo("ForaCare", "FORA 6 Connect", "F1", "1"),
+        faults=Faults(firmware=month_from_zero),
+    )
+    radio.add(fora)
+    fora.store(sample(0))
+    _, got = asyncio.run(session(radio, driver(), ADDRESS))
+    assert [r.time for r in got] == [T0]  # January, not December of the year before
+
+    padded = GlucoseMeter(
+        "DD:00:00:00:00:02",
+        name="AQ",
+        info=DeviceInfo("Sinocare", "Safe AQ Smart", "S1", "1"),
+        faults=Faults(extra_records=(b"\xff" * 10, b"\xff" * 10)),
+    )
+    radio.add(padded)
+    padded.store(sample(1))
+    result, got = asyncio.run(session(radio, driver(), padded.address))
+    assert [r.sequence for r in got] == [1]
+    assert result.dropped == 2
+    assert result.state.last_sequence == 1
