@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Annotated
 
 import structlog
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Query, Request
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -326,3 +326,13 @@ def authorize_purpose(
 ) -> Capability:
     """For dependencies whose patient is a query parameter (FHIR search): same rule, same 403."""
     return _decide(session, accessor, patient_id, kind, purpose, now)
+
+
+def get_days(days: Annotated[int, Query(ge=7, le=90, description="7, 30 or 90")] = 30) -> int:
+    """The chart span a page shows: 7, 30 or 90 days."""
+    if days not in (7, 30, 90):
+        raise HTTPException(status_code=422, detail="days is 7, 30 or 90")
+    return days
+
+
+DaysDep = Annotated[int, Depends(get_days)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -16,6 +16,7 @@ from web.deps import (
     CODE_COOKIE,
     CodeCap,
     CsrfChecked,
+    DaysDep,
     LangDep,
     MaybeUser,
     NowDep,
@@ -102,7 +103,7 @@ def code_view(
     cap: CodeCap,
     lang: LangDep,
     now: NowDep,
-    days: Literal[7, 30, 90] = 30,
+    days: DaysDep,
 ) -> HTMLResponse:
     titles = {k: sharing_text(f"kind.{k.value}", lang) for k in Kind}
     charts = patient_charts(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -22,6 +22,7 @@ from web import alert_actions
 from web.deps import (
     AlertAccessDep,
     CsrfChecked,
+    DaysDep,
     KindViewCap,
     LangDep,
     NowDep,
@@ -82,7 +83,7 @@ def patient_page(
     cap: ViewCap,
     lang: LangDep,
     now: NowDep,
-    days: Literal[7, 30, 90] = 30,
+    days: DaysDep,
 ) -> HTMLResponse:
     patient = session.get(Patient, cap.patient_id)
     alerts = patient_alerts(session, cap)
@@ -132,7 +133,7 @@ def readings_page(
     kind: Kind,
     lang: LangDep,
     now: NowDep,
-    days: Literal[7, 30, 90] = 30,
+    days: DaysDep,
 ) -> HTMLResponse:
     frame = services.store.series(cap.patient_id, kind, now - timedelta(days=days), now)
     metrics = [c for c in frame.columns if c not in ("id", "flags")]
