@@ -170,15 +170,26 @@ class GattDriver(Driver):
         clock: Callable[[], datetime] = datetime.now,
     ) -> SessionResult:
         inbox = Inbox(client)
+        notes: list[str] = []
+        info, battery, drift, clock_set = DeviceInfo(), None, None, False
         try:
             for char in self.subscribe:
                 if offers(client, char):
                     await client.start_notify(uuid128(char), inbox.callback(char))
+        except BleakError as error:
+            raise DeviceError(f"{self.name}: {client.address}: {error}; retry later") from error
+        # What the device says about itself is worth having, not worth losing readings for:
+        # a scale has already sent (and forgotten) its memory by now.
+        try:
             info = await read_device_info(client)
             battery = await read_battery(client)
             drift, clock_set = await sync_clock(client, clock)
-            unreliable = drift is not None and abs(drift) > CLOCK_TOLERANCE_S
-            context = Context(client, inbox, info, emit, unreliable)
+        except (BleakError, DecodeError) as error:
+            notes.append(f"identification incomplete: {error}")
+        unreliable = drift is not None and abs(drift) > CLOCK_TOLERANCE_S
+        context = Context(client, inbox, info, emit, unreliable)
+        context.result.notes.extend(notes)
+        try:
             await self.collect(context, state)
         except BleakError as error:
             raise DeviceError(f"{self.name}: {client.address}: {error}; retry later") from error

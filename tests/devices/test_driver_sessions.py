@@ -12,6 +12,7 @@ from devices.driver import DeviceInfo
 from devices.drivers.scales import BloodPressureDriver, BodyCompositionDriver, WeightScaleDriver
 from devices.reading import Kind, Reading
 from devices.sim import BloodPressureCuff, BodyCompositionScale, Faults, VirtualRadio, WeightScale
+from devices.sim.peripheral import Link
 from devices.wire import reading_id
 from veille.errors import DeviceError
 
@@ -174,3 +175,26 @@ def test_cuff_session_skips_cuff_pressure_and_flags_a_replayed_error_record() ->
     assert got[0].flags == ("stored_error_record",)
     assert same_reading(got[1], good) is None
     assert result.readings == 2
+
+
+class VanishingScale(WeightScale):
+    """Sends its memory, then vanishes while the collector reads its clock."""
+
+    async def read(self, link: Link, char: str) -> bytes:
+        if char == "2A2B":
+            await asyncio.sleep(0.05)  # the indications are queued by now
+            link.drop()
+        return await super().read(link, char)
+
+
+def test_link_lost_during_identification_keeps_the_readings_already_sent() -> None:
+    radio = VirtualRadio()
+    device = VanishingScale("AA:BB:CC:00:00:04", name="Scale", info=INFO, linger=0.05)
+    radio.add(device)
+    device.store(weight(77.7, user=1))
+    result, got = asyncio.run(session(radio, WeightScaleDriver(), device.address))
+    assert [r.metrics["weight_kg"] for r in got] == [pytest.approx(77.7)]
+    assert result.device == INFO  # read before the link went
+    assert result.clock_drift_s is None
+    assert not result.clock_set
+    assert result.notes[0].startswith("identification incomplete")
