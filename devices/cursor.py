@@ -19,6 +19,8 @@ from devices.ieee11073 import decode_float, decode_sfloat, encode_float, encode_
 from veille.errors import DecodeError, EncodeError
 
 DATE_TIME_SIZE = 7
+#: First year a Date Time may carry (Gregorian calendar); 0 means "not known".
+FIRST_YEAR = 1582
 
 
 class Cursor:
@@ -85,6 +87,8 @@ class Cursor:
         if year == 0 or month == 0 or day == 0:
             return None
         try:
+            if year < FIRST_YEAR:
+                raise ValueError(f"year is {FIRST_YEAR}-9999, or 0 when not known")
             return datetime(year, month, day, hours, minutes, seconds)  # device clock: naive
         except ValueError as error:
             raise DecodeError(

@@ -134,7 +134,8 @@ class Reading:
         return {
             "kind": self.kind.value,
             "metrics": dict(self.metrics),
-            "time": self.time.strftime("%Y-%m-%dT%H:%M:%S") if self.time else None,
+            # isoformat pads the year to four digits (strftime's %Y does not on Linux).
+            "time": self.time.isoformat(timespec="seconds")[:19] if self.time else None,
             "user_index": self.user_index,
             "sequence": self.sequence,
             "flags": list(self.flags),

@@ -62,3 +62,17 @@ def test_writer_refuses_values_that_do_not_fit() -> None:
     out.u32(1, "y")
     out.float32(None)
     assert out.getvalue().hex() == "03020101000000ffff7f00"
+
+
+@pytest.mark.parametrize("year", [1, 999, 1581])
+def test_date_time_year_before_1582_is_invalid(year: int) -> None:
+    """Date Time years run 1582-9999 (0 = not known); a year in between 1 and 1581 is not a date."""
+    payload = year.to_bytes(2, "little") + bytes.fromhex("0101000000")
+    with pytest.raises(DecodeError, match="timestamp invalid") as raised:
+        Cursor(payload, "r").date_time()
+    assert raised.value.offset == 0
+
+
+def test_date_time_first_valid_year() -> None:
+    payload = (1582).to_bytes(2, "little") + bytes.fromhex("0a0f000000")
+    assert Cursor(payload, "r").date_time() == datetime(1582, 10, 15)
