@@ -6,9 +6,10 @@ mmHg or kPa), [time stamp (Date Time)], [pulse rate (SFLOAT, /min)],
 (0x2A36) has the same layout; `devices.codecs.intermediate_cuff_pressure`
 reuses `read_fields` and `write_fields`.
 
-The flag bits are the trap of this domain (Nordic's library reads them one
-bit too high): they are named once here from the specification's table and
-each has a test vector.
+The flag bits and the two-bit pulse rate range are where hand-written
+parsers slip (a bit off, or the range read as two independent flags): they
+are named once here from the specification's table and each has a test
+vector. (Nordic's Android BLE common library reads them correctly.)
 """
 
 from __future__ import annotations

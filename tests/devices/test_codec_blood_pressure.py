@@ -1,7 +1,7 @@
 """Blood Pressure Measurement (0x2A35) and Intermediate Cuff Pressure (0x2A36).
 
 One literal vector per flag bit and per status bit: the bits are where BLE
-health libraries go wrong (one bit too high in Nordic's), so each is pinned
+parsers go wrong (a bit off, the pulse range read as two flags), so each is pinned
 to the specification's table here, not derived from our own enum.
 """
 
