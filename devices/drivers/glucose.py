@@ -63,18 +63,59 @@ class GlucoseDriver(GattDriver):
 
     async def collect(self, session: Context, state: DeviceState) -> None:
         start = None if state.last_sequence is None else (state.last_sequence + 1) & 0xFFFF
-        answer = await self._racp(session, racp.report_number_of_records(start))
-        if isinstance(answer, racp.NumberOfRecords):
-            if answer.count == 0:
+        if not await self._has_records(session, start):
+            if start is None or not await self._restarted(session, state):
                 return
-        elif answer.code is racp.ResponseCode.NO_RECORDS_FOUND:
-            return
-        elif answer.code is not racp.ResponseCode.OP_CODE_NOT_SUPPORTED:
-            self._refuse(answer)  # a meter that cannot count may still report: go on
+            session.result.notes.append(
+                "2A52: the meter's record numbers restarted below the high-water mark "
+                "(reset or replaced); fetching all its records"
+            )
+            start, state = None, replace(state, last_sequence=None)
         request = racp.report_all_records() if start is None else racp.report_records_from(start)
         await session.client.write_gatt_char(uuid128(racp.UUID), request, response=True)
         high = await self._download(session, state, start)
         session.result.state = replace(state, last_sequence=high)
+
+    async def _has_records(self, session: Context, start: int | None) -> bool:
+        answer = await self._racp(session, racp.report_number_of_records(start))
+        if isinstance(answer, racp.NumberOfRecords):
+            return answer.count > 0
+        if answer.code is racp.ResponseCode.NO_RECORDS_FOUND:
+            return False
+        if answer.code is not racp.ResponseCode.OP_CODE_NOT_SUPPORTED:
+            self._refuse(answer)
+        return True  # a meter that cannot count may still report: ask
+
+    async def _restarted(self, session: Context, state: DeviceState) -> bool:
+        """Whether the meter's last record is numbered below our mark (memory reset, new meter).
+
+        Without this check a reset meter would answer "no records >= mark" forever.
+        """
+        request = bytes((racp.OpCode.REPORT_STORED_RECORDS, racp.Operator.LAST_RECORD))
+        await session.client.write_gatt_char(uuid128(racp.UUID), request, response=True)
+        last: int | None = None
+        while (item := await session.inbox.next(self.timeout)) is not None:
+            char, payload = item
+            if char == racp.UUID:
+                answer = racp.decode_response(payload)
+                if isinstance(answer, racp.NumberOfRecords):
+                    continue
+                if answer.code in (racp.ResponseCode.SUCCESS, racp.ResponseCode.NO_RECORDS_FOUND):
+                    break
+                if answer.code in (
+                    racp.ResponseCode.OPERATOR_NOT_SUPPORTED,
+                    racp.ResponseCode.OP_CODE_NOT_SUPPORTED,
+                ):
+                    return False  # this meter cannot tell; keep the mark
+                self._refuse(answer)
+            elif char == glucose.UUID:
+                reading = session.decode(char, payload)
+                if reading is not None:
+                    last = reading.sequence
+        else:
+            raise self._silence(session)
+        mark = state.last_sequence
+        return last is not None and mark is not None and last < mark
 
     def _refuse(self, answer: racp.Response) -> None:
         raise DeviceError(

@@ -199,7 +199,16 @@ class GlucoseMeter(VirtualPeripheral):
         if request.operator == racp.Operator.GREATER_THAN_OR_EQUAL_TO:
             start = request.sequence or 0
             return [r for r in self.records if (r[0].sequence or 0) >= start]
+        if request.operator == racp.Operator.FIRST_RECORD:
+            return self.records[:1]
+        if request.operator == racp.Operator.LAST_RECORD:
+            return self.records[-1:]
         return None
+
+    def reset_memory(self) -> None:
+        """Forget every record and number from 1 again, as after a reset or a new battery."""
+        self.records.clear()
+        self.next_sequence = 1
 
     async def write(self, link: Link, char: str, data: bytes) -> None:
         if char != racp.UUID:

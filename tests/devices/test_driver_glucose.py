@@ -231,3 +231,19 @@ def test_model_quirks_apply_from_the_device_information_read_in_the_session() ->
     assert [r.sequence for r in got] == [1]
     assert result.dropped == 2
     assert result.state.last_sequence == 1
+
+
+def test_a_meter_whose_numbers_restarted_is_read_from_the_start_again() -> None:
+    radio = VirtualRadio()
+    device = meter(radio)
+    for i in range(5):
+        device.store(sample(i))
+    result, got = asyncio.run(session(radio, driver(), ADDRESS))
+    assert result.state.last_sequence == 5
+    device.reset_memory()
+    device.store(sample(10, 4.4))
+    device.store(sample(11, 5.5))
+    result, got = asyncio.run(session(radio, driver(), ADDRESS, result.state))
+    assert [(r.sequence, r.time) for r in got] == [(1, sample(10).time), (2, sample(11).time)]
+    assert result.state.last_sequence == 2
+    assert any("restarted" in note for note in result.notes)
