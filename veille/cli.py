@@ -25,20 +25,37 @@ COMMAND_MODULES = (
     "veille.demo_cli",
 )
 
+#: Commands whose module is known, so `veille <command>` imports that module alone: the
+#: gateway on a Pi must not load pandas and SQLAlchemy (60 MB) just to start.
+OWNERS = {"gateway": "gateway.cli", "pair": "gateway.cli"}
 
-def build_parser() -> argparse.ArgumentParser:
+
+def build_parser(modules: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="veille", description="Home monitoring for chronic care.")
     parser.add_argument("--version", action="version", version=f"veille {__version__}")
     parser.add_argument("--config", help="TOML configuration file (default: $VEILLE_CONFIG)")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    for name in modules:
         importlib.import_module(name).register(subparsers)
     return parser
 
 
+def _command(argv: Sequence[str]) -> str | None:
+    """The subcommand named in ``argv`` (skipping ``--config FILE``), if any."""
+    words = iter(argv)
+    for word in words:
+        if word == "--config":
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    owner = OWNERS.get(_command(words) or "")
+    parser = build_parser((owner,) if owner else COMMAND_MODULES)
+    args = parser.parse_args(words)
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()
