@@ -1,0 +1,172 @@
+"""Benchmark `veille gateway run` with 5 simulated devices against a real mosquitto.
+
+Prints one JSON object: resident memory after steady state, idle CPU (a
+window where no device measures), and reading-to-PUBACK latency (from the
+moment the driver hands the gateway a reading to the broker's PUBACK, as
+the gateway logs it for every reading), plus what was measured and how.
+
+    python bench/gateway.py [--seconds 120] [--idle-seconds 20]
+
+The devices measure during the first half of ``--seconds`` and then stop;
+an acking consumer (the collector's role) acks every reading.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as paho
+import psutil
+from paho.mqtt.enums import CallbackAPIVersion
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.support.mosquitto import Mosquitto  # noqa: E402
+from veille.mqtt import ALL_READINGS, ack_topic, gateway_of  # noqa: E402
+
+DEVICES = [
+    ("weight_scale", "A4:C1:38:00:00:01"),
+    ("body_composition", "A4:C1:38:00:00:02"),
+    ("blood_pressure", "A4:C1:38:00:00:03"),
+    ("glucose", "A4:C1:38:00:00:04"),
+    ("blood_pressure", "A4:C1:38:00:00:05"),
+]
+
+
+def household(tick_s: float, ticks_active: int) -> str:
+    lines = ["[household]", f"tick_s = {tick_s}", "scan_interval_s = 0.5", ""]
+    for n, (kind, address) in enumerate(DEVICES):
+        every = 2 + n
+        lines += [
+            "[[device]]",
+            f'type = "{kind}"',
+            f'address = "{address}"',
+            f"every_ticks = {every}",
+            f"count = {max(1, ticks_active // every)}",
+            "stored = 20" if kind == "glucose" else "",
+            "",
+        ]
+    return "\n".join(lines)
+
+
+class Acker:
+    def __init__(self, port: int) -> None:
+        self.count = 0
+        self.client = paho.Client(CallbackAPIVersion.VERSION2, client_id="bench-acker")
+        self.client.on_connect = lambda c, *_a: c.subscribe(ALL_READINGS, 1)
+        self.client.on_message = self._on_message
+        self.client.connect("127.0.0.1", port)
+        self.client.loop_start()
+
+    def _on_message(self, client: paho.Client, _u: Any, message: paho.MQTTMessage) -> None:
+        ident = json.loads(message.payload)["id"]
+        ack = {"schema": "veille.ack/1", "ids": [ident], "rejected": []}
+        client.publish(ack_topic(gateway_of(message.topic) or "?"), json.dumps(ack), qos=1)
+        self.count += 1
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=120.0, help="total run (steady state)")
+    parser.add_argument("--idle-seconds", type=float, default=20.0, help="idle CPU window")
+    parser.add_argument("--tick", type=float, default=1.0, help="real seconds per world minute")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp, Mosquitto(Path(tmp) / "mosquitto") as broker:
+        work = Path(tmp)
+        active_s = max(args.seconds - args.idle_seconds - 10, args.seconds / 2)
+        (work / "home.toml").write_text(household(args.tick, int(active_s / args.tick)))
+        config = work / "veille.toml"
+        config.write_text(
+            "\n".join(
+                [
+                    "[gateway]",
+                    'id = "gw-bench"',
+                    f'data_dir = "{work / "gw"}"',
+                    "reconnect_after_s = 2.0",
+                    "[gateway.ble]",
+                    'backend = "simulator"',
+                    f'household = "{work / "home.toml"}"',
+                    "[broker]",
+                    f'url = "{broker.url}"',
+                    "",
+                ]
+            )
+        )
+        veille = [sys.executable, "-m", "veille.cli", "--config", str(config)]
+        for n, (kind, address) in enumerate(DEVICES):
+            subprocess.run(
+                [*veille, "pair", address, "--patient", f"p-{n}", "--driver", kind],
+                cwd=ROOT,
+                check=True,
+                capture_output=True,
+            )
+        acker = Acker(broker.port)
+        log_path = work / "gateway.log"
+        with log_path.open("wb") as log:
+            gateway = subprocess.Popen(
+                [*veille, "gateway", "run", "--json-logs"], cwd=ROOT, stdout=log, stderr=log
+            )
+        proc = psutil.Process(gateway.pid)
+        try:
+            time.sleep(args.seconds - args.idle_seconds)
+            # idle window: every device has measured its count; nothing advertises
+            before = proc.cpu_times()
+            started = time.monotonic()
+            time.sleep(args.idle_seconds)
+            after = proc.cpu_times()
+            elapsed = time.monotonic() - started
+            rss_mb = proc.memory_info().rss / 2**20
+        finally:
+            gateway.send_signal(signal.SIGTERM)
+            gateway.wait(20)
+            acker.close()
+        cpu = (after.user + after.system - before.user - before.system) / elapsed * 100
+        latencies: list[float] = []
+        for line in log_path.read_text().splitlines():
+            try:
+                event = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if event.get("event") == "reading_published":
+                latencies.append(float(event["latency_ms"]))
+        latencies.sort()
+        p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] if latencies else None
+        print(
+            json.dumps(
+                {
+                    "rss_mb": round(rss_mb, 1),
+                    "idle_cpu_pct": round(cpu, 2),
+                    "publish_latency_ms_p50": round(statistics.median(latencies), 2)
+                    if latencies
+                    else None,
+                    "publish_latency_ms_p99": round(p99, 2) if p99 is not None else None,
+                    "readings_published": len(latencies),
+                    "readings_acked_by_consumer": acker.count,
+                    "seconds": args.seconds,
+                    "idle_seconds": args.idle_seconds,
+                    "devices": len(DEVICES),
+                    "python": sys.version.split()[0],
+                    "cpu_count": os.cpu_count(),
+                }
+            )
+        )
+
+
+if __name__ == "__main__":
+    main()
