@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from typing import Any, TextIO
 
@@ -23,8 +24,11 @@ EXIT_BAD_INPUT = 2
 
 
 def parse_hex(text: str) -> bytes:
-    """Payload bytes from hex; spaces, colons and a ``0x`` prefix are tolerated."""
-    cleaned = text.strip().removeprefix("0x").removeprefix("0X").replace(":", "").replace(" ", "")
+    """Payload bytes from hex as people paste it: either case, bytes run together or
+    separated by spaces or colons, each group optionally ``0x``-prefixed (``0x00b036``,
+    ``00 B0 36``, ``00:b0:36``, ``0x00 0xb0 0x36``). Anything else is refused, not guessed."""
+    groups = [group for group in re.split(r"[\s:]+", text) if group]
+    cleaned = "".join(group[2:] if group[:2] in ("0x", "0X") else group for group in groups)
     try:
         return bytes.fromhex(cleaned)
     except ValueError:
@@ -82,7 +86,12 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         + ", ".join(f"{uuid} ({codec.name})" for uuid, codec in CHARACTERISTICS.items()),
     )
     parser.add_argument("char", nargs="?", metavar="CHAR", help="16-bit UUID, e.g. 2A9D")
-    parser.add_argument("hex", nargs="?", metavar="HEX", help="payload in hex, e.g. 00b036")
+    parser.add_argument(
+        "hex",
+        nargs="?",
+        metavar="HEX",
+        help="payload in hex, e.g. 00b036 (any case; spaces, colons, 0x prefixes allowed)",
+    )
     parser.add_argument(
         "--batch", action="store_true", help="read 'CHAR HEX' lines on stdin, one JSON per line"
     )

@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
+from devices.cli import parse_hex
 from tests.conftest import DATA
+from veille.errors import DecodeError
 
 VEILLE = Path(sys.executable).parent / "veille"
 VECTORS: dict[str, Any] = json.loads((DATA / "gatt.json").read_text())
@@ -92,3 +94,33 @@ def test_batch_refuses_positional_arguments() -> None:
     result = veille("decode", "--batch", "2A9D", "00b036")
     assert result.returncode == 2
     assert "--batch reads stdin" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "00b036",
+        "00B036",
+        "0x00b036",
+        "0X00B036",
+        "00 b0 36",
+        "00:B0:36",
+        "0x00 0xb0 0x36",
+        " 00b036\n",
+    ],
+)
+def test_hex_spellings_people_paste(spelling: str) -> None:
+    """Case, spaces, colons and 0x prefixes (on the whole payload or on each byte) are accepted."""
+    assert parse_hex(spelling) == bytes.fromhex("00b036")
+
+
+@pytest.mark.parametrize("spelling", ["0b036", "10x5", "00b0 3", "b0x36", "00;b0;36", "0x0x00"])
+def test_hex_that_is_not_whole_bytes_is_refused(spelling: str) -> None:
+    with pytest.raises(DecodeError, match="not hexadecimal bytes"):
+        parse_hex(spelling)
+
+
+def test_single_form_accepts_prefixed_uuid_and_spaced_hex() -> None:
+    result = veille("decode", "0x2a9d", "0x00 0xB0 0x36")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["metrics"] == {"weight_kg": 70.0}
