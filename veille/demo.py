@@ -23,7 +23,6 @@ import signal
 import sys
 import threading
 import time
-from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -34,7 +33,14 @@ from zoneinfo import ZoneInfo
 from veille import logs
 from veille.broker import EmbeddedBroker
 from veille.db import create_schema, import_models, make_engine, session_factory, transaction
-from veille.demo_household import DEVICES, PATIENTS, ZONE, Household, epoch_for
+from veille.demo_cli import DEFAULT_SPEED, HISTORY_DAYS
+from veille.demo_gateway import (
+    GATEWAY_ID,
+    SimulatedGateway,
+    load_household,
+    produced,
+    story_start,
+)
 from veille.demo_progress import Progress
 from veille.demo_seed import NURSE, PATIENT_ACCOUNTS, PHYSICIAN, seed
 from veille.demo_services import (
@@ -46,14 +52,11 @@ from veille.demo_services import (
     start_collector,
     start_web,
 )
-from veille.demo_stopgap import StopGapGateway
 from veille.errors import VeilleError
 from veille.mqtt import BrokerSettings
 
 STATE_FILE = "demo-state.json"
-GATEWAY_ID = "demo-gw-01"
-#: Default compression: four weeks in about 45 seconds.
-DEFAULT_SPEED = 28 * 86_400 / 45
+ZONE = "Europe/Paris"
 DRAIN_TIMEOUT_S = 30.0
 
 
@@ -103,20 +106,10 @@ def prepare(data_dir: Path, reset: bool, now: datetime) -> tuple[DemoState, bool
             ), False
         except (ValueError, KeyError, TypeError) as err:
             raise DemoError(f"{state_path} is damaged ({err}); run again with --reset") from err
-    epoch = epoch_for(now)
-    start = datetime.combine(epoch, datetime.min.time(), ZoneInfo(ZONE)).astimezone(UTC)
-    state = DemoState(epoch, start)
+    epoch = now.astimezone(ZoneInfo(ZONE)).date() - timedelta(days=HISTORY_DAYS)
+    state = DemoState(epoch, story_start(load_household(epoch)))
     state.save(data_dir, {})  # marks the directory as the demo's (what --reset may delete)
     return state, True
-
-
-def produced_counts(household: Household, until: datetime) -> dict[str, dict[str, int]]:
-    """patient -> kind -> measurements the household took from the epoch until ``until``."""
-    start = datetime.combine(household.epoch, datetime.min.time(), household.zone)
-    counts: dict[str, Counter[str]] = {}
-    for measurement in household.between(start.astimezone(UTC), until):
-        counts.setdefault(measurement.patient.id, Counter())[measurement.reading.kind.value] += 1
-    return {patient: dict(kinds) for patient, kinds in sorted(counts.items())}
 
 
 class Demo:
@@ -141,7 +134,7 @@ class Demo:
         options = self.options
         data_dir = options.data_dir
         state, new = prepare(data_dir, options.reset, datetime.now(UTC))
-        household = Household(state.epoch)
+        household = load_household(state.epoch)
         clock = CatchUpClock(state.played_until, options.speed)
         self.say("Veille demo: the whole system on this machine; only the Bluetooth radios are")
         self.say("simulated. Everything below runs the real code of each part.")
@@ -152,16 +145,17 @@ class Demo:
         engine = make_engine(database_url(data_dir))
         create_schema(engine)
         sessions = session_factory(engine)
-        start_of_story = datetime.combine(state.epoch, datetime.min.time(), ZoneInfo(ZONE))
         with transaction(sessions) as session:
-            seed(session, start_of_story.astimezone(UTC))
+            # Enrolled and sharing since day 0 of the story: the rules' simulated "now"
+            # finds the grants live when it routes the alerts.
+            seed(session, list(household.patients), story_start(household))
         self.say(f"  database         {database_url(data_dir)} (care team, accounts, consent)")
 
         broker = EmbeddedBroker()
         broker.start()
         settings = BrokerSettings(url=broker.url, protocol="3.1.1")
         self.say(f"  MQTT broker      {broker.url} (embedded amqtt, MQTT 3.1.1)")
-        gateway: StopGapGateway | None = None
+        gateway: SimulatedGateway | None = None
         progress: Progress | None = None
         watcher: threading.Thread | None = None
         try:
@@ -177,12 +171,14 @@ class Demo:
             self.say(f"  web app          {web_url}")
             progress = Progress(settings, sessions, self.out, clock.now, ZONE)
             progress.start()
-            gateway = StopGapGateway(household, clock, settings, GATEWAY_ID, state.played_until)
+            gateway = SimulatedGateway(household, clock, settings, data_dir, state.played_until)
             producer = Service("gateway", gateway.run, gateway.stop).start()
             self._services.append(producer)
+            if not gateway.wait_ready(20):
+                raise DemoError(f"the gateway did not start: {producer.failure}")
             self.say(
-                f"  gateway          {GATEWAY_ID}: {len(DEVICES)} devices, {len(PATIENTS)} patients"
-                " (STOP-GAP publisher: the real gateway is not wired in yet)"
+                f"  gateway          {GATEWAY_ID}: {len(household.devices)} simulated BLE devices,"
+                f" {len(household.patients)} patients, outbox in {data_dir / 'gateway'}"
             )
             self._sign_in(web_url)
             left = clock.real_seconds_left()
@@ -194,9 +190,9 @@ class Demo:
             watcher = threading.Thread(target=progress.watch, args=(self.stop,), daemon=True)
             watcher.start()
             self._wait(clock)
-            played = self._drain(gateway, progress)
-            produced = produced_counts(household, played)
-            DemoState(state.epoch, played).save(data_dir, produced)
+            clock.freeze()
+            played = self._drain(gateway)
+            DemoState(state.epoch, played).save(data_dir, produced(household, played))
         finally:
             self.stop.set()
             if watcher is not None:
@@ -243,21 +239,23 @@ class Demo:
                 break
             self.stop.wait(0.2 if remaining is None else min(0.2, remaining))
 
-    def _drain(self, gateway: StopGapGateway, progress: Progress) -> datetime:
-        """Stop measuring, wait until the store has every published reading (bounded)."""
+    def _drain(self, gateway: SimulatedGateway) -> datetime:
+        """Stop measuring; wait (bounded) until the devices have handed over every record
+        and the gateway's outbox is empty, that is the store has every reading."""
         played = gateway.pause()
         deadline = time.monotonic() + DRAIN_TIMEOUT_S
-        while gateway.waiting() and time.monotonic() < deadline:
-            time.sleep(0.1)
-        left = gateway.waiting()
-        if left:
-            oldest = gateway.oldest_unacked()
+        left = gateway.left()
+        while left.total and time.monotonic() < deadline:
+            time.sleep(0.2)
+            left = gateway.left()
+        if left.total:
             self.say(
-                f"{left} readings not yet stored after {DRAIN_TIMEOUT_S:.0f} s: "
-                "the next run sends them again"
+                f"Not drained after {DRAIN_TIMEOUT_S:.0f} s: {left.on_devices} records still on "
+                f"the devices, {left.in_outbox} in the gateway's outbox (kept on disk); "
+                "the next run picks them up."
             )
-            if oldest is not None:
-                played = min(played, oldest - timedelta(microseconds=1))
+            if left.oldest_on_device is not None:
+                played = min(played, left.oldest_on_device - timedelta(microseconds=1))
         else:
             self.say("Every published reading is in the store.")
         time.sleep(0.5)  # the rules worker judges the last readings

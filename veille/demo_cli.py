@@ -6,6 +6,11 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+#: Days of the household's story a first run replays, ending today.
+HISTORY_DAYS = 28
+#: Default compression: four weeks in about 45 seconds.
+DEFAULT_SPEED = HISTORY_DAYS * 86_400 / 45
+
 
 def _positive(text: str) -> float:
     try:
@@ -32,9 +37,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
-    from veille.demo_household import HISTORY_DAYS
-
-    default_speed = HISTORY_DAYS * 86_400 / 45
+    default_speed = DEFAULT_SPEED
     demo = subparsers.add_parser(
         "demo",
         help="run everything on this machine with a simulated household",

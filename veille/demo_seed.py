@@ -3,7 +3,8 @@
 The care team (a nurse and a physician) comes from `sharing.demo`; the
 patients of the demo household are registered with their own choices, made
 to show that consent matters: three share their clinical kinds with the
-team, alerts included; the spouse shares only weight, without alerts.
+team, alerts included; the spouse who shares his scale shares only weight,
+without alerts.
 Each person gets a web account. Everything is idempotent: a second run on
 the same data directory finds it all in place.
 
@@ -13,6 +14,7 @@ demo's own database on loopback.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,9 +23,21 @@ from sqlalchemy.orm import Session
 
 from sharing.demo import DemoWorld, seed_demo
 from sharing.identities import update_patient
-from veille.demo_household import DIABETES, HEART_FAILURE, HYPERTENSION, SPOUSE, DemoPatient
+from veille.errors import ConfigError
 from web.accounts import create_account
 from web.models import Account
+
+#: The patients of `devices/sim/households/demo.toml`, with the label their care team gave.
+HEART_FAILURE = "p-7f3a"  # heart failure, weight climbs
+SPOUSE = "p-b41d"  # his wife, hypertensive, shares the scale: shares weight only
+HYPERTENSION = "p-3e9c"  # poorly controlled hypertension
+DIABETES = "p-d208"  # type 1 diabetes, a hypoglycaemia
+LABELS = {
+    HEART_FAILURE: "Jean D. (demo)",
+    SPOUSE: "Marie D. (demo)",
+    HYPERTENSION: "Fatima B. (demo)",
+    DIABETES: "Louis M. (demo)",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,16 +51,10 @@ class DemoAccount:
 NURSE = DemoAccount("nurse.demo", "demo-nurse-2026", "nurse", "Claire, nurse of the demo team")
 PHYSICIAN = DemoAccount("doctor.demo", "demo-doctor-2026", "physician", "Dr Martin")
 PATIENT_ACCOUNTS: dict[str, DemoAccount] = {
-    HEART_FAILURE.id: DemoAccount(
-        "jean.demo", "demo-patient-2026", "patient", "Jean, heart failure"
-    ),
-    HYPERTENSION.id: DemoAccount(
-        "fatima.demo", "demo-patient-2026", "patient", "Fatima, hypertension"
-    ),
-    DIABETES.id: DemoAccount("louis.demo", "demo-patient-2026", "patient", "Louis, diabetes"),
-    SPOUSE.id: DemoAccount(
-        "marie.demo", "demo-patient-2026", "patient", "Marie, shares weight only"
-    ),
+    HEART_FAILURE: DemoAccount("jean.demo", "demo-patient-2026", "patient", "heart failure"),
+    HYPERTENSION: DemoAccount("fatima.demo", "demo-patient-2026", "patient", "hypertension"),
+    DIABETES: DemoAccount("louis.demo", "demo-patient-2026", "patient", "type 1 diabetes"),
+    SPOUSE: DemoAccount("marie.demo", "demo-patient-2026", "patient", "shares weight only"),
 }
 
 
@@ -70,16 +78,23 @@ def _account(
         )
 
 
-def seed(session: Session, now: datetime) -> DemoWorld:
-    """Create (or find) the demo team, patients, grants and accounts; the caller commits."""
-    # `seed_demo` varies sharing by position: first and second share everything with
+def seed(session: Session, patient_ids: Collection[str], now: datetime) -> DemoWorld:
+    """Create (or find) the demo team, patients, grants and accounts; the caller commits.
+
+    ``patient_ids`` are the household's; they must be the ones this module knows.
+    """
+    if set(patient_ids) != set(LABELS):
+        raise ConfigError(
+            f"the demo household's patients {sorted(patient_ids)} are not the ones the demo "
+            f"seeds ({sorted(LABELS)}); update veille/demo_seed.py with the household"
+        )
+    # `seed_demo` varies sharing by position: the first two share everything with
     # alerts, the third weight only without alerts. The diabetic patient comes in a
     # second call so that their choice is "everything" too.
-    world = seed_demo(session, [HEART_FAILURE.id, HYPERTENSION.id, SPOUSE.id], now=now)
-    seed_demo(session, [DIABETES.id], now=now)
-    patient: DemoPatient
-    for patient in (HEART_FAILURE, HYPERTENSION, DIABETES, SPOUSE):
-        update_patient(session, patient.id, label=patient.label)
+    world = seed_demo(session, [HEART_FAILURE, HYPERTENSION, SPOUSE], now=now)
+    seed_demo(session, [DIABETES], now=now)
+    for patient_id, label in LABELS.items():
+        update_patient(session, patient_id, label=label)
     _account(session, NURSE, now, professional_id=world.nurse_id)
     _account(session, PHYSICIAN, now, professional_id=world.physician_id)
     for patient_id, account in PATIENT_ACCOUNTS.items():

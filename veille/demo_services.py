@@ -43,10 +43,17 @@ class CatchUpClock:
         self._start = start.astimezone(UTC)
         self._speed = speed
         self._t0 = time.monotonic()
+        self._frozen: datetime | None = None
 
     def now(self) -> datetime:
+        if self._frozen is not None:
+            return self._frozen
         fast = self._start + timedelta(seconds=(time.monotonic() - self._t0) * self._speed)
         return min(fast, datetime.now(UTC))
+
+    def freeze(self) -> None:
+        """Stop simulated time (the demo is stopping: a silence then is not missing data)."""
+        self._frozen = self.now()
 
     def caught_up(self) -> bool:
         return self.now() >= datetime.now(UTC) - timedelta(seconds=1)
