@@ -25,13 +25,13 @@ def scale(radio: VirtualRadio, address: str = "AA:00:00:00:00:01", **kwargs: obj
 def test_scanner_hears_a_device_only_for_a_few_seconds_after_a_measurement() -> None:
     async def scenario() -> tuple[list[str], list[str], list[str]]:
         radio = VirtualRadio()
-        device = scale(radio, advertise_seconds=0.2)
+        device = scale(radio, advertise_seconds=0.6)
         asleep = await BleakScanner.discover(timeout=0.1, backend=radio.scanner_backend)
         device.store(Reading(Kind.WEIGHT, {"weight_kg": 70.0}, time=radio.now()))
         awake = await BleakScanner.discover(
             timeout=0.1, return_adv=True, backend=radio.scanner_backend
         )
-        await asyncio.sleep(0.2)
+        await asyncio.sleep(0.6)
         later = await BleakScanner.discover(timeout=0.1, backend=radio.scanner_backend)
         uuids = [u for _, adv in awake.values() for u in adv.service_uuids]
         return [d.address for d in asleep], uuids, [d.address for d in later]
