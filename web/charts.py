@@ -115,11 +115,11 @@ def chart(
             f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="12" '
             f'fill="#333">{tick:g}</text>'
         )
-    for moment in (start, (start + end) / 2, end):
+    for moment, anchor in ((start, "start"), ((start + end) / 2, "middle"), (end, "end")):
         x = moment * kx + bx
         day = datetime.fromtimestamp(moment, UTC).strftime("%d/%m")
         parts.append(
-            f'<text x="{x:.1f}" y="{height - 10}" text-anchor="middle" font-size="12" '
+            f'<text x="{x:.1f}" y="{height - 10}" text-anchor="{anchor}" font-size="12" '
             f'fill="#333">{day}</text>'
         )
     for moment in markers:
@@ -141,7 +141,7 @@ def chart(
             for t, v in pts[-200:]
         )
         parts.append(
-            f'<text x="{left + 8 + 150 * index}" y="{top - 9}" font-size="13" '
+            f'<text x="{left + 8 + 230 * index}" y="{top - 9}" font-size="13" '
             f'fill="{colour}">■ {escape(name)} ({escape(unit)})</text>'
         )
     parts.append("</svg>")

@@ -168,7 +168,7 @@ def test_patient_home_shows_devices_values_grants(red_patient: TestClient) -> No
     assert "Cardiologie" in page
     assert page.count('data-status="active"') == 1
     assert "lecteur de glycémie" in page
-    assert "glucose_mmol_l: 2.6" in page
+    assert "2.6 mmol/L" in page
 
 
 def test_patient_shares_a_kind_with_a_professional_then_stops(app: FastAPI, world: World) -> None:

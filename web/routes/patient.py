@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from sqlalchemy.orm import Session
 
 from devices.reading import Kind
-from devices.wire import to_json_dict
+from devices.wire import WireReading, to_json_dict
 from sharing.audit import audit_for_patient, local_time
 from sharing.codes import codes_for_patient, create_code, revoke_code
 from sharing.errors import InvalidRequest
@@ -38,6 +38,17 @@ from web.deps import (
 from web.fhir import bundle, observations
 from web.i18n import t
 from web.routes.render import page
+from web.views import latest_text
+
+
+def value_text(reading: WireReading) -> str:
+    """A value as the patient reads it (``128/80 mmHg``), whatever the kind."""
+    if reading.kind in (Kind.WEIGHT, Kind.BLOOD_PRESSURE, Kind.GLUCOSE):
+        return latest_text(reading.kind, reading.metrics)
+    return ", ".join(
+        f"{name}: {'—' if v is None else f'{v:g}'}" for name, v in reading.metrics.items()
+    )
+
 
 router = APIRouter(include_in_schema=False)
 SHAREABLE = (Kind.WEIGHT, Kind.BLOOD_PRESSURE, Kind.GLUCOSE, Kind.BODY_COMPOSITION)
@@ -76,7 +87,7 @@ def _home(
         body_class="patient",
         devices=sorted(devices.values()),
         values=[
-            (sharing_text(f"kind.{r.kind.value}", lang), r, local_time(r.time, zone))
+            (sharing_text(f"kind.{r.kind.value}", lang), value_text(r), local_time(r.time, zone))
             for r in latest
         ],
         notices=notifications_for_patient(session, pid, lang=lang, limit=10),

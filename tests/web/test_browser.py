@@ -1,0 +1,157 @@
+"""A real browser (Debian's headless Chromium, driven by Playwright) against a real uvicorn.
+
+Never downloads a browser: it launches /usr/bin/chromium. Screenshots of each
+page go to artifacts/screenshots/ for a human to look at.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.web.server import serving
+from tests.web.world import World, password
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    assert Path(CHROMIUM).exists(), "Debian's chromium package is missing (scripts/setup.sh)"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def base_url(app: FastAPI) -> Iterator[str]:
+    with serving(app) as url:
+        yield url
+
+
+def shot(page: Page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def sign_in(browser: Browser, base_url: str, name: str, locale: str = "fr-FR") -> Page:
+    context = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(f"{base_url}/login")
+    page.get_by_label("Identifiant" if locale.startswith("fr") else "User name").fill(name)
+    page.get_by_label("Mot de passe" if locale.startswith("fr") else "Password").fill(
+        password(name)
+    )
+    page.keyboard.press("Enter")  # keyboard only: the form works without a mouse
+    page.wait_for_url(lambda url: "/login" not in url)
+    return page
+
+
+def test_nurse_sees_the_red_patient_first_the_chart_and_acknowledges(
+    browser: Browser, base_url: str, world: World
+) -> None:
+    page = sign_in(browser, base_url, "claire")
+    expect(page).to_have_url(f"{base_url}/team")
+    first = page.locator("#triage tbody tr").first
+    expect(first).to_have_attribute("data-patient", "p-red")
+    expect(first).to_have_attribute("data-level", "urgent")
+    expect(first).to_contain_text("Mme Rouge")
+    shot(page, "team-triage")
+
+    first.get_by_role("link", name="Mme Rouge").click()
+    expect(page.locator("h1")).to_have_text("Mme Rouge")
+    charts = page.locator("svg.chart")
+    expect(charts).to_have_count(3)
+    expect(charts.nth(2).locator("polyline.line")).to_have_count(1)
+    expect(charts.nth(2).locator("line.marker")).to_have_count(1)
+    box = charts.first.bounding_box()
+    assert box is not None
+    assert box["width"] > 300
+    assert box["height"] > 100
+    shot(page, "team-patient")
+
+    page.get_by_role("link", name="Mesures · glycémie").click()
+    expect(page.locator("#readings tbody tr").first).to_contain_text("2.6")
+    shot(page, "team-readings")
+
+    page.get_by_role("link", name="Alertes").click()
+    row = page.locator(f'tr[data-alert="{world.alerts["red"]}"]')
+    row.get_by_label("Note").fill("Appelée, resucrée, contrôle à 10 h")
+    row.get_by_role("button", name="Marquer comme vue").click()
+    row = page.locator(f'tr[data-alert="{world.alerts["red"]}"]')
+    expect(row).to_have_attribute("data-status", "acknowledged")
+    expect(row).to_contain_text("par Claire (IDE)")
+    expect(row).to_contain_text("Appelée, resucrée")
+    shot(page, "team-inbox")
+
+
+def test_patient_revokes_a_grant_and_the_nurse_can_no_longer_see(
+    browser: Browser, base_url: str
+) -> None:
+    nurse = sign_in(browser, base_url, "claire")
+    nurse.goto(f"{base_url}/team/patients/p-amber")
+    expect(nurse.locator("svg.chart")).to_have_count(3)
+
+    patient = sign_in(browser, base_url, "p-amber")
+    expect(patient).to_have_url(f"{base_url}/me")
+    expect(patient.locator("html")).to_have_attribute("lang", "fr")
+    shot(patient, "patient-home-fr")
+    grant = patient.locator('#grants tr[data-status="active"]')
+    expect(grant).to_have_count(1)
+    grant.get_by_role("button", name="Arrêter de partager").click()
+    expect(patient.locator('#grants tr[data-status="revoked"]')).to_have_count(1)
+    expect(patient.locator('#grants tr[data-status="active"]')).to_have_count(0)
+
+    nurse.goto(f"{base_url}/team/patients/p-amber")
+    expect(nurse.locator("h1")).to_have_text("Accès non autorisé")
+    expect(nurse.locator("svg.chart")).to_have_count(0)
+    shot(nurse, "team-refused")
+    nurse.goto(f"{base_url}/team")
+    expect(nurse.locator('tr[data-patient="p-amber"]')).to_have_count(0)
+    answer = nurse.request.get(f"{base_url}/api/v1/patients/p-amber/readings/blood_pressure")
+    assert answer.status == 403
+
+    patient.get_by_role("link", name="Qui a regardé mes données").first.click()
+    expect(patient.locator("#audit li").first).to_be_visible()
+    expect(patient.locator("#audit")).to_contain_text("Claire (IDE)")
+    shot(patient, "patient-audit")
+
+
+def test_patient_pages_in_english_and_an_access_code(browser: Browser, base_url: str) -> None:
+    patient = sign_in(browser, base_url, "p-red", locale="en-GB")
+    expect(patient.locator("html")).to_have_attribute("lang", "en")
+    expect(patient.get_by_role("heading", name="Who can see what")).to_be_visible()
+    patient.locator("#codes").get_by_label("weight").check()
+    patient.get_by_label("For whom (your note)").fill("Locum GP")
+    patient.get_by_role("button", name="Create a code").click()
+    code = patient.locator("#new-code").inner_text()
+    assert len(code) == 9
+    shot(patient, "patient-home-en")
+
+    context = browser.new_context(locale="fr-FR")
+    locum = context.new_page()
+    locum.goto(f"{base_url}/code")
+    locum.get_by_label("Code").fill(code)
+    locum.get_by_label("Votre nom").fill("Dr Remplaçant")
+    locum.get_by_role("button", name="Voir les mesures").click()
+    expect(locum).to_have_url(f"{base_url}/code/patients/p-red")
+    expect(locum.locator("svg.chart")).to_have_count(1)  # weight only
+    shot(locum, "code-view")
