@@ -197,6 +197,11 @@ def test_demo_stores_every_reading_once_and_raises_the_story_alerts(demo_dir: Pa
         assert nurse.get(f"/api/v1/patients/{SPOUSE}/readings/blood_pressure").status_code == 403
     for patient, categories in expected.items():
         assert found[patient] & categories, (patient, found)
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as patient:
+        sign_in(patient, "louis.demo", "demo-patient-2026")
+        me = patient.get("/api/v1/me")
+        assert me.status_code == 200, me.text
+        assert me.json()["patient_id"] == DIABETES
 
     code, out, err = demo.finish(60)
     assert code == 0, out + err
@@ -210,7 +215,7 @@ def test_demo_stores_every_reading_once_and_raises_the_story_alerts(demo_dir: Pa
     assert len(readings) > 150
 
 
-def test_sigint_stops_cleanly_and_a_second_run_continues(demo_dir: Path) -> None:
+def test_sigint_and_sigterm_stop_cleanly_and_a_second_run_continues(demo_dir: Path) -> None:
     port = free_port()
     demo = start_demo(demo_dir, port, "--speed", SPEED, "--reset")
     demo.wait_for("readings published", 40)
@@ -223,10 +228,14 @@ def test_sigint_stops_cleanly_and_a_second_run_continues(demo_dir: Path) -> None
     assert first, "the demo stored nothing before SIGINT"
     assert sum(produced(demo_dir).values()) < 150, "SIGINT came after the whole replay"
 
-    again = start_demo(demo_dir, port, "--speed", SPEED, "--duration", "6")
+    again = start_demo(demo_dir, port, "--speed", SPEED)
+    again.wait_for("continuing from", 30)
+    again.wait_for("readings published", 40)
+    again.process.send_signal(signal.SIGTERM)
     code, out, err = again.finish(60)
     assert code == 0, out + err
-    assert "continuing from" in out
+    assert "Traceback" not in err, err
+    assert "Every published reading is in the store" in out
     second = assert_stored_once(demo_dir)
     assert len(second) > len(first)
     assert {str(r["id"]) for r in first} <= {str(r["id"]) for r in second}
