@@ -114,11 +114,22 @@ class Outbox:
         value: int = self._db.execute(sql, args).fetchone()[0]
         return value
 
-    def _write(self, sql: str, args: Iterable[Sequence[object]]) -> int:
-        """Run ``sql`` for each args tuple in one durable transaction; rows changed."""
+    def _write(self, sql: str, args: Iterable[Sequence[object]], *, durable: bool = True) -> int:
+        """Run ``sql`` for each args tuple in one transaction; rows changed.
+
+        ``durable=False`` skips the fsync for bookkeeping whose loss only causes
+        an early republish (sent time, PUBACK state); the next durable commit
+        flushes it anyway (WAL).
+        """
         try:
-            with self._db:
-                cursor = self._db.executemany(sql, args)
+            if not durable:
+                self._db.execute("PRAGMA synchronous=NORMAL")
+            try:
+                with self._db:
+                    cursor = self._db.executemany(sql, args)
+            finally:
+                if not durable:
+                    self._db.execute("PRAGMA synchronous=FULL")
             return cursor.rowcount
         except sqlite3.Error as err:
             raise OutboxError(f"outbox {self.path}: write failed ({err})") from err
@@ -175,6 +186,7 @@ class Outbox:
             self._write(
                 "UPDATE outbox SET sent = ?, attempts = attempts + 1 WHERE id = ?",
                 [(now, i) for i in ids],
+                durable=False,
             )
 
     def mark_published(self, reading_id: str) -> None:
@@ -183,6 +195,7 @@ class Outbox:
             self._write(
                 "UPDATE outbox SET state = 'published', error = NULL WHERE id = ?",
                 [(reading_id,)],
+                durable=False,
             )
 
     def mark_refused(self, reading_id: str, reason: str) -> None:

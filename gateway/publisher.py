@@ -176,6 +176,7 @@ class Publisher:
         self._poke()
 
     def _settle(self, reading: str | None, rc: Any) -> None:
+        acked_at = time.monotonic()
         if reading is None:
             if _failed(rc):
                 log.error("status_refused", reason=str(rc))
@@ -193,9 +194,10 @@ class Publisher:
             log.error("outbox_write_failed", reading=reading, error=str(err))
             return
         self.counters.published += 1
-        started = self._fresh.pop(reading, None)
+        with self._lock:
+            started = self._fresh.pop(reading, None)
         if started is not None:
-            latency = (time.monotonic() - started) * 1000
+            latency = (acked_at - started) * 1000
             self.counters.latencies_ms.append(latency)
             log.info("reading_published", reading=reading, latency_ms=round(latency, 2))
 
@@ -228,9 +230,10 @@ class Publisher:
 
     def offer(self, reading_id: str, received_monotonic: float) -> None:
         """A new reading is in the outbox: publish it now (latency counts from receipt)."""
-        self._fresh[reading_id] = received_monotonic
-        if len(self._fresh) > 10_000:  # a long broker outage: stop timing the oldest
-            self._fresh.pop(next(iter(self._fresh)))
+        with self._lock:
+            self._fresh[reading_id] = received_monotonic
+            if len(self._fresh) > 10_000:  # a long broker outage: stop timing the oldest
+                self._fresh.pop(next(iter(self._fresh)))
         if self._wake is not None:
             self._wake.set()
 
