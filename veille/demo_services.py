@@ -205,5 +205,8 @@ def start_web(data_dir: Path, port: int, store: ReadingStore) -> Service:
     service = Service("web", server.run, stop).start()
     wait_for(lambda: server.started or not service.alive(), 20, "the web app did not listen")
     if service.failure is not None or not server.started:
-        raise DemoError(f"the web app did not start on port {port}: {service.failure}")
+        why = f": {service.failure}" if service.failure is not None else ""
+        raise DemoError(
+            f"the web app could not listen on 127.0.0.1:{port}{why} (port in use? try --port)"
+        )
     return service

@@ -197,9 +197,9 @@ def test_demo_stores_every_reading_once_and_raises_the_story_alerts(demo_dir: Pa
         assert nurse.get(f"/api/v1/patients/{SPOUSE}/readings/blood_pressure").status_code == 403
     for patient, categories in expected.items():
         assert found[patient] & categories, (patient, found)
-    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as patient:
-        sign_in(patient, "louis.demo", "demo-patient-2026")
-        me = patient.get("/api/v1/me")
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as louis:
+        sign_in(louis, "louis.demo", "demo-patient-2026")
+        me = louis.get("/api/v1/me")
         assert me.status_code == 200, me.text
         assert me.json()["patient_id"] == DIABETES
 
