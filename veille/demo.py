@@ -117,6 +117,8 @@ class Demo:
         self.options = options
         self.out = out
         self.stop = threading.Event()
+        #: a second Ctrl-C: stop waiting for the drain (what is left stays on disk)
+        self.hurry = threading.Event()
         self._services: list[Service] = []
 
     def say(self, text: str = "") -> None:
@@ -124,8 +126,12 @@ class Demo:
         self.out.flush()
 
     def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
-        if not self.stop.is_set():
-            self.say(f"\n{signal.Signals(signum).name}: stopping (finishing what is in flight)...")
+        name = signal.Signals(signum).name
+        if self.stop.is_set():
+            self.hurry.set()
+            self.say(f"{name} again: not waiting for the last readings (they stay on disk).")
+        else:
+            self.say(f"\n{name}: stopping (finishing what is in flight; again to hurry)...")
         self.stop.set()
 
     def run(self) -> int:
@@ -161,11 +167,11 @@ class Demo:
         try:
             collector, store = start_collector(settings, data_dir)
             self._services.append(collector)
-            self.say(f"  collector        -> {data_dir / 'readings.sqlite'}")
+            self.say(f"  collector        readings -> {data_dir / 'readings.sqlite'}")
             web_url = f"http://127.0.0.1:{options.port}"
             rules = start_alerts(settings, data_dir, clock, store, f"{web_url}/alerts")
             self._services.append(rules)
-            self.say("  rules worker     on the simulated clock")
+            self.say("  rules worker     alerts -> veille.db; its 'now' is the simulated clock")
             web = start_web(data_dir, options.port, store)
             self._services.append(web)
             self.say(f"  web app          {web_url}")
@@ -211,7 +217,8 @@ class Demo:
     def _sign_in(self, web_url: str) -> None:
         self.say("")
         self.say("Sign in — DEMO ACCOUNTS, for this local demo only (never reuse these passwords):")
-        self.say(f"  {web_url}/login")
+        self.say(f"  {web_url}/login   (nurse: triage at /team, alerts at /team/alerts;")
+        self.say("  patient: their page and sharing choices at /me)")
         for label, account in (("nurse", NURSE), ("physician", PHYSICIAN)):
             self.say(f"  {label:<10} user {account.username:<12} password {account.password}")
         for patient_id, account in PATIENT_ACCOUNTS.items():
@@ -245,12 +252,12 @@ class Demo:
         played = gateway.pause()
         deadline = time.monotonic() + DRAIN_TIMEOUT_S
         left = gateway.left()
-        while left.total and time.monotonic() < deadline:
+        while left.total and time.monotonic() < deadline and not self.hurry.is_set():
             time.sleep(0.2)
             left = gateway.left()
         if left.total:
             self.say(
-                f"Not drained after {DRAIN_TIMEOUT_S:.0f} s: {left.on_devices} records still on "
+                f"Not drained: {left.on_devices} records still on "
                 f"the devices, {left.in_outbox} in the gateway's outbox (kept on disk); "
                 "the next run picks them up."
             )
