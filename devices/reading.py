@@ -93,6 +93,12 @@ FLAGS: frozenset[str] = frozenset(
 )
 
 
+#: Attributes that steer the GATT conversation (a context record follows, more packets
+#: follow) rather than describe the measurement: drivers read them, the decode
+#: contract does not print them.
+CONVERSATION_ATTRIBUTES: frozenset[str] = frozenset({"context_follows", "multiple_packet"})
+
+
 class InvalidReading(VeilleError):
     """A reading built with an unknown metric or flag: a programming error in a driver."""
 
@@ -139,5 +145,9 @@ class Reading:
             "user_index": self.user_index,
             "sequence": self.sequence,
             "flags": list(self.flags),
-            "attributes": dict(self.attributes),
+            "attributes": {
+                name: value
+                for name, value in self.attributes.items()
+                if name not in CONVERSATION_ATTRIBUTES
+            },
         }
