@@ -14,7 +14,7 @@ import pytest
 from devices.reading import Kind
 from devices.wire import reading_id
 from tests.gateway import household as hh
-from tests.gateway.support import wait_until
+from tests.gateway.support import Acker, wait_until
 from tests.support.mosquitto import Mosquitto
 
 pytestmark = pytest.mark.integration
@@ -132,6 +132,7 @@ def test_kill_9_during_publishing_then_restart_every_reading_once(
         assert paired.returncode == 0, paired.stderr
     data = tmp_path / "server"
     log = tmp_path / "gateway.log"
+    watcher = Acker(mosquitto.port, ack=False)
     with hh.collector(data, mosquitto.url, tmp_path / "collector.log"):
         first = spawn_gateway(config, log)
         try:
@@ -139,6 +140,9 @@ def test_kill_9_during_publishing_then_restart_every_reading_once(
         finally:
             os.kill(first.pid, signal.SIGKILL)
             first.wait(10)
+        # the broker saw the socket die: the last will says offline (retained)
+        wait_until(lambda: watcher.status[-1]["state"] == "offline", what="last will")
+        watcher.close()
         killed_at = len(hh.stored_ids(data))
         assert killed_at < 320, "the kill came too late to test anything"
         second = spawn_gateway(config, log)
