@@ -25,6 +25,7 @@ import asyncio
 import re
 import shutil
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -50,6 +51,8 @@ from veille.errors import ConfigError, DecodeError, DeviceError, DriverError, Ve
 log = logs.get("gateway.ble")
 
 MIN_BLUEZ = (5, 55)
+#: a broadcaster's identical advertisement within this window is the same measurement
+REPEAT_WINDOW_S = 30.0
 
 
 def bluez_problem(version_text: str) -> str | None:
@@ -132,6 +135,8 @@ class Radio:
         self._tasks: set[asyncio.Task[None]] = set()
         self._last_advert = time.monotonic()
         self._full_logged = 0.0
+        #: advertisement payloads decoded lately: a broadcaster repeats one many times
+        self._heard: OrderedDict[tuple[str, bytes], float] = OrderedDict()
 
     def activity(self, address: str) -> DeviceActivity:
         return self.counters.devices.setdefault(address, DeviceActivity())
@@ -225,6 +230,25 @@ class Radio:
             return None
         return found.driver if found is not None else None
 
+    def _repeat(self, address: str, advertisement: AdvertisementData) -> bool:
+        """True for the same advertised payload heard within ``REPEAT_WINDOW_S``: a
+        broadcaster repeats one measurement for seconds; it is decoded once."""
+        data = b"".join(
+            [k.encode() + bytes(v) for k, v in sorted(advertisement.service_data.items())]
+            + [
+                k.to_bytes(2, "little") + bytes(v)
+                for k, v in sorted(advertisement.manufacturer_data.items())
+            ]
+        )
+        key = (address, data)
+        now = time.monotonic()
+        seen = self._heard.get(key)
+        self._heard[key] = now
+        self._heard.move_to_end(key)
+        while len(self._heard) > 1000:
+            self._heard.popitem(last=False)
+        return seen is not None and now - seen < REPEAT_WINDOW_S
+
     def _from_advertisement(
         self,
         driver: AdvertisementDriver,
@@ -232,6 +256,8 @@ class Radio:
         device: BLEDevice,
         advertisement: AdvertisementData,
     ) -> None:
+        if self._repeat(address, advertisement):
+            return
         try:
             readings = driver.from_advertisement(device, advertisement)
         except DecodeError as err:

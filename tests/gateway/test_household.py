@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from devices.registry import Registry
 from devices.sim import Faults, VirtualRadio
 from gateway.pairing import GatewayStore
 from gateway.service import Backends, Gateway
@@ -42,12 +43,17 @@ Scenario = Callable[[Gateway, VirtualRadio], Awaitable[None]]
 
 
 def run_gateway(
-    gw_settings: GatewaySettings, mosquitto: Mosquitto, radio: VirtualRadio, scenario: Scenario
+    gw_settings: GatewaySettings,
+    mosquitto: Mosquitto,
+    radio: VirtualRadio,
+    scenario: Scenario,
+    registry: Registry | None = None,
 ) -> Gateway:
     gateway = Gateway(
         gw_settings,
         mosquitto.settings(),
         Backends(radio.scanner_backend, radio.client_backend, radio.now),
+        registry,
     )
     hh.pair_household(gateway.store)
 
