@@ -42,6 +42,8 @@ for name in postgres_password influx_admin_password influx_admin_token \
   influx_reader_password grafana_admin_password web_secret_key sharing_code_pepper; do
   random "$name"
 done
+# The broker's password file starts empty: add-gateway-password.sh fills it.
+[[ -e "$secrets/mqtt_passwords" ]] || : >"$secrets/mqtt_passwords"
 if [[ ! -s "$secrets/database_url" ]]; then
   printf 'postgresql+psycopg://veille:%s@postgres:5432/veille' "$(cat "$secrets/postgres_password")" \
     >"$secrets/database_url"

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import queue
-import shutil
 import socket
 import ssl
 import subprocess
@@ -35,7 +34,7 @@ from veille.mqtt import free_port
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy" / "mosquitto"
 SHIPPED_CONF = DEPLOY / "mosquitto.conf"
 SHIPPED_ACL = DEPLOY / "acl"
-PASSWORD_LISTENER = DEPLOY / "conf.d" / "password-listener.conf.example"
+PASSWORD_LISTENER = DEPLOY / "conf.d" / "password-listener.conf"
 MAKE_CERTS = DEPLOY / "make-certs.sh"
 WAIT_S = 5.0
 
@@ -67,8 +66,10 @@ class ShippedBroker:
     accounts: dict[str, str]
     tls_port: int = field(default_factory=free_port)
     password_port: int = field(default_factory=free_port)
-    #: False: conf.d as shipped (only the .example inside), the certificate listener alone.
-    password_listener: bool = True
+    #: False: the password file as shipped, empty (no account may sign in by password).
+    password_accounts: bool = True
+    #: A password file made elsewhere (add-gateway-password.sh) instead of ``accounts``.
+    password_file: Path | None = None
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -82,9 +83,10 @@ class ShippedBroker:
 
     def prepare(self) -> Path:
         make_certs(self.certs, *self.accounts)
-        passwords = self.workdir / "passwords"
+        passwords = self.password_file or self.workdir / "passwords"
         passwords.touch(mode=0o600)
-        for name, secret in self.accounts.items():
+        wanted = self.password_accounts and self.password_file is None
+        for name, secret in self.accounts.items() if wanted else ():
             subprocess.run(
                 ["mosquitto_passwd", "-b", str(passwords), name, secret],
                 check=True,
@@ -97,19 +99,16 @@ class ShippedBroker:
             "/run/secrets/mqtt_broker_cert": str(self.certs / "broker.crt"),
             "/run/secrets/mqtt_broker_key": str(self.certs / "broker.key"),
         }
-        if self.password_listener:
-            (conf_d / "password-listener.conf").write_text(
-                render(
-                    PASSWORD_LISTENER.read_text(),
-                    {
-                        "listener 8884\n": f"listener {self.password_port} 127.0.0.1\n",
-                        "/run/secrets/mqtt_passwords": str(passwords),
-                        **files,
-                    },
-                )
+        (conf_d / "password-listener.conf").write_text(
+            render(
+                PASSWORD_LISTENER.read_text(),
+                {
+                    "listener 8884\n": f"listener {self.password_port} 127.0.0.1\n",
+                    "/run/secrets/mqtt_passwords": str(passwords),
+                    **files,
+                },
             )
-        else:
-            shutil.copy(PASSWORD_LISTENER, conf_d / PASSWORD_LISTENER.name)
+        )
         data = self.workdir / "data"
         data.mkdir()
         conf = render(
@@ -137,8 +136,7 @@ class ShippedBroker:
             if self.process.poll() is not None:
                 raise RuntimeError(f"mosquitto exited with {self.process.returncode}: {self.log}")
             try:
-                ports = [self.tls_port] + ([self.password_port] if self.password_listener else [])
-                for port in ports:
+                for port in (self.tls_port, self.password_port):
                     socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
             except OSError:
                 time.sleep(0.05)
@@ -250,9 +248,13 @@ class Peer:
         except (OSError, ssl.SSLError) as err:
             raise Refused(f"{self.name}: {err}") from err
         self.client.loop_start()
-        self._await(lambda: self._connack is not None, "CONNACK")
-        if self._connack != 0:
-            raise Refused(f"{self.name}: CONNACK reason {self._connack:#x}")
+        try:
+            self._await(lambda: self._connack is not None, "CONNACK")
+            if self._connack != 0:
+                raise Refused(f"{self.name}: CONNACK reason {self._connack:#x}")
+        except (Refused, TimeoutError):
+            self.client.loop_stop()
+            raise
         return self
 
     def publish(self, topic: str, payload: bytes = b"{}", qos: int = 1) -> int:

@@ -140,7 +140,11 @@ def test_broker_runs_the_shipped_config_and_its_secrets(compose: dict[str, Any])
         key, _, value = line.partition(" ")
         if key in ("acl_file", "include_dir"):
             assert inside[value].exists(), f"{line}: nothing at {inside[value]}"
-    assert broker["ports"] == ["${MQTT_PORT:-8883}:8883"]  # TLS only: no 1883
+    # TLS only (no 1883): certificates on 8883, passwords on 8884
+    assert broker["ports"] == ["${MQTT_PORT:-8883}:8883", "${MQTT_PASSWORD_PORT:-8884}:8884"]
+    listener = (MOSQUITTO / "conf.d" / "password-listener.conf").read_text()
+    assert "listener 8884\n" in listener
+    assert "password_file /run/secrets/mqtt_passwords\n" in listener
 
 
 def store_env(compose: dict[str, Any], name: str) -> dict[str, str]:

@@ -11,7 +11,6 @@ broker's own PUBACK/SUBACK reason code 0x87.
 from __future__ import annotations
 
 import itertools
-import socket
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -208,9 +207,10 @@ def test_compose_broker_healthcheck_passes_against_the_shipped_broker(
     assert result.stdout.strip().endswith("seconds")
 
 
-def test_default_broker_has_only_the_certificate_listener(tmp_path: Path) -> None:
-    """As shipped, conf.d holds only the example: certificates on 8883, no password port."""
-    server = ShippedBroker(tmp_path, ACCOUNTS, password_listener=False)
+def test_as_shipped_nobody_signs_in_by_password(tmp_path: Path) -> None:
+    """The password file starts empty: the certificate listener works, the
+    password listener lets no one in until an operator adds a gateway."""
+    server = ShippedBroker(tmp_path, ACCOUNTS, password_accounts=False)
     server.start()
     try:
         certs = server.certs
@@ -222,7 +222,7 @@ def test_default_broker_has_only_the_certificate_listener(tmp_path: Path) -> Non
             assert gateway.publish(reading_topic("gw-b", "weight")) == NOT_AUTHORIZED
         finally:
             gateway.close()
-        with pytest.raises(ConnectionRefusedError):
-            socket.create_connection(("127.0.0.1", server.password_port), timeout=1).close()
+        with pytest.raises(Refused, match=r"CONNACK reason 0x8[67]"):
+            Peer("gw-a").connect(server.password_port, password="pw-a", ca=certs / "ca.crt")
     finally:
         server.stop()

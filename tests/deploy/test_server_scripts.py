@@ -24,6 +24,8 @@ import yaml
 from pydantic import BaseModel
 
 from devices.wire import Identifier
+from tests.deploy.broker import Peer, Refused, ShippedBroker
+from veille.mqtt import reading_topic
 
 SERVER = Path(__file__).resolve().parents[2] / "deploy" / "server"
 ENTRYPOINT = SERVER / "docker-entrypoint.sh"
@@ -57,6 +59,9 @@ def secrets(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_make_secrets_makes_every_secret_compose_mounts(secrets: Path) -> None:
     compose = yaml.safe_load((SERVER / "compose.yaml").read_text())
     for name in compose["secrets"]:
+        if name == "mqtt_passwords":  # starts empty: add-gateway-password.sh fills it
+            assert (secrets / name).exists()
+            continue
         assert (secrets / name).stat().st_size > 0, name
     assert oct((secrets).stat().st_mode & 0o777) == "0o700"
     assert (secrets / "pki" / "gw-0001.crt").exists()
@@ -251,3 +256,48 @@ def test_make_certs_accepts_every_gateway_id_the_wire_format_accepts(tmp_path: P
         capture_output=True,
     )
     assert (tmp_path / "site.lyon:gw_7.crt").exists()
+
+
+def add_password(secrets: Path, gateway: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", str(SERVER / "add-gateway-password.sh"), gateway],
+        env={**os.environ, "SECRETS_DIR": str(secrets)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_a_gateway_password_lets_that_gateway_in_and_only_under_its_prefix(
+    secrets: Path, tmp_path: Path
+) -> None:
+    added = add_password(secrets, "gw-0007")
+    assert added.returncode == 0, added.stderr
+    password = added.stdout.strip()
+    assert len(password) >= 30
+    assert password not in (secrets / "mqtt_passwords").read_text()  # hashed
+    server = ShippedBroker(
+        tmp_path, {"gw-0007": "", "gw-0008": ""}, password_file=secrets / "mqtt_passwords"
+    )
+    server.start()
+    try:
+        ca = server.certs / "ca.crt"
+        gateway = Peer("gw-0007").connect(server.password_port, password=password, ca=ca)
+        try:
+            assert gateway.publish(reading_topic("gw-0007", "weight")) in (0x00, 0x10)
+            assert gateway.publish(reading_topic("gw-0008", "weight")) == 0x87
+        finally:
+            gateway.close()
+        with pytest.raises(Refused):
+            Peer("gw-0008").connect(server.password_port, password=password, ca=ca)
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("bad", ["collector", "rules", "healthcheck", "gw/x", "#"])
+def test_add_gateway_password_refuses_service_accounts_and_bad_ids(secrets: Path, bad: str) -> None:
+    before = (secrets / "mqtt_passwords").read_text()
+    result = add_password(secrets, bad)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert (secrets / "mqtt_passwords").read_text() == before
