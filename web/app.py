@@ -118,3 +118,10 @@ def create_app(
         )
 
     return app
+
+
+def from_environment() -> FastAPI:
+    """The app from ``$VEILLE_CONFIG`` and ``VEILLE_WEB__*`` (uvicorn ``--factory`` workers)."""
+    from veille.config import load_section
+
+    return create_app(load_section(WebSettings, "web"))

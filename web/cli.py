@@ -26,22 +26,36 @@ def _settings(args: argparse.Namespace) -> Any:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    """One process, or ``--workers N`` processes each building the app from the config."""
+    import os
+
     import uvicorn
 
     from web.app import create_app
 
     try:
         settings = _settings(args)
-        app = create_app(settings)
+        app = create_app(settings)  # also checks the settings before workers start
     except VeilleError as exc:
         print(f"veille web: {exc}", file=sys.stderr)
         return 2
+    host, port = args.host or settings.host, args.port or settings.port
+    if args.workers > 1:
+        if getattr(args, "config", None):
+            os.environ["VEILLE_CONFIG"] = str(Path(args.config).resolve())
+        uvicorn.run(
+            "web.app:from_environment",
+            factory=True,
+            workers=args.workers,
+            host=host,
+            port=port,
+            proxy_headers=True,
+            log_level="warning",
+            access_log=False,
+        )
+        return 0
     uvicorn.run(
-        app,
-        host=args.host or settings.host,
-        port=args.port or settings.port,
-        proxy_headers=True,
-        log_level="warning",
+        app, host=host, port=port, proxy_headers=True, log_level="warning", access_log=False
     )
     return 0
 
@@ -82,6 +96,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     web = subparsers.add_parser("web", help="serve the care team's and patients' web app")
     web.add_argument("--host", help="listen address (default [web] host)")
     web.add_argument("--port", type=int, help="port (default [web] port)")
+    web.add_argument("--workers", type=int, default=1, help="server processes (default 1)")
     web.set_defaults(handler=_serve)
     sub = web.add_subparsers(dest="web_command", metavar="COMMAND")
     add = sub.add_parser("add-account", help="create a sign-in for a professional or a patient")

@@ -9,6 +9,7 @@ cut from it per request by their `Capability`, so the cache never widens access.
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -39,6 +40,7 @@ class KindSummary:
     trend: tuple[Point, ...]
     days_measured: int
     spark: str  # the 14-day sparkline, drawn once per summary
+    text: str | None  # the latest value in words (``128/80 mmHg · 70 /min``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +65,21 @@ class PatientSummary:
         return last is None or now - last > STOPPED_AFTER
 
 
+def latest_text(kind: Kind, metrics: Mapping[str, float | None]) -> str:
+    """A latest value in words, as the triage list and the patient read it."""
+
+    def f(name: str, digits: int = 0) -> str:
+        value = metrics.get(name)
+        return "—" if value is None else f"{value:.{digits}f}"
+
+    if kind is Kind.WEIGHT:
+        return f"{f('weight_kg', 1)} kg"
+    if kind is Kind.BLOOD_PRESSURE:
+        text = f"{f('systolic_mmhg')}/{f('diastolic_mmhg')} mmHg"
+        return text + (f" · {f('pulse_bpm')} /min" if "pulse_bpm" in metrics else "")
+    return f"{f('glucose_mmol_l', 1)} mmol/L"
+
+
 def points(series: pd.Series) -> list[Point]:
     """(epoch seconds, value) of a time-indexed series, missing values left out."""
     values = series.dropna()
@@ -76,7 +93,7 @@ def summarise(store: ReadingStore, patient_id: str, now: datetime) -> PatientSum
     for kind, metric in FOLLOWED.items():
         frame = store.series(patient_id, kind, start, now)
         if frame.empty:
-            kinds[kind] = KindSummary(None, {}, (), 0, sparkline((), 0, 1, kind.value))
+            kinds[kind] = KindSummary(None, {}, (), 0, sparkline((), 0, 1, kind.value), None)
             continue
         last = frame.iloc[-1]
         metrics = {
@@ -96,36 +113,62 @@ def summarise(store: ReadingStore, patient_id: str, now: datetime) -> PatientSum
             trend,
             min(days, TREND_DAYS),
             spark,
+            latest_text(kind, metrics),
         )
     return PatientSummary(patient_id, now, kinds)
 
 
 class SummaryCache:
-    """Summaries per patient, recomputed when older than ``ttl`` seconds (thread-safe)."""
+    """Summaries per patient; one older than ``ttl`` seconds is served while a background
+    thread recomputes it (a list never waits for a thousand patients at once), and only a
+    patient never summarised is computed inline. Thread-safe.
+    """
 
     def __init__(self, store: ReadingStore, ttl: float) -> None:
         self.store = store
         self.ttl = ttl
         self._lock = threading.Lock()
         self._items: dict[str, tuple[float, PatientSummary]] = {}
+        self._stale: queue.SimpleQueue[tuple[str, datetime]] = queue.SimpleQueue()
+        self._queued: set[str] = set()
+        self._worker: threading.Thread | None = None
 
     def get_many(self, patient_ids: Sequence[str], now: datetime) -> dict[str, PatientSummary]:
-        fresh: dict[str, PatientSummary] = {}
-        stale: list[str] = []
+        found: dict[str, PatientSummary] = {}
+        missing: list[str] = []
         clock = time.monotonic()
         with self._lock:
             for pid in patient_ids:
                 item = self._items.get(pid)
-                if item is not None and clock - item[0] < self.ttl:
-                    fresh[pid] = item[1]
-                else:
-                    stale.append(pid)
-        for pid in stale:
-            summary = summarise(self.store, pid, now)
+                if item is None:
+                    missing.append(pid)
+                    continue
+                found[pid] = item[1]
+                if clock - item[0] >= self.ttl and pid not in self._queued:
+                    if self.ttl == 0:
+                        missing.append(pid)
+                        continue
+                    self._queued.add(pid)
+                    self._stale.put((pid, now))
+            if self._queued and self._worker is None:
+                self._worker = threading.Thread(target=self._refresh, daemon=True)
+                self._worker.start()
+        for pid in missing:
+            found[pid] = self._compute(pid, now)
+        return found
+
+    def _compute(self, patient_id: str, now: datetime) -> PatientSummary:
+        summary = summarise(self.store, patient_id, now)
+        with self._lock:
+            self._items[patient_id] = (time.monotonic(), summary)
+        return summary
+
+    def _refresh(self) -> None:
+        while True:
+            patient_id, now = self._stale.get()
+            self._compute(patient_id, now)
             with self._lock:
-                self._items[pid] = (time.monotonic(), summary)
-            fresh[pid] = summary
-        return fresh
+                self._queued.discard(patient_id)
 
     def forget(self, patient_id: str) -> None:
         with self._lock:

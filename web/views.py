@@ -9,18 +9,20 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alerts.inbox import alerts_for
 from alerts.lifecycle import AlertRecord
+from alerts.models import Alert
 from alerts.ruleset import AverageRule, RuleSet, ThresholdRule
-from alerts.terms import Severity, Status
+from alerts.terms import Category, Severity, Status
 from collector.store import ReadingStore
 from devices.reading import Kind
 from sharing.capability import Capability
-from sharing.models import Grant, Patient, Professional
+from sharing.models import Enrolment, Grant, Patient, Professional
 from sharing.models import live as grant_live
 from web.charts import Band, chart
 from web.triage import FOLLOWED, PatientSummary, points
@@ -35,26 +37,45 @@ CHARTED: Mapping[Kind, tuple[tuple[str, ...], str]] = {
 }
 
 
-def visible_alerts(alerts: Sequence[AlertRecord], cap: Capability) -> list[AlertRecord]:
+@dataclass(frozen=True, slots=True)
+class AlertLine:
+    """What the triage list needs of an open alert (read as plain columns: a list of
+    a thousand patients cannot afford an ORM object per alert)."""
+
+    patient: str
+    category: Category
+    kind: Kind | None
+    severity: Severity
+    status: Status
+    message: str
+
+
+def open_alert_lines(session: Session, patient_ids: Sequence[str]) -> list[AlertLine]:
+    """Open and acknowledged alerts of these patients, urgent first."""
+    query = select(
+        Alert.patient_id, Alert.category, Alert.kind, Alert.severity, Alert.status, Alert.message
+    ).where(
+        Alert.patient_id.in_(list(patient_ids)),
+        Alert.status.in_([Status.OPEN.value, Status.ACKNOWLEDGED.value]),
+    )
+    lines = [
+        AlertLine(pid, Category(cat), Kind(kind) if kind else None, Severity(sev), Status(st), msg)
+        for pid, cat, kind, sev, st, msg in session.execute(query)
+    ]
+    lines.sort(key=lambda a: -a.severity.rank)
+    return lines
+
+
+A = TypeVar("A", AlertRecord, AlertLine)
+
+
+def visible_alerts(alerts: Sequence[A], cap: Capability) -> list[A]:
     """Clinical alerts on kinds the capability covers (device problems go to the patient)."""
     return [
         a
         for a in alerts
         if a.category.clinical and ((a.kind is None and cap.kinds) or a.kind in cap.kinds)
     ]
-
-
-def latest_text(kind: Kind, metrics: Mapping[str, float | None]) -> str:
-    def f(name: str, digits: int = 0) -> str:
-        value = metrics.get(name)
-        return "—" if value is None else f"{value:.{digits}f}"
-
-    if kind is Kind.WEIGHT:
-        return f"{f('weight_kg', 1)} kg"
-    if kind is Kind.BLOOD_PRESSURE:
-        text = f"{f('systolic_mmhg')}/{f('diastolic_mmhg')} mmHg"
-        return text + (f" · {f('pulse_bpm')} /min" if "pulse_bpm" in metrics else "")
-    return f"{f('glucose_mmol_l', 1)} mmol/L"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +91,7 @@ class TriageRow:
     patient_id: str
     label: str
     level: str
-    alerts: list[AlertRecord]
+    alerts: list[AlertLine]
     cells: list[KindCell]
     adherence: int | None
     last_time: datetime | None
@@ -78,12 +99,13 @@ class TriageRow:
 
 def team_patient_ids(session: Session, professional_id: int, now: datetime) -> list[str]:
     """Patients the professional's team follows, plus those who share with them directly."""
-    from sharing.identities import team_patients
-
     professional = session.get(Professional, professional_id)
     ids: set[str] = set()
     if professional is not None and professional.team_id is not None:
-        ids |= {p.id for p in team_patients(session, professional.team_id)}
+        enrolled = select(Enrolment.patient_id).where(
+            Enrolment.team_id == professional.team_id, Enrolment.ended_at.is_(None)
+        )
+        ids |= set(session.scalars(enrolled))
     direct = session.execute(
         select(Grant.patient_id, Grant.starts_at, Grant.ends_at, Grant.revoked_at).where(
             Grant.professional_id == professional_id
@@ -103,8 +125,8 @@ def triage_rows(
     labels = dict(
         session.execute(select(Patient.id, Patient.label).where(Patient.id.in_(list(caps)))).all()
     )
-    by_patient: dict[str, list[AlertRecord]] = {}
-    for alert in alerts_for(session, list(caps), limit=100_000):
+    by_patient: dict[str, list[AlertLine]] = {}
+    for alert in open_alert_lines(session, list(caps)):
         by_patient.setdefault(alert.patient, []).append(alert)
     rows = []
     for pid, cap in caps.items():
@@ -125,8 +147,7 @@ def triage_rows(
             if kind not in cap.kinds:
                 continue
             entry = summary.kinds[kind]
-            latest = latest_text(kind, entry.last_metrics) if entry.last_time else None
-            cells.append(KindCell(kind, latest, entry.last_time, entry.spark))
+            cells.append(KindCell(kind, entry.text, entry.last_time, entry.spark))
         rows.append(
             TriageRow(
                 pid,

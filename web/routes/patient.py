@@ -38,7 +38,7 @@ from web.deps import (
 from web.fhir import bundle, observations
 from web.i18n import t
 from web.routes.render import page
-from web.views import latest_text
+from web.triage import latest_text
 
 
 def value_text(reading: WireReading) -> str:
