@@ -28,6 +28,7 @@ from devices.reading import METRICS, Kind
 from veille.config import load_section
 from veille.db import DatabaseSettings
 from veille.mqtt import BrokerSettings
+from web.settings import WebSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVER = ROOT / "deploy" / "server"
@@ -179,6 +180,7 @@ SETTINGS: dict[str, type[Any]] = {
     "collector": CollectorSettings,
     "alerts": AlertsSettings,
     "database": DatabaseSettings,
+    "web": WebSettings,
 }
 
 
@@ -199,8 +201,8 @@ def test_service_settings_are_accepted_by_veilles_own_models(
         for key in env
         if key.startswith("VEILLE_")
     }
-    assert sections - set(SETTINGS) <= {"web"}  # web: no settings model yet to check against
-    for section in sections & set(SETTINGS):
+    assert sections <= set(SETTINGS)
+    for section in sections:
         load_section(SETTINGS[section], section, env=env)
 
 
