@@ -261,6 +261,9 @@ class Radio:
         try:
             readings = driver.from_advertisement(device, advertisement)
         except DecodeError as err:
+            activity = self.activity(address)
+            activity.records_rejected += 1
+            activity.last_rejection = f"advertisement: rejected: {err}"[:300]
             log.warning("advertisement_rejected", device=address, error=str(err))
             return
         memory = self.store.remembered(address)

@@ -72,7 +72,7 @@ def run_gateway(
 
 
 def test_a_household_arrives_once_each_under_the_right_patient(
-    mosquitto: Mosquitto, tmp_path: Path
+    mosquitto: Mosquitto, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     data = tmp_path / "server"
     radio = hh.new_radio()
@@ -112,6 +112,10 @@ def test_a_household_arrives_once_each_under_the_right_patient(
     first = min(weights, key=lambda w: w["time"])
     # 07:00 in Paris in January is 06:00 UTC
     assert first["time"].startswith("2026-01-05T06:00:00")
+    logged = capsys.readouterr()
+    assert "reading_published" in logged.out + logged.err
+    for secret in ("71.3", "88.0", "p-anna", "p-bert", "weight_kg"):  # no value, no patient
+        assert secret not in logged.out + logged.err
     store = GatewayStore(gateway.settings.pairing_path)
     assert [q[2] for q in store.quarantined()] == [3]
     assert store.remembered(hh.METER).last_sequence == 11

@@ -66,16 +66,19 @@ def test_broadcasts_are_published_once_and_an_unpaired_one_is_quarantined(
         await eventually(lambda: len(acker.ids()) == 1, what="one published")
         await asyncio.sleep(0.5)  # the same advertisement keeps repeating
         ours.broadcast({"FFF0": (7130).to_bytes(2, "little") + b"\x02"})  # same weight again
+        await asyncio.sleep(0.3)
         ours.broadcast({"FFF0": b"\x01"})  # malformed: reported, not guessed
+        await asyncio.sleep(0.3)
         ours.broadcast({"FFF0": (7131).to_bytes(2, "little") + b"\x03"})
-        await eventually(lambda: len(acker.ids()) >= 2, what="second weighing")
+        await eventually(lambda: len(acker.ids()) == 3, what="three weighings")
         await eventually(lambda: gateway.outbox.depth().waiting == 0, what="acked")
 
     gateway = run_gateway(
         settings(tmp_path / "gw"), mosquitto, hh.new_radio(), scenario, registry=registry
     )
     acker.close()
-    assert len(acker.ids()) == len(set(acker.ids()))
+    assert len(acker.ids()) == len(set(acker.ids())) == 3
+    assert gateway.radio.counters.devices[BROADCAST_SCALE].records_rejected == 1
     assert {r["patient"] for r in acker.received} == {"p-anna"}
     store = GatewayStore(gateway.settings.pairing_path)
     assert [(q[1], q[3]) for q in store.quarantined()] == [(NEIGHBOUR, "device not paired")]
