@@ -15,7 +15,14 @@ Prints one JSON object:
 - ``lost``: published readings missing from the store; ``duplicates``: stored
   points beyond one per reading id.
 - ``naive_readings_per_s``: the naive consumer over ``naive_readings``.
-- ``rss_mb``: the collector process's peak resident memory.
+- ``rss_mb``: the collector's peak resident memory, summed over its worker
+  processes (shared library pages counted once per process); ``pss_mb`` the
+  same with shared pages divided among them.
+- ``drain_readings_per_s``: the collector alone consuming a backlog queued
+  while it was stopped, from process start (imports included) to the last
+  reading stored: its own pace, without publishers sharing the CPU.
+- ``cpu_s``: CPU seconds of the collector, the broker and the publishers
+  during the concurrent run: on a small machine they share the cores.
 
     python bench/ingest.py --store sqlite|influxdb [--readings 100000] [--gateways 1000]
 """
@@ -222,35 +229,40 @@ def _collector_run(
         stderr=(work / "collector.log").open("wb"),
     )
     store = open_store(settings)
-    peak = [0]
+    peak = [0, 0]
     done = threading.Event()
 
     def sample() -> None:
-        """Peak of the summed resident memory of the collector and its worker processes."""
+        """Peak summed RSS (shared pages counted in each process) and PSS of the collector."""
         proc = psutil.Process(collector.pid)
         while not done.is_set():
             try:
                 family = [proc, *proc.children(recursive=True)]
-                peak[0] = max(peak[0], sum(p.memory_info().rss for p in family))
+                infos = [p.memory_full_info() for p in family]
+                peak[0] = max(peak[0], sum(i.rss for i in infos))
+                peak[1] = max(peak[1], sum(i.pss for i in infos))
             except psutil.NoSuchProcess:
                 pass
-            done.wait(0.1)
+            done.wait(0.2)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     cpu: dict[str, float] = {}
     broker_cpu = _cpu(broker_pid)
+    collector_cpu = _cpu(collector.pid)
+    drain: dict[str, Any] = {}
     try:
         _warm_up(port, store, args.gateways)
         procs = _spawn_publishers(port, args.readings, args.publishers, args.gateways, "b")
         started = time.monotonic()
         _go(procs)
         count, finished = _wait_stored(store, args.readings + 1, timeout=600)
-        cpu["collector"] = _cpu(collector.pid)
+        cpu["collector"] = _cpu(collector.pid) - collector_cpu
         cpu["broker"] = _cpu(broker_pid) - broker_cpu
         cpu["publishers"] = sum(_cpu(p.pid) for p in procs)
         for proc in procs:
             proc.wait(60)
+        drain = _drain(args, port, store, count, collector, env)
     finally:
         done.set()
         collector.send_signal(signal.SIGTERM)
@@ -269,9 +281,44 @@ def _collector_run(
         "lost": len(expected - stored_ids),
         "duplicates": count - 1 - stored,
         "rss_mb": round(peak[0] / 2**20, 1),
+        "pss_mb": round(peak[1] / 2**20, 1),
         "batch_size": args.batch_size,
         "collector_processes": args.workers,
         "cpu_s": {name: round(value, 1) for name, value in cpu.items()},
+        **drain,
+    }
+
+
+def _drain(
+    args: argparse.Namespace,
+    port: int,
+    store: ReadingStore,
+    count: int,
+    collector: subprocess.Popen[bytes],
+    env: dict[str, str],
+) -> dict[str, Any]:
+    """The collector's own pace: a backlog queued in its session while it was stopped,
+    then consumed with no publisher competing for the CPU (a restart after an outage)."""
+    if not args.drain_readings:
+        return {}
+    collector.send_signal(signal.SIGTERM)
+    collector.wait(30)
+    procs = _spawn_publishers(port, args.drain_readings, args.publishers, args.gateways, "d")
+    _go(procs)
+    for proc in procs:
+        proc.wait(300)
+    restarted = subprocess.Popen(
+        [sys.executable, "-m", "collector", "run"], cwd=ROOT, env=env, stderr=subprocess.DEVNULL
+    )
+    started = time.monotonic()
+    try:
+        total, finished = _wait_stored(store, count + args.drain_readings, timeout=600)
+    finally:
+        restarted.send_signal(signal.SIGTERM)
+        restarted.wait(30)
+    return {
+        "drain_readings": total - count,
+        "drain_readings_per_s": round((total - count) / (finished - started)),
     }
 
 
@@ -336,6 +383,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="collector processes")
     parser.add_argument("--receive-maximum", type=int, default=2000)
     parser.add_argument("--naive-readings", type=int, default=3000)
+    parser.add_argument("--drain-readings", type=int, default=50_000)
     print(json.dumps(run(parser.parse_args())))
 
 

@@ -124,6 +124,9 @@ class Collector:
         self._pending: deque[Incoming] = deque()
         self._generation = 0
         self._max_pending = 2 * max(settings.receive_maximum, settings.batch_size)
+        #: Our QoS 1 publishes the broker has not confirmed yet (paho keeps each in memory).
+        self._unconfirmed = 0
+        self._max_unconfirmed = max(1000, settings.batch_size)
         self._stop = threading.Event()
         self.conn: Connection | None = None
         self.subscribed = threading.Event()
@@ -155,9 +158,24 @@ class Collector:
         if not self._stop.is_set():
             self.log.warning("broker_disconnected", reason=str(rc))
 
+    def _on_publish(self, _c: paho.Client, _u: Any, _mid: int, rc: Any, _p: Any) -> None:
+        if getattr(rc, "is_failure", False):
+            self.log.warning("publish_refused", reason=str(rc))
+        with self._cond:
+            self._unconfirmed -= 1
+            self._cond.notify_all()
+
+    def _publish(self, topic: str, payload: bytes) -> None:
+        assert self.conn is not None
+        with self._cond:
+            self._unconfirmed += 1
+        self.conn.client.publish(topic, payload, qos=1)
+
     def _on_message(self, _c: paho.Client, _u: Any, msg: paho.MQTTMessage) -> None:
         with self._cond:
-            # A second bound besides the in-flight window: a broker that ignores it blocks here.
+            # The broker's in-flight window should bound what we hold (mosquitto applies its
+            # max_inflight_messages, not our Receive Maximum); past this, paho's thread
+            # waits here and TCP pushes back on the broker.
             while len(self._pending) >= self._max_pending and not self._stop.is_set():
                 self._cond.wait(1.0)
             payload = msg.payload if isinstance(msg.payload, bytes) else bytes(msg.payload)
@@ -186,6 +204,7 @@ class Collector:
         conn.client.on_disconnect = self._on_disconnect
         conn.client.on_message = self._on_message
         conn.client.on_subscribe = self._on_subscribe
+        conn.client.on_publish = self._on_publish
         self.conn = conn
         if self.requires_v5 and not conn.is_v5:
             self.log.warning(
@@ -218,8 +237,18 @@ class Collector:
             self.log.info("collector_stopped", stored=self.stats.stored, dead=self.stats.dead)
 
     def _take(self) -> list[Incoming]:
+        """The next batch; first let paho's thread send what we already published, so
+        acks to gateways cannot pile up in memory faster than the broker takes them."""
         size = self.settings.batch_size
         with self._cond:
+            patience = time.monotonic() + 10
+            while (
+                self._unconfirmed > self._max_unconfirmed
+                and len(self._pending) < self._max_pending  # else paho's thread waits for us
+                and not self._stop.is_set()
+                and time.monotonic() < patience  # disconnected: paho resends them later
+            ):
+                self._cond.wait(0.1)
             if not self._pending:
                 self._cond.wait(0.2)
                 if not self._pending:
@@ -295,9 +324,8 @@ class Collector:
         self.log.debug("batch", messages=len(batch), stored=len(valid), dead=len(reasons))
 
     def _publish_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
-        assert self.conn is not None
         for letter in letters:
-            self.conn.client.publish(DEAD_LETTER_TOPIC, message(letter), qos=1)
+            self._publish(DEAD_LETTER_TOPIC, message(letter))
             self.log.info(
                 "dead_letter",
                 topic=letter.topic,
@@ -326,7 +354,7 @@ class Collector:
                 ids=list(dict.fromkeys(outcome.stored.get(gateway, []))),
                 rejected=list({r.id: r for r in outcome.rejected.get(gateway, [])}.values()),
             )
-            client.publish(ack_topic(gateway), encode_ack(ack), qos=1)
+            self._publish(ack_topic(gateway), encode_ack(ack))
         with self._cond:
             generation = self._generation
         for item in batch:

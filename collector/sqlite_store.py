@@ -63,7 +63,6 @@ class SqliteStore:
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("PRAGMA synchronous=FULL")
                 db.execute("PRAGMA busy_timeout=10000")
-                db.execute("PRAGMA cache_size=-16000")  # 16 MB: the id index stays in memory
                 db.executescript(SCHEMA)
             except (OSError, sqlite3.Error) as err:
                 raise StoreUnavailable(f"SQLite store {self.path}: cannot open it ({err})") from err
