@@ -165,14 +165,14 @@ class Demo:
         progress: Progress | None = None
         watcher: threading.Thread | None = None
         try:
-            collector, store = start_collector(settings, data_dir)
+            collector = start_collector(settings, data_dir)
             self._services.append(collector)
             self.say(f"  collector        readings -> {data_dir / 'readings.sqlite'}")
             web_url = f"http://127.0.0.1:{options.port}"
-            rules = start_alerts(settings, data_dir, clock, store, f"{web_url}/alerts")
+            rules = start_alerts(settings, data_dir, clock, f"{web_url}/alerts")
             self._services.append(rules)
             self.say("  rules worker     alerts -> veille.db; its 'now' is the simulated clock")
-            web = start_web(data_dir, options.port, store)
+            web = start_web(data_dir, options.port)
             self._services.append(web)
             self.say(f"  web app          {web_url}")
             progress = Progress(settings, sessions, self.out, clock.now, ZONE)

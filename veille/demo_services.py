@@ -16,11 +16,11 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from collector.consumer import Collector, CollectorSettings
 from collector.deadletter import DeadLetters
-from collector.store import ReadingStore, StoreSettings, dead_letter_path, open_store, sqlite_path
+from collector.store import StoreSettings, dead_letter_path, open_store, sqlite_path
+from veille.clock import Clock
 from veille.errors import VeilleError
 from veille.mqtt import BrokerSettings, connection
 
@@ -105,8 +105,11 @@ def store_settings(data_dir: Path) -> StoreSettings:
     return StoreSettings(backend="sqlite", path=sqlite_path(data_dir))
 
 
-def start_collector(broker: BrokerSettings, data_dir: Path) -> tuple[Service, ReadingStore]:
-    """The collector, subscribed before anything is published (its session is new)."""
+def start_collector(broker: BrokerSettings, data_dir: Path) -> Service:
+    """The collector, subscribed before anything is published (its session is new).
+
+    Each service opens the store on its own, as separate processes would: SQLite
+    in WAL mode lets the web and the rules read while the collector writes."""
     store = open_store(store_settings(data_dir))
     letters = DeadLetters(dead_letter_path(data_dir))
     settings = CollectorSettings(
@@ -123,7 +126,7 @@ def start_collector(broker: BrokerSettings, data_dir: Path) -> tuple[Service, Re
 
     service = Service("collector", run, collector.stop).start()
     wait_for(collector.subscribed.is_set, 20, "the collector did not subscribe")
-    return service, store
+    return service
 
 
 def reserve_session(broker: BrokerSettings, client_id: str, topic: str) -> None:
@@ -146,9 +149,7 @@ def reserve_session(broker: BrokerSettings, client_id: str, topic: str) -> None:
         conn.close()
 
 
-def start_alerts(
-    broker: BrokerSettings, data_dir: Path, clock: Any, store: ReadingStore, link: str
-) -> Service:
+def start_alerts(broker: BrokerSettings, data_dir: Path, clock: Clock, link: str) -> Service:
     """The rules worker on the demo's clock; housekeeping (missing data) every simulated
     three hours, which is a fraction of a second of the replay."""
     from alerts.worker import AlertsSettings, run
@@ -163,16 +164,22 @@ def start_alerts(
     )
     reserve_session(broker, settings.client_id or "", ALL_READINGS)
     stop = threading.Event()
-    return Service(
-        "rules", lambda: run(settings, broker, clock=clock, stop=stop, store=store), stop.set
-    ).start()
+
+    def serve() -> None:
+        store = open_store(store_settings(data_dir))
+        try:
+            run(settings, broker, clock=clock, stop=stop, store=store)
+        finally:
+            store.close()
+
+    return Service("rules", serve, stop.set).start()
 
 
 def database_url(data_dir: Path) -> str:
     return f"sqlite:///{data_dir / 'veille.db'}"
 
 
-def start_web(data_dir: Path, port: int, store: ReadingStore) -> Service:
+def start_web(data_dir: Path, port: int) -> Service:
     """The web app under uvicorn on loopback; stops when uvicorn is told to exit."""
     import secrets
 
@@ -193,16 +200,23 @@ def start_web(data_dir: Path, port: int, store: ReadingStore) -> Service:
         cookie_secure=False,  # plain HTTP on loopback only
         triage_cache_seconds=2,
     )
+    store = open_store(store_settings(data_dir))
     app = create_app(settings, store=store)
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="off"
     )
     server = uvicorn.Server(config)  # in a thread: uvicorn leaves the signals to the demo
 
+    def serve() -> None:
+        try:
+            server.run()
+        finally:
+            store.close()
+
     def stop() -> None:
         server.should_exit = True
 
-    service = Service("web", server.run, stop).start()
+    service = Service("web", serve, stop).start()
     wait_for(lambda: server.started or not service.alive(), 20, "the web app did not listen")
     if service.failure is not None or not server.started:
         why = f": {service.failure}" if service.failure is not None else ""
