@@ -158,3 +158,11 @@ def test_kill_9_during_publishing_then_restart_every_reading_once(
     ids = hh.stored_ids(data)
     assert len(ids) == len(set(ids))
     assert set(ids) == expected_ids()
+
+
+def test_a_configuration_that_cannot_work_is_refused_with_the_key(tmp_path: Path) -> None:
+    config = tmp_path / "veille.toml"
+    config.write_text('[gateway]\ntimezone = "Europe/Paris"\n')
+    done = veille(config, "gateway", "run")
+    assert done.returncode == 2
+    assert "[gateway] id" in done.stderr

@@ -116,3 +116,31 @@ def test_mqtt_311_publishes_and_drains_too(mosquitto: Mosquitto, tmp_path: Path)
     asyncio.run(scenario())
     acker.close()
     assert publisher.counters.published == 1
+
+
+def test_unacked_readings_are_republished_oldest_first_at_a_bounded_rate(
+    mosquitto: Mosquitto, tmp_path: Path
+) -> None:
+    outbox = Outbox(tmp_path / "outbox.sqlite")
+    acker = Acker(mosquitto.port, ack=False)  # the collector is away: nothing is acked
+    settings = _settings(tmp_path, republish_per_s=10.0)
+    publisher = Publisher(settings, mosquitto.settings(), outbox, lambda: {})
+    ids = [f"{n:032x}" for n in range(60)]
+
+    async def scenario() -> None:
+        task = await _pumping(publisher)
+        for ident in ids:
+            outbox.add(ident, reading_topic("gw-1", "weight"), f'{{"id": "{ident}"}}'.encode())
+            publisher.offer(ident, 0.0)
+        await eventually(lambda: len(acker.ids()) >= 60, what="first publish of all")
+        first_round = len(acker.ids())
+        await asyncio.sleep(3.0)
+        republished = acker.ids()[first_round:]
+        await _stop(task, publisher)
+        # 3 s at 10/s, plus a bucket of 10: never the 60 at once
+        assert 15 <= len(republished) <= 45
+        assert republished[:10] == ids[:10]  # oldest first
+
+    asyncio.run(scenario())
+    acker.close()
+    assert outbox.depth().waiting == 60
