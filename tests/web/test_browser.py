@@ -47,15 +47,39 @@ def base_url(app: FastAPI) -> Iterator[str]:
         yield url
 
 
+#: What a screen reader needs on every page: a language, a label for every field, a name
+#: for every button and chart (WCAG 2.1 1.1.1, 1.3.1, 3.1.1, 4.1.2).
+UNLABELLED = """() => {
+  const problems = [];
+  if (!document.documentElement.lang) problems.push('html without lang');
+  for (const el of document.querySelectorAll('input, select, textarea')) {
+    if (el.type === 'hidden') continue;
+    if (!(el.labels && el.labels.length) && !el.getAttribute('aria-label')) problems.push(el.outerHTML);
+  }
+  for (const el of document.querySelectorAll('button, a')) {
+    if (!(el.innerText.trim() || el.getAttribute('aria-label'))) problems.push(el.outerHTML);
+  }
+  for (const el of document.querySelectorAll('svg')) {
+    if (!el.getAttribute('aria-label')) problems.push('svg without aria-label');
+  }
+  if (document.querySelectorAll('h1').length !== 1) problems.push('not exactly one h1');
+  return problems;
+}"""
+
+
 def shot(page: Page, name: str) -> None:
+    """Screenshot for a human, and the accessibility basics checked by machine."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    assert page.evaluate(UNLABELLED) == [], name
 
 
 def sign_in(browser: Browser, base_url: str, name: str, locale: str = "fr-FR") -> Page:
     context = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.goto(f"{base_url}/login")
+    page.keyboard.press("Tab")
+    expect(page.locator("a.skip")).to_be_focused()  # the first stop skips to the content
     page.get_by_label("Identifiant" if locale.startswith("fr") else "User name").fill(name)
     page.get_by_label("Mot de passe" if locale.startswith("fr") else "Password").fill(
         password(name)

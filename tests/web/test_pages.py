@@ -84,7 +84,7 @@ def test_acknowledge_with_a_note_then_resolve_visible_to_the_team(
     with signed_in(app, "martin") as physician:
         inbox = physician.get("/team/alerts").text
         assert "appelée, resucrée" in inbox
-        assert "acknowledged par Claire (IDE)" in inbox
+        assert "vue par Claire (IDE)" in inbox
         token = csrf(physician, "/team/alerts")
         assert (
             physician.post(f"/team/alerts/{alert}/resolve", data={"csrf": token}).status_code == 303
