@@ -110,9 +110,19 @@ def create_app(
             return RedirectResponse(f"/login?next={target}", status_code=303)
         lang = get_language(request)
         key = "forbidden" if exc.status_code == 403 else "not_found"
+        path = request.url.path
+        glass = None  # a professional refused a patient page may ask for emergency access
+        if exc.status_code == 403 and path.startswith("/team/patients/") and path.count("/") == 3:
+            glass = f"{path}/break-glass"
         return HTMLResponse(
             templates.get_template("error.html").render(
-                t=t, lang=lang, title=t(key, lang), user=None, csrf="", request=request
+                t=t,
+                lang=lang,
+                title=t(key, lang),
+                user=None,
+                csrf="",
+                request=request,
+                break_glass=glass,
             ),
             status_code=exc.status_code,
         )

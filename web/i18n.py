@@ -117,6 +117,13 @@ _T: Mapping[str, tuple[str, str]] = {
         "This data is not shared with you.",
     ),
     "not_found": ("Page introuvable", "Page not found"),
+    "break_glass": ("Accès d'urgence", "Emergency access"),
+    "break_glass_text": (
+        "Pour une urgence seulement : toutes les mesures pendant 4 heures. "
+        "Le patient est prévenu tout de suite, avec votre motif.",
+        "For an emergency only: every measurement for 4 hours. "
+        "The patient is told at once, with your reason.",
+    ),
 }
 
 

@@ -228,3 +228,39 @@ def test_other_teams_alert_cannot_be_acknowledged(stranger: TestClient, world: W
 
     with world.sessions() as s:
         assert s.get(Alert, world.alerts["red"]).status == "open"  # type: ignore[union-attr]
+
+
+def test_break_glass_opens_everything_for_a_while_and_tells_the_patient(
+    app: FastAPI, nurse: TestClient, world: World, clock: ManualClock
+) -> None:
+    assert nurse.get("/api/v1/patients/p-green/readings/glucose").status_code == 403
+    refused = nurse.get("/team/patients/p-other")
+    assert "/team/patients/p-other/break-glass" in refused.text
+    token = csrf(nurse, "/team/alerts")
+    short = nurse.post("/team/patients/p-green/break-glass", data={"csrf": token, "reason": "x"})
+    assert short.status_code == 422
+    reason = "chute à domicile, appel du SAMU"
+    opened = nurse.post(
+        "/team/patients/p-green/break-glass", data={"csrf": token, "reason": reason}
+    )
+    assert opened.status_code == 303
+    assert nurse.get("/api/v1/patients/p-green/readings/glucose").status_code == 200
+    with signed_in(app, "p-green") as patient:
+        assert reason in patient.get("/me").text
+        assert reason in patient.get("/me/audit").text
+    clock.advance(timedelta(hours=5))
+    nurse_again = signed_in(app, "claire")
+    assert nurse_again.get("/api/v1/patients/p-green/readings/glucose").status_code == 403
+
+
+def test_break_glass_outside_the_patients_teams_is_refused_and_audited(
+    stranger: TestClient, world: World
+) -> None:
+    token = csrf(stranger, "/team/alerts")
+    answer = stranger.post(
+        "/team/patients/p-red/break-glass",
+        data={"csrf": token, "reason": "je veux juste regarder"},
+    )
+    assert answer.status_code == 403
+    assert last_refusal(world, "p-red").reason == "not_enrolled"
+    assert stranger.get("/api/v1/patients/p-red/readings/weight").status_code == 403

@@ -54,7 +54,8 @@ UNLABELLED = """() => {
   if (!document.documentElement.lang) problems.push('html without lang');
   for (const el of document.querySelectorAll('input, select, textarea')) {
     if (el.type === 'hidden') continue;
-    if (!(el.labels && el.labels.length) && !el.getAttribute('aria-label')) problems.push(el.outerHTML);
+    const named = (el.labels && el.labels.length) || el.getAttribute('aria-label');
+    if (!named) problems.push(el.outerHTML);
   }
   for (const el of document.querySelectorAll('button, a')) {
     if (!(el.innerText.trim() || el.getAttribute('aria-label'))) problems.push(el.outerHTML);

@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from alerts.inbox import alerts_for, timeline
@@ -15,9 +15,11 @@ from alerts.ruleset import ThresholdRule
 from alerts.sqlstore import DbTargets
 from alerts.terms import Severity, Status
 from devices.reading import Kind
+from sharing.breakglass import open_break_glass
+from sharing.errors import InvalidRequest
 from sharing.models import Patient, Professional
 from sharing.texts import text as sharing_text
-from veille.errors import ConfigError, StoreError
+from veille.errors import ConfigError, NotAllowed, StoreError
 from web import alert_actions
 from web.deps import (
     AlertAccessDep,
@@ -266,3 +268,54 @@ def resolve(
 ) -> RedirectResponse:
     alert_actions.resolve(services.sessions, access.alert.id, _actor(session, user), now)
     return RedirectResponse("/team/alerts", status_code=303)
+
+
+@router.get("/team/patients/{patient_id}/break-glass", response_class=HTMLResponse)
+def break_glass_form(
+    patient_id: str, request: Request, services: ServicesDep, user: ProfessionalDep, lang: LangDep
+) -> HTMLResponse:
+    return page(
+        request,
+        services,
+        "break_glass.html",
+        lang=lang,
+        user=user,
+        title=t("break_glass", lang),
+        patient_id=patient_id,
+        error=None,
+    )
+
+
+@router.post(
+    "/team/patients/{patient_id}/break-glass", dependencies=[CsrfChecked], response_model=None
+)
+def break_glass(
+    patient_id: str,
+    request: Request,
+    services: ServicesDep,
+    session: SessionDep,
+    user: ProfessionalDep,
+    lang: LangDep,
+    now: NowDep,
+    reason: Annotated[str, Form(max_length=1000)],
+) -> Response:
+    """Emergency access (sharing decides, notifies the patient and audits the reason)."""
+    assert user.professional_id is not None
+    try:
+        open_break_glass(session, user.professional_id, patient_id, reason, now=now)
+    except InvalidRequest as exc:
+        session.rollback()
+        return page(
+            request,
+            services,
+            "break_glass.html",
+            lang=lang,
+            user=user,
+            title=t("break_glass", lang),
+            patient_id=patient_id,
+            error=str(exc),
+            status_code=422,
+        )
+    except NotAllowed as exc:
+        raise HTTPException(status_code=403, detail="not allowed") from exc
+    return RedirectResponse(f"/team/patients/{patient_id}", status_code=303)
