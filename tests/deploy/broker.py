@@ -1,6 +1,7 @@
 """The shipped mosquitto configuration, run for real on loopback.
 
-`ShippedBroker` renders `deploy/mosquitto/mosquitto.conf` with only its ports
+`ShippedBroker`, the suite's `Mosquitto` launcher with another config, renders
+`deploy/mosquitto/mosquitto.conf` with only its ports
 and file paths rewritten (every rewrite must match exactly once, so a reshaped
 config fails here rather than being tested half-way) and points `acl_file` at
 the shipped ACL itself, not a copy. Certificates come from the shipped
@@ -14,12 +15,10 @@ from __future__ import annotations
 
 import os
 import queue
-import socket
 import ssl
 import subprocess
 import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +27,7 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from tests.support.mosquitto import MOSQUITTO
+from tests.support.mosquitto import Mosquitto
 from veille.mqtt import free_port
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy" / "mosquitto"
@@ -60,17 +59,32 @@ def make_certs(out: Path, *names: str, hosts: tuple[str, ...] = ("localhost", "1
     return out
 
 
-@dataclass
-class ShippedBroker:
-    workdir: Path
-    accounts: dict[str, str]
-    tls_port: int = field(default_factory=free_port)
-    password_port: int = field(default_factory=free_port)
-    #: False: the password file as shipped, empty (no account may sign in by password).
-    password_accounts: bool = True
-    #: A password file made elsewhere (add-gateway-password.sh) instead of ``accounts``.
-    password_file: Path | None = None
-    process: subprocess.Popen[bytes] | None = None
+class ShippedBroker(Mosquitto):
+    """The shared test broker's lifecycle, running the shipped configuration.
+
+    Listens on ``port`` (the certificate listener, 8883 in production) and
+    ``password_port`` (8884); mosquitto opens both before it answers.
+    """
+
+    def __init__(
+        self,
+        workdir: Path,
+        accounts: dict[str, str],
+        *,
+        password_accounts: bool = True,
+        password_file: Path | None = None,
+    ) -> None:
+        super().__init__(workdir)
+        self.accounts = accounts
+        #: False: the password file as shipped, empty (no account may sign in by password).
+        self.password_accounts = password_accounts
+        #: A password file made elsewhere (add-gateway-password.sh) instead of ``accounts``.
+        self.password_file = password_file
+        self.password_port = free_port()
+
+    @property
+    def tls_port(self) -> int:
+        return self.port
 
     @property
     def certs(self) -> Path:
@@ -78,10 +92,10 @@ class ShippedBroker:
 
     @property
     def log(self) -> str:
-        path = self.workdir / "mosquitto.log"
-        return path.read_text() if path.exists() else ""
+        return self.log_file.read_text() if self.log_file.exists() else ""
 
-    def prepare(self) -> Path:
+    def _write_config(self) -> None:
+        """The shipped config, ports and paths rewritten; `Mosquitto.start` runs it."""
         make_certs(self.certs, *self.accounts)
         passwords = self.password_file or self.workdir / "passwords"
         passwords.touch(mode=0o600)
@@ -93,7 +107,7 @@ class ShippedBroker:
                 capture_output=True,
             )
         conf_d = self.workdir / "conf.d"
-        conf_d.mkdir()
+        conf_d.mkdir(exist_ok=True)
         files = {
             "/run/secrets/mqtt_ca": str(self.certs / "ca.crt"),
             "/run/secrets/mqtt_broker_cert": str(self.certs / "broker.crt"),
@@ -110,49 +124,21 @@ class ShippedBroker:
             )
         )
         data = self.workdir / "data"
-        data.mkdir()
+        data.mkdir(exist_ok=True)
         conf = render(
             SHIPPED_CONF.read_text(),
             {
-                "listener 8883\n": f"listener {self.tls_port} 127.0.0.1\n",
+                "listener 8883\n": f"listener {self.port} 127.0.0.1\n",
                 "acl_file /mosquitto/config/acl\n": f"acl_file {SHIPPED_ACL}\n",
                 "/mosquitto/data/": f"{data}/",
-                "log_dest stdout\n": f"log_dest file {self.workdir / 'mosquitto.log'}\n",
+                "log_dest stdout\n": f"log_dest file {self.log_file}\n",
                 "include_dir /mosquitto/config/conf.d\n": f"include_dir {conf_d}\n",
                 **files,
             },
         )
         if os.geteuid() == 0:  # as root mosquitto would drop to a user that cannot read tmp
             conf += "\nuser root\n"
-        path = self.workdir / "mosquitto.conf"
-        path.write_text(conf)
-        return path
-
-    def start(self) -> None:
-        conf = self.prepare()
-        self.process = subprocess.Popen([MOSQUITTO, "-c", str(conf)])
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"mosquitto exited with {self.process.returncode}: {self.log}")
-            try:
-                for port in (self.tls_port, self.password_port):
-                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            except OSError:
-                time.sleep(0.05)
-            else:
-                return
-        raise RuntimeError(f"mosquitto did not listen within 10 s: {self.log}")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.process = None
+        self.config_file.write_text(conf)
 
 
 class Refused(Exception):
@@ -270,35 +256,26 @@ class Peer:
         self._await(lambda: mid in self._acks, f"SUBACK for {topic_filter}")
         return self._acks.pop(mid)
 
-    def received_until(self, topic: str, payload: bytes) -> list[tuple[str, bytes]]:
-        """Messages received up to and including (topic, payload), in order.
+    def received_until(
+        self, topic: str, payload: bytes | None = None, timeout_s: float = WAIT_S
+    ) -> list[tuple[str, bytes]]:
+        """Messages received up to and including the first on ``topic`` (with
+        ``payload``, when given), in order.
 
         A marker published after the message under test tells when the broker
         has had every chance to deliver it, so "nothing arrived" needs no sleep.
         """
         seen: list[tuple[str, bytes]] = []
-        deadline = time.monotonic() + WAIT_S
-        while (left := deadline - time.monotonic()) > 0:
-            try:
-                message = self.messages.get(timeout=left)
-            except queue.Empty:
-                break
-            seen.append(message)
-            if message == (topic, payload):
-                return seen
-        raise TimeoutError(f"{self.name}: {topic} {payload!r} not received; got {seen}")
-
-    def received_until_topic(self, topic: str, timeout_s: float = 15.0) -> tuple[str, bytes]:
-        """The first message on ``topic`` (others are skipped)."""
         deadline = time.monotonic() + timeout_s
         while (left := deadline - time.monotonic()) > 0:
             try:
                 message = self.messages.get(timeout=left)
             except queue.Empty:
                 break
-            if message[0] == topic:
-                return message
-        raise TimeoutError(f"{self.name}: nothing on {topic} within {timeout_s} s")
+            seen.append(message)
+            if message[0] == topic and payload in (None, message[1]):
+                return seen
+        raise TimeoutError(f"{self.name}: {topic} {payload!r} not received; got {seen}")
 
     def close(self) -> None:
         """Disconnect and wait until the socket is closed, so the broker knows."""

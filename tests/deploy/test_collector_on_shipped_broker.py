@@ -76,7 +76,8 @@ def acked_ids(gateway: Peer, wanted: str) -> set[str]:
     """Reading ids acked to ``gateway`` until ``wanted`` is among them."""
     ids: set[str] = set()
     while wanted not in ids:
-        ids |= set(decode_ack(gateway.received_until_topic(ack_topic(gateway.name))[1]).ids)
+        _topic, ack = gateway.received_until(ack_topic(gateway.name), timeout_s=15)[-1]
+        ids |= set(decode_ack(ack).ids)
     return ids
 
 
