@@ -107,7 +107,11 @@ def test_every_secret_a_service_reads_is_mounted_and_declared(compose: dict[str,
 
 
 def test_secrets_directory_and_env_file_are_git_ignored() -> None:
-    for path in ("deploy/server/secrets/mqtt_ca", "deploy/server/.env"):
+    for path in (
+        "deploy/server/secrets/mqtt_ca",
+        "deploy/server/.env",
+        "deploy/server/gw-0042.password",  # what add-gateway-password.sh's example writes
+    ):
         ignored = subprocess.run(["git", "check-ignore", "-q", path], cwd=ROOT, check=False)
         assert ignored.returncode == 0, f"{path} would be committable"
 
