@@ -52,15 +52,16 @@ class AlertLine:
 
 def open_alert_lines(session: Session, patient_ids: Sequence[str]) -> list[AlertLine]:
     """Open and acknowledged alerts of these patients, urgent first."""
+    # Open alerts are few (they are worked on): read them all by status and keep those of
+    # these patients, rather than binding a thousand patient ids into the query.
     query = select(
         Alert.patient_id, Alert.category, Alert.kind, Alert.severity, Alert.status, Alert.message
-    ).where(
-        Alert.patient_id.in_(list(patient_ids)),
-        Alert.status.in_([Status.OPEN.value, Status.ACKNOWLEDGED.value]),
-    )
+    ).where(Alert.status.in_([Status.OPEN.value, Status.ACKNOWLEDGED.value]))
+    wanted = set(patient_ids)
     lines = [
         AlertLine(pid, Category(cat), Kind(kind) if kind else None, Severity(sev), Status(st), msg)
         for pid, cat, kind, sev, st, msg in session.execute(query)
+        if pid in wanted
     ]
     lines.sort(key=lambda a: -a.severity.rank)
     return lines
