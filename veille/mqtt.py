@@ -20,7 +20,7 @@ import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from veille.errors import ConfigError, VeilleError
 
@@ -83,6 +83,12 @@ class BrokerSettings(BaseModel):
     key_file: Path | None = None
     protocol: Literal["auto", "5", "3.1.1"] = "auto"
     keepalive_s: int = Field(default=30, ge=5, le=3600)
+
+    @field_validator("protocol", mode="before")
+    @classmethod
+    def _protocol_as_text(cls, value: object) -> object:
+        """`VEILLE_BROKER__PROTOCOL=5` arrives as the number 5; it means "5"."""
+        return str(value) if isinstance(value, int | float) else value
 
     def endpoint(self) -> tuple[str, int, bool]:
         """(host, port, tls) from the URL: mqtt:// is plain, mqtts:// is TLS."""
