@@ -154,7 +154,7 @@ class Demo:
         with transaction(sessions) as session:
             # Enrolled and sharing since day 0 of the story: the rules' simulated "now"
             # finds the grants live when it routes the alerts.
-            seed(session, list(household.patients), story_start(household))
+            world = seed(session, list(household.patients), story_start(household))
         self.say(f"  database         {database_url(data_dir)} (care team, accounts, consent)")
 
         broker = EmbeddedBroker()
@@ -169,9 +169,12 @@ class Demo:
             self._services.append(collector)
             self.say(f"  collector        readings -> {data_dir / 'readings.sqlite'}")
             web_url = f"http://127.0.0.1:{options.port}"
-            rules = start_alerts(settings, data_dir, clock, f"{web_url}/alerts")
+            rules = start_alerts(settings, data_dir, clock, f"{web_url}/team/alerts", world.team_id)
             self._services.append(rules)
-            self.say("  rules worker     alerts -> veille.db; its 'now' is the simulated clock")
+            self.say(
+                "  rules worker     alerts -> veille.db, the team notified on MQTT "
+                "veille/v1/alerts/#; its 'now' is the simulated clock"
+            )
             web = start_web(data_dir, options.port)
             self._services.append(web)
             self.say(f"  web app          {web_url}")

@@ -63,7 +63,8 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         default=default_speed,
         metavar="N",
         help=f"simulated seconds per real second while replaying (default {default_speed:.0f}: "
-        f"{HISTORY_DAYS} days in about 45 s)",
+        f"{HISTORY_DAYS} days in about 45 s); much above 100000 the radio's real-time "
+        "delays (a retry's back-off) turn into days of simulated silence",
     )
     demo.add_argument("--port", type=int, default=8080, help="web app port on 127.0.0.1")
     demo.set_defaults(handler=_run)

@@ -25,6 +25,7 @@ from alerts.models import Alert
 from veille.mqtt import ALL_READINGS, ROOT, BrokerSettings, connection
 
 ACKS = f"{ROOT}/gw/+/ack"
+NOTIFICATIONS = f"{ROOT}/alerts/#"
 
 
 class Progress:
@@ -48,6 +49,7 @@ class Progress:
         self._early_acks: set[str] = set()
         self._alerts: set[str] = set()
         self.alert_counts: Counter[str] = Counter()
+        self.notifications = 0
         self._subscribed = threading.Event()
         self.conn = connection(broker, "veille-demo-progress", persistent=False)
         self.conn.client.on_connect = self._on_connect
@@ -55,7 +57,7 @@ class Progress:
         self.conn.client.on_message = self._on_message
 
     def _on_connect(self, client: paho.Client, *_args: Any) -> None:
-        client.subscribe([(ALL_READINGS, 1), (ACKS, 1)])
+        client.subscribe([(ALL_READINGS, 1), (ACKS, 1), (NOTIFICATIONS, 1)])
 
     def _on_message(self, _c: paho.Client, _u: Any, message: paho.MQTTMessage) -> None:
         try:
@@ -65,7 +67,9 @@ class Progress:
         if not isinstance(data, dict):
             return
         with self._lock:
-            if message.topic.endswith("/ack"):
+            if message.topic.startswith(f"{ROOT}/alerts/"):
+                self.notifications += 1
+            elif message.topic.endswith("/ack"):
                 for reading_id in data.get("ids", []):
                     if reading_id in self._kind_of:
                         self._stored.add(reading_id)
@@ -97,7 +101,7 @@ class Progress:
         total_alerts = sum(self.alert_counts.values())
         self.print(
             f"[{when}] readings published {seen}, stored {stored} ({kinds}); "
-            f"alerts raised {total_alerts}"
+            f"alerts raised {total_alerts}, team notifications {self.notifications}"
         )
 
     def poll_alerts(self) -> None:

@@ -149,10 +149,15 @@ def reserve_session(broker: BrokerSettings, client_id: str, topic: str) -> None:
         conn.close()
 
 
-def start_alerts(broker: BrokerSettings, data_dir: Path, clock: Clock, link: str) -> Service:
-    """The rules worker on the demo's clock; housekeeping (missing data) every simulated
-    three hours, which is a fraction of a second of the replay."""
-    from alerts.worker import AlertsSettings, run
+def start_alerts(
+    broker: BrokerSettings, data_dir: Path, clock: Clock, link: str, team_id: int
+) -> Service:
+    """The rules worker on the demo's clock; housekeeping (missing data, escalation,
+    deliveries) every simulated three hours, a fraction of a second of the replay.
+
+    The care team's notifications go to the MQTT channel (`veille/v1/alerts/<severity>`
+    on the demo's broker), the one channel a laptop has without configuration."""
+    from alerts.worker import AddressSettings, AlertsSettings, run
     from veille.mqtt import ALL_READINGS
 
     settings = AlertsSettings(
@@ -160,7 +165,10 @@ def start_alerts(broker: BrokerSettings, data_dir: Path, clock: Clock, link: str
         client_id="veille-demo-rules",
         link=link,
         tick_s=3 * 3600.0,
-        cache_ttl_s=0.0,
+        # Simulated seconds too: the only worker's own cache is the truth; a reload from
+        # the store per reading would only slow it, and a slow worker's "now" lags.
+        cache_ttl_s=7 * 86_400.0,
+        contacts={f"team:{team_id}": [AddressSettings(channel="mqtt")]},
     )
     reserve_session(broker, settings.client_id or "", ALL_READINGS)
     stop = threading.Event()
