@@ -1,0 +1,1 @@
+"""Alembic branch ``web``: accounts and sign-in sessions."""
