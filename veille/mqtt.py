@@ -259,6 +259,35 @@ def connection(
     )
 
 
+class PublishOutcomes:
+    """Reason codes of PUBACKs, by message id.
+
+    paho marks a message "published" even when an MQTT 5 broker answered
+    0x80 or above (0x87 not authorised): this keeps what the broker said so
+    a caller can tell a refusal from a delivery. Attach once per client;
+    an `on_publish` already set keeps being called.
+    """
+
+    def __init__(self, client: paho.Client) -> None:
+        self._refused: dict[int, str] = {}
+        self._lock = threading.Lock()
+        previous = client.on_publish
+
+        def on_publish(c: paho.Client, userdata: Any, mid: int, reason: Any, props: Any) -> None:
+            if bool(getattr(reason, "is_failure", False)):
+                with self._lock:
+                    self._refused[mid] = str(reason)
+            if previous is not None:
+                previous(c, userdata, mid, reason, props)
+
+        client.on_publish = on_publish
+
+    def refusal(self, mid: int) -> str | None:
+        """The broker's refusal of message ``mid`` (forgotten once read), or None."""
+        with self._lock:
+            return self._refused.pop(mid, None)
+
+
 def free_port() -> int:
     """A free TCP port on loopback (for embedded brokers and tests)."""
     with socket.socket() as sock:

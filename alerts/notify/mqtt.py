@@ -11,7 +11,7 @@ import json
 import paho.mqtt.client as paho
 
 from alerts.notify.base import DeliveryFailed, Note
-from veille.mqtt import alert_topic
+from veille.mqtt import PublishOutcomes, alert_topic
 
 
 class MqttChannel:
@@ -20,6 +20,7 @@ class MqttChannel:
 
     def __init__(self, client: paho.Client, *, timeout_s: float = 10.0) -> None:
         self._client = client
+        self._outcomes = PublishOutcomes(client)
         self.timeout_s = timeout_s
 
     def send(self, target: str, note: Note) -> None:
@@ -35,3 +36,6 @@ class MqttChannel:
             raise DeliveryFailed(f"mqtt publish not acknowledged: {err}") from err
         if not info.is_published():
             raise DeliveryFailed(f"mqtt publish not acknowledged within {self.timeout_s} s")
+        refusal = self._outcomes.refusal(info.mid)
+        if refusal is not None:
+            raise DeliveryFailed(f"mqtt publish refused by the broker: {refusal}")

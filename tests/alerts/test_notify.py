@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from alerts.engine import Engine
 from alerts.lifecycle import AlertRecord, Transition
 from alerts.notify.apprise_channel import AppriseChannel
+from alerts.notify.base import DeliveryFailed, Note
 from alerts.notify.dispatch import Address, Audience, Dispatcher, Quiet, quiet_until
 from alerts.notify.email import EmailChannel
 from alerts.notify.mqtt import MqttChannel
@@ -306,3 +307,24 @@ def test_snoozing_one_alert_stops_its_escalation_only(
     assert escalated.alert_id == crisis[0].alert.id
     assert store.get(hypo[0].alert.id).status.value == "open"  # snoozed, not acknowledged
     assert dispatcher.escalate(t0 + timedelta(minutes=61)) == 1  # the snooze ran out
+
+
+@pytest.mark.integration
+def test_mqtt_channel_reports_a_refusal_by_the_broker(tmp_path: Path, t0: datetime) -> None:
+    """An MQTT 5 broker that answers PUBACK 0x87 has not delivered the alert."""
+    acl = tmp_path / "acl"
+    acl.write_text("topic read veille/#\n")  # anonymous clients may read, never write
+    with Mosquitto(tmp_path / "broker", extra_config=f"acl_file {acl}") as broker:
+        publisher = paho.Client(
+            CallbackAPIVersion.VERSION2, client_id="alerts", protocol=paho.MQTTv5
+        )
+        publisher.connect("127.0.0.1", broker.port)
+        publisher.loop_start()
+        try:
+            channel = MqttChannel(publisher, timeout_s=5)
+            note = Note(delivery_id="d-1", title="t", body="b", payload={"severity": "urgent"})
+            with pytest.raises(DeliveryFailed, match="refused by the broker"):
+                channel.send("", note)
+        finally:
+            publisher.loop_stop()
+            publisher.disconnect()
