@@ -49,6 +49,8 @@ from veille.mqtt import (
 
 T = TypeVar("T")
 
+_IDS_PER_ACK = 1000
+
 
 class CollectorSettings(BaseModel):
     """The ``[collector]`` section."""
@@ -67,6 +69,9 @@ class CollectorSettings(BaseModel):
     #: Our own QoS 1 publishes (gateway acks, dead letters) in flight at once; 0 = no limit.
     #: paho ignores the broker's Receive Maximum: set it for brokers that enforce one.
     publish_inflight: int = Field(default=0, ge=0, le=65_535)
+    #: Acks to gateways are gathered this long (then one message per gateway): a gateway
+    #: that sends a burst gets a few acks, not one per batch. 0 = after every batch.
+    ack_interval_s: float = Field(default=0.5, ge=0, le=60)
     retry_min_s: float = Field(default=0.5, gt=0)
     retry_max_s: float = Field(default=30.0, gt=0)
     #: Default: deadletter.sqlite beside the SQLite store, or in the working directory.
@@ -130,6 +135,8 @@ class Collector:
         self._stop = threading.Event()
         self.conn: Connection | None = None
         self.subscribed = threading.Event()
+        self._outcome = _Outcome()
+        self._outcome_since = 0.0
         #: Set for an extra worker process: it leaves when the broker speaks only 3.1.1.
         self.requires_v5 = False
 
@@ -231,7 +238,9 @@ class Collector:
                         self.process(batch)
                     except _Stopping:
                         break
+                self._flush_acks()
         finally:
+            self._flush_acks(force=True)
             if self.conn is not None:
                 self.conn.close()
             self.log.info("collector_stopped", stored=self.stats.stored, dead=self.stats.dead)
@@ -318,6 +327,8 @@ class Collector:
             self._retry(lambda: self.dead_letters.record(letters))
             self._publish_dead_letters(letters)
         self._acknowledge(batch, valid, reasons)
+        if self.settings.ack_interval_s == 0:
+            self._flush_acks(force=True)
         self.stats.batches += 1
         self.stats.stored += len(valid)
         self.stats.dead += len(reasons)
@@ -333,10 +344,29 @@ class Collector:
                 reason=letter.reason,
             )
 
+    def _flush_acks(self, *, force: bool = False) -> None:
+        """Publish the gathered acks (stored already: a lost ack only costs a resend)."""
+        outcome = self._outcome
+        if not (outcome.stored or outcome.rejected):
+            return
+        if not force and time.monotonic() - self._outcome_since < self.settings.ack_interval_s:
+            return
+        self._outcome = _Outcome()
+        for gateway in sorted(outcome.stored.keys() | outcome.rejected.keys()):
+            ids = list(dict.fromkeys(outcome.stored.get(gateway, [])))
+            rejected = list({r.id: r for r in outcome.rejected.get(gateway, [])}.values())
+            for start in range(0, max(len(ids), 1), _IDS_PER_ACK):
+                ack = Ack.model_construct(  # from validated readings: no second validation
+                    ids=ids[start : start + _IDS_PER_ACK], rejected=rejected if start == 0 else []
+                )
+                self._publish(ack_topic(gateway), encode_ack(ack))
+
     def _acknowledge(
         self, batch: Sequence[Incoming], valid: dict[int, WireReading], reasons: dict[int, str]
     ) -> None:
-        outcome = _Outcome()
+        outcome = self._outcome
+        if not (outcome.stored or outcome.rejected):
+            self._outcome_since = time.monotonic()
         for index, item in enumerate(batch):
             gateway = gateway_of(item.topic)
             if gateway is None:
@@ -349,12 +379,6 @@ class Collector:
                 )
         assert self.conn is not None
         client = self.conn.client
-        for gateway in sorted(outcome.stored.keys() | outcome.rejected.keys()):
-            ack = Ack.model_construct(  # built from validated readings: no second validation
-                ids=list(dict.fromkeys(outcome.stored.get(gateway, []))),
-                rejected=list({r.id: r for r in outcome.rejected.get(gateway, [])}.values()),
-            )
-            self._publish(ack_topic(gateway), encode_ack(ack))
         with self._cond:
             generation = self._generation
         for item in batch:
