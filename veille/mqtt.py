@@ -271,7 +271,7 @@ class PublishOutcomes:
     def __init__(self, client: paho.Client) -> None:
         self._refused: dict[int, str] = {}
         self._lock = threading.Lock()
-        previous = client.on_publish
+        previous: Any = client.on_publish
 
         def on_publish(c: paho.Client, userdata: Any, mid: int, reason: Any, props: Any) -> None:
             if bool(getattr(reason, "is_failure", False)):
