@@ -158,6 +158,7 @@ class Collector:
         if any(getattr(code, "is_failure", False) for code in codes):
             self.log.error("subscription_refused", reasons=[str(code) for code in codes])
             return
+        self.log.info("subscribed")
         self.subscribed.set()
 
     def _on_disconnect(self, _c: paho.Client, _u: Any, _f: Any, rc: Any, _p: Any) -> None:

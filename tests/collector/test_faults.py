@@ -184,3 +184,37 @@ def test_mqtt_311_broker_with_a_persistent_session(tmp_path: Path) -> None:
         ears.close()
     store.close()
     letters.close()
+
+
+def test_worker_processes_share_the_subscription(mosquitto: Mosquitto, tmp_path: Path) -> None:
+    """``workers = 2``: two processes in one shared-subscription group, each reading once."""
+    import psutil
+
+    data = tmp_path / "data"
+    store = SqliteStore(sqlite_path(data))
+    log = tmp_path / "collector.log"
+    env = {**os.environ, "VEILLE_BROKER__URL": mosquitto.url, "VEILLE_COLLECTOR__WORKERS": "2"}
+    with log.open("ab") as out:
+        parent = subprocess.Popen(
+            [sys.executable, "-m", "veille.cli", "collector", "run", "--data-dir", str(data)],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=out,
+        )
+    readings = [wire(n, gateway=f"gw-{n % 5}") for n in range(1000)]
+    try:
+        wait_for(lambda: log.read_text().count(" subscribed ") == 2, what="both workers")
+        assert len(psutil.Process(parent.pid).children(recursive=True)) >= 1
+        publish(mosquitto.port, [as_message(r) for r in readings])
+        wait_for(lambda: store.count() == 1000, what="every reading stored")
+    finally:
+        parent.send_signal(signal.SIGTERM)
+        assert parent.wait(20) == 0
+    text = log.read_text()
+    assert "client_id=veille-collector-1 " in text or "client_id=veille-collector-1\n" in text
+    assert "client_id=veille-collector-1-1" in text
+    stopped = [line for line in text.splitlines() if "collector_stopped" in line]
+    assert len(stopped) == 2
+    assert all("stored=0" not in line for line in stopped)  # the broker used both
+    store.close()
