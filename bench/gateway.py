@@ -85,6 +85,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=120.0, help="total run (steady state)")
     parser.add_argument("--idle-seconds", type=float, default=20.0, help="idle CPU window")
     parser.add_argument("--tick", type=float, default=1.0, help="real seconds per world minute")
+    parser.add_argument("--keep-log", type=Path, help="copy the gateway's JSON log here")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp, Mosquitto(Path(tmp) / "mosquitto") as broker:
@@ -136,6 +137,8 @@ def main() -> None:
             gateway.send_signal(signal.SIGTERM)
             gateway.wait(20)
             acker.close()
+        if args.keep_log:
+            args.keep_log.write_bytes(log_path.read_bytes())
         cpu = (after.user + after.system - before.user - before.system) / elapsed * 100
         latencies: list[float] = []
         for line in log_path.read_text().splitlines():

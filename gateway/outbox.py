@@ -189,12 +189,14 @@ class Outbox:
                 durable=False,
             )
 
-    def mark_published(self, reading_id: str) -> None:
-        """The broker took it (PUBACK success)."""
+    def mark_published(self, ids: Sequence[str]) -> None:
+        """The broker took them (PUBACK success)."""
+        if not ids:
+            return
         with self._lock:
             self._write(
                 "UPDATE outbox SET state = 'published', error = NULL WHERE id = ?",
-                [(reading_id,)],
+                [(i,) for i in ids],
                 durable=False,
             )
 

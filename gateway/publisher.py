@@ -27,7 +27,7 @@ from typing import Any
 
 import paho.mqtt.client as paho
 
-from gateway.ackmsg import parse_ack
+from gateway.ackmsg import AckMessage, parse_ack
 from gateway.outbox import Outbox
 from gateway.settings import GatewaySettings
 from veille import logs
@@ -94,6 +94,8 @@ class Publisher:
         self._inflight: dict[int, str | None] = {}  # mid -> reading id (None: status)
         self._early: dict[int, tuple[Any, float]] = {}  # PUBACKs that beat publish()
         self._fresh: dict[str, float] = {}  # reading id -> monotonic time received
+        self._settled: list[tuple[str, Any, float]] = []  # PUBACKs not yet written down
+        self._acks: list[AckMessage] = []  # collector acks not yet applied
         self._connected = threading.Event()
         self._wake: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -167,39 +169,24 @@ class Publisher:
         log.warning("broker_disconnected", reason=str(rc))
 
     def _on_publish(self, _c: paho.Client, _u: Any, mid: int, rc: Any, _p: Any) -> None:
+        at = time.monotonic()
         with self._lock:
             if mid not in self._inflight:
-                self._early[mid] = (rc, time.monotonic())
+                self._early[mid] = (rc, at)
                 return
             reading = self._inflight.pop(mid)
-        self._settle(reading, rc)
-        self._poke()
+        self._settle(reading, rc, at)
 
-    def _settle(self, reading: str | None, rc: Any) -> None:
-        acked_at = time.monotonic()
+    def _settle(self, reading: str | None, rc: Any, at: float) -> None:
+        """Note a PUBACK; the outbox is written by `pump`, never in paho's thread (an
+        fsync there would hold every other PUBACK back)."""
         if reading is None:
             if _failed(rc):
                 log.error("status_refused", reason=str(rc))
             return
-        try:
-            if _failed(rc):
-                reason = f"broker refused publish: {rc} (0x{int(rc.value):02X})"
-                self.outbox.mark_refused(reading, reason)
-                self.counters.refused += 1
-                self.counters.last_refusal = reason
-                log.error("publish_refused", reading=reading, reason=str(rc))
-                return
-            self.outbox.mark_published(reading)
-        except VeilleError as err:
-            log.error("outbox_write_failed", reading=reading, error=str(err))
-            return
-        self.counters.published += 1
         with self._lock:
-            started = self._fresh.pop(reading, None)
-        if started is not None:
-            latency = (acked_at - started) * 1000
-            self.counters.latencies_ms.append(latency)
-            log.info("reading_published", reading=reading, latency_ms=round(latency, 2))
+            self._settled.append((reading, rc, at))
+        self._poke()
 
     def _on_message(self, _c: paho.Client, _u: Any, message: paho.MQTTMessage) -> None:
         try:
@@ -208,18 +195,61 @@ class Publisher:
             self.counters.bad_acks += 1
             log.error("bad_ack", topic=message.topic, error=str(err))
             return
+        with self._lock:
+            self._acks.append(ack)
+        self._poke()
+
+    # --- bookkeeping (asyncio thread, outbox writes in a worker thread) ----------
+
+    def _take_settled(self) -> tuple[list[str], list[tuple[str, str]], list[AckMessage]]:
+        with self._lock:
+            settled, self._settled = self._settled, []
+            acks, self._acks = self._acks, []
+            timed = [(r, self._fresh.pop(r, None)) for r, _rc, _at in settled]
+        published: list[str] = []
+        refused: list[tuple[str, str]] = []
+        for (reading, rc, at), (_r, started) in zip(settled, timed, strict=True):
+            if _failed(rc):
+                reason = f"broker refused publish: {rc} (0x{int(rc.value):02X})"
+                refused.append((reading, reason))
+                self.counters.refused += 1
+                self.counters.last_refusal = reason
+                log.error("publish_refused", reading=reading, reason=str(rc))
+                continue
+            published.append(reading)
+            self.counters.published += 1
+            if started is not None:
+                latency = (at - started) * 1000
+                self.counters.latencies_ms.append(latency)
+                log.info("reading_published", reading=reading, latency_ms=round(latency, 2))
+        return published, refused, acks
+
+    def _write_down(
+        self, published: list[str], refused: list[tuple[str, str]], acks: list[AckMessage]
+    ) -> None:
         try:
-            removed = self.outbox.acknowledge(ack.ids)
-            for item in ack.rejected:
-                if self.outbox.set_aside(item.id, item.reason):
-                    self.counters.rejected += 1
-                    log.error("reading_rejected_by_collector", reading=item.id, reason=item.reason)
+            self.outbox.mark_published(published)
+            for reading, reason in refused:
+                self.outbox.mark_refused(reading, reason)
+            for ack in acks:
+                removed = self.outbox.acknowledge(ack.ids)
+                self.counters.acked += removed
+                if removed:
+                    log.info("readings_acked", count=removed)
+                for item in ack.rejected:
+                    if self.outbox.set_aside(item.id, item.reason):
+                        self.counters.rejected += 1
+                        log.error(
+                            "reading_rejected_by_collector", reading=item.id, reason=item.reason
+                        )
         except VeilleError as err:
             log.error("outbox_write_failed", error=str(err))
-            return
-        self.counters.acked += removed
-        if removed:
-            log.info("readings_acked", count=removed)
+
+    async def settle(self) -> None:
+        """Write PUBACKs and collector acks down in the outbox."""
+        published, refused, acks = self._take_settled()
+        if published or refused or acks:
+            await asyncio.to_thread(self._write_down, published, refused, acks)
 
     # --- publishing (asyncio thread) -----------------------------------------
 
@@ -245,7 +275,7 @@ class Publisher:
             if early is None:
                 self._inflight[info.mid] = reading
         if early is not None:
-            self._settle(reading, early[0])
+            self._settle(reading, early[0], early[1])
 
     def publish_status(self) -> None:
         """The retained status with heartbeat data (online while we are connected)."""
@@ -298,5 +328,6 @@ class Publisher:
         while True:
             self._wake.clear()
             self.publish_due()
+            await self.settle()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=1.0)

@@ -158,6 +158,7 @@ class Gateway:
                 task.cancel()
             await asyncio.gather(*tasks, stopper, return_exceptions=True)
             await self.radio.close()
+            await self.publisher.settle()  # acks already received are written down
             self.publisher.close()
             self.outbox.close()
             self.store.close()

@@ -30,6 +30,7 @@ def test_collector_then_broker_away_while_measuring_then_the_backlog_drains(
             for n in range(5):
                 scale.store(hh.weighing(n, 70.0, user=1))
             await eventually(lambda: len(hh.stored_ids(data)) == 5, within=30, what="5 stored")
+            await eventually(lambda: gateway.outbox.depth().waiting == 0, what="5 acked")
         finally:
             hh.stop(collector)
         # collector down: published to the broker, never acked, kept

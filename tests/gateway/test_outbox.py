@@ -26,7 +26,7 @@ def test_rows_leave_only_on_ack_and_an_acked_id_is_not_taken_again(tmp_path: Pat
     for n in range(3):
         box.add(f"id{n}", "t", b"x")
     box.mark_sent(["id0", "id1", "id2"])
-    box.mark_published("id0")
+    box.mark_published(["id0"])
     assert box.depth().waiting == 3
     assert box.acknowledge(["id0", "id1", "unknown"]) == 2
     assert [r.id for r in box.due(older_than_s=0, limit=10)] == ["id2"]
