@@ -190,6 +190,7 @@ class Demo:
                 f" {len(household.patients)} patients, outbox in {data_dir / 'gateway'}"
             )
             self._sign_in(web_url)
+            clock.run()
             left = clock.real_seconds_left()
             zone = ZoneInfo(ZONE)
             self.say(

@@ -31,10 +31,12 @@ class DemoError(VeilleError):
 
 class CatchUpClock:
     """Simulated time that starts at ``start``, runs ``speed`` times faster than real
-    time, and follows the wall clock once it has caught up with it.
+    time once started, and follows the wall clock when it has caught up with it.
 
     The demo replays the household's last weeks at high speed and then goes on
     live, so the web's "last 14 days" and the rules' "now" are those of today.
+    It stands still until `run` (while the services start) and after `freeze`
+    (while they stop): a silence then is nobody's missing data.
     """
 
     def __init__(self, start: datetime, speed: float) -> None:
@@ -43,7 +45,7 @@ class CatchUpClock:
         self._start = start.astimezone(UTC)
         self._speed = speed
         self._t0 = time.monotonic()
-        self._frozen: datetime | None = None
+        self._frozen: datetime | None = self._start
 
     def now(self) -> datetime:
         if self._frozen is not None:
@@ -51,8 +53,11 @@ class CatchUpClock:
         fast = self._start + timedelta(seconds=(time.monotonic() - self._t0) * self._speed)
         return min(fast, datetime.now(UTC))
 
+    def run(self) -> None:
+        """Let simulated time go, from where it stands."""
+        self._start, self._t0, self._frozen = self.now(), time.monotonic(), None
+
     def freeze(self) -> None:
-        """Stop simulated time (the demo is stopping: a silence then is not missing data)."""
         self._frozen = self.now()
 
     def caught_up(self) -> bool:
