@@ -90,7 +90,7 @@ def publisher(port: int, start: int, count: int, gateways: int, tag: str) -> Non
 
     messages = payloads(start, count, gateways, tag)
     client = paho.Client(CallbackAPIVersion.VERSION2, protocol=MQTTProtocolVersion.MQTTv5)
-    client.max_inflight_messages_set(500)
+    client.max_inflight_messages_set(0)  # paho scans its whole window on every PUBACK
     client.connect("127.0.0.1", port)
     client.loop_start()
     print("ready", flush=True)
