@@ -1,13 +1,60 @@
-"""Run a gateway process on BlueZ or on a simulated home, until SIGTERM."""
+"""Run a gateway process on BlueZ or on a simulated home, until SIGTERM.
+
+Two simulated homes are understood: a `devices.sim.household` file (patients,
+devices, schedules; the world clock runs ``[gateway.ble] speed`` times real
+time and the household's own pairings are recorded where none exist), and
+the gateway's load-test format (`gateway.simhome`: devices measuring on a
+fixed tick, used by the benchmark and the kill -9 test).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import tomllib
+from collections.abc import Callable, Coroutine
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
+from devices.sim.radio import VirtualRadio
+from gateway.pairing import GatewayStore
 from gateway.service import Backends, Gateway, install_signal_handlers
 from gateway.settings import GatewaySettings
+from veille.errors import ConfigError
 from veille.mqtt import BrokerSettings
+
+
+def _is_household(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            return "patients" in tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as err:
+        raise ConfigError(f"household file {path}: {err}") from err
+
+
+def _household(
+    path: Path, settings: GatewaySettings
+) -> tuple[VirtualRadio, Callable[[], Coroutine[Any, Any, None]]]:
+    from devices.sim.household import Household, SimulatedHome
+
+    household = Household.load(path)
+    home = SimulatedHome(household)
+    store = GatewayStore(settings.pairing_path)
+    try:
+        for (address, user), patient in household.pairings().items():
+            if store.patient_for(address, user)[0] is None:  # explicit pairings win
+                store.pair(address, patient, household.devices[address].type, user)
+    finally:
+        store.close()
+    step = 1.0  # real seconds between world-clock steps
+
+    async def live() -> None:
+        while True:
+            await asyncio.sleep(step)
+            home.advance_to(home.radio.now() + timedelta(seconds=step * settings.ble.speed))
+
+    return home.radio, live
 
 
 async def run_gateway(settings: GatewaySettings, broker: BrokerSettings) -> None:
@@ -16,15 +63,18 @@ async def run_gateway(settings: GatewaySettings, broker: BrokerSettings) -> None
     if settings.ble.backend == "bluez":
         await Gateway(settings, broker).run(stop)
         return
-    from gateway.simhome import World, load  # only demos and tests need the simulator
-
     assert settings.ble.household is not None  # checked by BleSettings
-    world = World(load(settings.ble.household))
-    radio = world.radio
+    if _is_household(settings.ble.household):
+        radio, live = _household(settings.ble.household, settings)
+    else:
+        from gateway.simhome import World, load
+
+        world = World(load(settings.ble.household))
+        radio, live = world.radio, world.run
     gateway = Gateway(
         settings, broker, Backends(radio.scanner_backend, radio.client_backend, radio.now)
     )
-    living = asyncio.create_task(world.run())
+    living = asyncio.create_task(live())
     try:
         await gateway.run(stop)
     finally:

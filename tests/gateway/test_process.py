@@ -166,3 +166,41 @@ def test_a_configuration_that_cannot_work_is_refused_with_the_key(tmp_path: Path
     done = veille(config, "gateway", "run")
     assert done.returncode == 2
     assert "[gateway] id" in done.stderr
+
+
+def test_gateway_run_on_the_demo_household(mosquitto: Mosquitto, tmp_path: Path) -> None:
+    """The devices package's household file: its pairings recorded, its readings stored."""
+    config = tmp_path / "veille.toml"
+    config.write_text(
+        "\n".join(
+            [
+                "[gateway]",
+                'id = "gw-demo"',
+                f'data_dir = "{tmp_path / "gw"}"',
+                "reconnect_after_s = 1.0",
+                "[gateway.ble]",
+                'backend = "simulator"',
+                f'household = "{hh.ROOT / "devices/sim/households/demo.toml"}"',
+                "speed = 43200",
+                "[broker]",
+                f'url = "{mosquitto.url}"',
+                "",
+            ]
+        )
+    )
+    data = tmp_path / "server"
+    log = tmp_path / "gateway.log"
+    with hh.collector(data, mosquitto.url, tmp_path / "collector.log"):
+        gateway = spawn_gateway(config, log)
+        try:
+            wait_until(
+                lambda: (
+                    len({p for p, _k, _w in hh.stored(data)}) >= 3 if hh.stored_ids(data) else False
+                ),
+                within=60,
+                what=f"readings of three patients ({log.read_text()[-1500:]})",
+            )
+        finally:
+            hh.stop(gateway)
+    listed = veille(config, "pair", "--list").stdout
+    assert "C4:7C:8D:6A:10:01  weight_scale       user 2     -> p-b41d" in listed
