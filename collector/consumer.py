@@ -50,6 +50,7 @@ from veille.mqtt import (
 T = TypeVar("T")
 
 _IDS_PER_ACK = 1000
+STORE_REFUSED = "store refused it"
 
 
 class CollectorSettings(BaseModel):
@@ -292,7 +293,7 @@ class Collector:
             self._retry(lambda: self.store.write_batch(readings))
         except StoreError as err:
             if len(readings) == 1:
-                return {readings[0].id: f"store refused it: {err}"}
+                return {readings[0].id: f"{STORE_REFUSED}: {err}"}
             half = len(readings) // 2
             return {**self._write(readings[:half]), **self._write(readings[half:])}
         return {}
@@ -342,7 +343,8 @@ class Collector:
                 "dead_letter",
                 topic=letter.topic,
                 reading_id=letter.reading_id,
-                reason=letter.reason,
+                # a store's own message may quote the point, values included: not in logs
+                reason=STORE_REFUSED if letter.reason.startswith(STORE_REFUSED) else letter.reason,
             )
 
     def _flush_acks(self, *, force: bool = False) -> None:
