@@ -22,7 +22,7 @@ def test_the_clock_stands_still_until_run_then_runs_fast_and_never_passes_the_wa
     clock.run()
     time.sleep(0.2)
     moved = clock.now() - start
-    assert timedelta(hours=3) < moved < timedelta(days=1)
+    assert timedelta(hours=3) < moved < timedelta(hours=40)  # generous: a loaded machine
     time.sleep(2.0)
     assert clock.caught_up()
     assert clock.now() <= datetime.now(UTC)
