@@ -43,6 +43,14 @@ def _quote(text: str) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
+def write_api_for(version: str) -> str:
+    """'v1' for InfluxDB 1.0-1.7 (no /api/v2/write), 'v2' for 1.8+, 2.x, 3.x and for
+    servers that send no version (compatible servers)."""
+    parts = version.strip().lstrip("v").split(".")
+    major, minor = (int(p) if p.isdigit() else 0 for p in [*parts, "0", "0"][:2])
+    return "v1" if major == 1 and minor < 8 else "v2"
+
+
 def _ns(moment: datetime) -> int:
     return epoch_us(moment) * 1000
 
@@ -104,14 +112,12 @@ class InfluxStore:
         return response.data[:300].decode(errors="replace").strip()
 
     def detect_api(self) -> str:
-        """ "v1" for servers without the v2 write API (1.0–1.7), else "v2"."""
+        """The write API to use: asks the server once (see `write_api_for`)."""
         if self._api is None or self.version is None:
             response = self._request("GET", "/ping")
             self.version = response.headers.get("X-Influxdb-Version", "")
             if self._api is None:
-                parts = self.version.lstrip("v").split(".")
-                major, minor = (int(p) if p.isdigit() else 0 for p in ([*parts, "0", "0"])[:2])
-                self._api = "v1" if major == 1 and minor < 8 else "v2"
+                self._api = write_api_for(self.version)
         return self._api
 
     def _query(self, q: str, *, method: str = "GET") -> list[dict[str, Any]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from collector.influx import InfluxStore
+from collector.influx import InfluxStore, write_api_for
 from collector.lineproto import timestamp_ns
 from collector.store import StoreSettings
 from devices.reading import Kind
@@ -71,3 +71,18 @@ def test_refused_data_is_a_store_error_with_the_servers_reason(influxd: Influxd)
     assert not isinstance(caught.value, StoreUnavailable)
     assert store.count() == 1  # 1.x keeps the good point of a partial write
     store.close()
+
+
+@pytest.mark.parametrize(
+    ("version", "api"),
+    [
+        ("1.6.7~rc0", "v1"),  # Debian 12, Raspberry Pi OS
+        ("1.7.11", "v1"),
+        ("1.8.10", "v2"),
+        ("v2.7.11", "v2"),
+        ("3.0.1", "v2"),
+        ("", "v2"),
+    ],
+)
+def test_write_api_by_server_version(version: str, api: str) -> None:
+    assert write_api_for(version) == api
