@@ -185,13 +185,13 @@ class Radio:
         driver = self._driver_for(address, device, advertisement)
         if driver is None:
             return
-        self.activity(address).last_seen = time.time()
+        paired = self.store.paired_driver(address) is not None
+        if paired:  # a neighbour's devices never appear in our heartbeat
+            self.activity(address).last_seen = time.time()
         if isinstance(driver, AdvertisementDriver):
-            self._from_advertisement(driver, address, device, advertisement)
+            self._from_advertisement(driver, address, device, advertisement, paired=paired)
             return
-        if not isinstance(driver, Driver) or address in self._busy:
-            return
-        if self.store.paired_driver(address) is None:
+        if not paired or not isinstance(driver, Driver) or address in self._busy:
             return  # never connect to a device nobody paired (a neighbour's cuff)
         if not self._may_connect(self.activity(address)):
             return
@@ -255,16 +255,19 @@ class Radio:
         address: str,
         device: BLEDevice,
         advertisement: AdvertisementData,
+        *,
+        paired: bool,
     ) -> None:
         if self._repeat(address, advertisement):
             return
         try:
             readings = driver.from_advertisement(device, advertisement)
         except DecodeError as err:
-            activity = self.activity(address)
-            activity.records_rejected += 1
-            activity.last_rejection = f"advertisement: rejected: {err}"[:300]
-            log.warning("advertisement_rejected", device=address, error=str(err))
+            if paired:
+                activity = self.activity(address)
+                activity.records_rejected += 1
+                activity.last_rejection = f"advertisement: rejected: {err}"[:300]
+                log.warning("advertisement_rejected", device=address, error=str(err))
             return
         memory = self.store.remembered(address)
         for reading in readings:

@@ -170,12 +170,13 @@ class Outbox:
         """Readings to publish: never sent, or sent and unacked for ``older_than_s``,
         oldest first. ``exclude`` are ids already in flight."""
         skip = set(exclude)
-        cutoff = time.time() - older_than_s
+        now = time.time()
         with self._lock:
+            # "sent" in the future: the clock jumped back (a Pi has no RTC before NTP)
             rows = self._db.execute(
                 "SELECT id, topic, payload, attempts FROM outbox"
-                " WHERE sent IS NULL OR sent < ? ORDER BY seq LIMIT ?",
-                (cutoff, limit + len(skip)),
+                " WHERE sent IS NULL OR sent < ? OR sent > ? ORDER BY seq LIMIT ?",
+                (now - older_than_s, now + 60, limit + len(skip)),
             ).fetchall()
         return [Row(*row) for row in rows if row[0] not in skip][:limit]
 

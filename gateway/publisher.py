@@ -210,7 +210,7 @@ class Publisher:
         refused: list[tuple[str, str]] = []
         for (reading, rc, at), (_r, started) in zip(settled, timed, strict=True):
             if _failed(rc):
-                reason = f"broker refused publish: {rc} (0x{int(rc.value):02X})"
+                reason = f"broker refused publish: {rc} (0x{int(getattr(rc, 'value', rc)):02X})"
                 refused.append((reading, reason))
                 self.counters.refused += 1
                 self.counters.last_refusal = reason

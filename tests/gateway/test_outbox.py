@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -120,4 +121,15 @@ def test_kill_9_while_writing_loses_no_row_it_confirmed(tmp_path: Path) -> None:
     expected = {f"id{n:06d}" for n in range(confirmed + 1) if n % 3 != 0}
     assert expected <= waiting
     assert not any(f"id{n:06d}" in waiting for n in range(0, confirmed + 1, 3))
+    box.close()
+
+
+def test_a_clock_that_jumped_back_does_not_strand_a_reading(tmp_path: Path) -> None:
+    box = Outbox(tmp_path / "o.sqlite")
+    box.add("id0", "t", b"x")
+    box.mark_sent(["id0"])
+    assert box.due(older_than_s=600, limit=5) == []
+    with sqlite3.connect(tmp_path / "o.sqlite") as db:  # sent "tomorrow": the clock went back
+        db.execute("UPDATE outbox SET sent = ?", (time.time() + 86_400,))
+    assert [r.id for r in box.due(older_than_s=600, limit=5)] == ["id0"]
     box.close()
