@@ -9,8 +9,8 @@ cd "$(dirname "$0")/.."
 want=()
 if [[ "${1:-}" == "--test" ]]; then
   # real broker, real InfluxDB 1.6 (Debian), VictoriaMetrics for the v2 write API, real browser,
-  # real PostgreSQL (the relational store of a server)
-  want+=(mosquitto mosquitto-clients influxdb victoria-metrics chromium chromium-driver postgresql shellcheck)
+  # real PostgreSQL (the relational store of a server), dbus-daemon (gateway pairing agent tests), systemd-analyze (Pi unit)
+  want+=(mosquitto mosquitto-clients influxdb victoria-metrics chromium chromium-driver postgresql shellcheck dbus-daemon systemd)
 fi
 missing=()
 for pkg in "${want[@]}"; do
