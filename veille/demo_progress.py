@@ -82,6 +82,7 @@ class Progress:
                     self._stored.add(data["id"])
 
     def start(self) -> None:
+        self.prime()
         self.conn.connect_async()
         self._subscribed.wait(10)
 
@@ -103,6 +104,17 @@ class Progress:
             f"[{when}] readings published {seen}, stored {stored} ({kinds}); "
             f"alerts raised {total_alerts}, team notifications {self.notifications}"
         )
+
+    def prime(self) -> None:
+        """Count the alerts an earlier run raised, without announcing each as new."""
+        with self.sessions() as session:
+            rows = session.scalars(select(Alert)).all()
+        for alert in rows:
+            self._alerts.add(alert.id)
+            self.alert_counts[alert.category] += 1
+        if rows:
+            earlier = dict(sorted(self.alert_counts.items()))
+            self.print(f"  alerts raised by earlier runs: {earlier}")
 
     def poll_alerts(self) -> None:
         with self.sessions() as session:
