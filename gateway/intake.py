@@ -46,12 +46,14 @@ class Intake:
         outbox: Outbox,
         offer: Callable[[str, float], None],
         now: Callable[[], datetime],
+        forget: Callable[[str], None] = lambda _id: None,
     ) -> None:
         self.gateway_id = gateway_id
         self.zone = zone
         self.store = store
         self.outbox = outbox
         self.offer = offer
+        self.forget = forget
         self.now = now
         self.counters = IntakeCounters()
 
@@ -96,10 +98,13 @@ class Intake:
             received=received,
         )
         topic = reading_topic(self.gateway_id, wire.kind.value)
+        # announced first, so a publish that beats this coroutine back is still timed
+        self.offer(wire.id, started)
         added = await asyncio.to_thread(self.outbox.add, wire.id, topic, encode(wire))
         if added:
             self.counters.taken += 1
-            self.offer(wire.id, started)
+            self.offer(wire.id, started)  # it is on disk now: publish it
         else:
+            self.forget(wire.id)
             self.counters.repeated += 1
             log.info("reading_already_known", reading=wire.id, device=address)

@@ -258,6 +258,11 @@ class Publisher:
         if loop is not None and wake is not None and not loop.is_closed():
             loop.call_soon_threadsafe(wake.set)
 
+    def forget(self, reading_id: str) -> None:
+        """A reading announced with `offer` was not new after all: do not time it."""
+        with self._lock:
+            self._fresh.pop(reading_id, None)
+
     def offer(self, reading_id: str, received_monotonic: float) -> None:
         """A new reading is in the outbox: publish it now (latency counts from receipt)."""
         with self._lock:

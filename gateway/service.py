@@ -70,7 +70,15 @@ class Gateway:
             def now() -> datetime:
                 return datetime.now(UTC)
 
-        self.intake = Intake(settings.id, zone, self.store, self.outbox, self.publisher.offer, now)
+        self.intake = Intake(
+            settings.id,
+            zone,
+            self.store,
+            self.outbox,
+            self.publisher.offer,
+            now,
+            forget=self.publisher.forget,
+        )
         self.radio = Radio(
             settings,
             self.store,
