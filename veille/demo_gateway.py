@@ -124,10 +124,6 @@ class SimulatedGateway:
         self._home: SimulatedHome | None = None
         self._gateway: Gateway | None = None
 
-    @property
-    def device_count(self) -> int:
-        return len(self.household.model.devices)
-
     def run(self) -> None:
         asyncio.run(self._main())
 

@@ -19,11 +19,14 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 
+from veille.demo_gateway import load_household
+from veille.demo_gateway import produced as household_counts
 from veille.mqtt import free_port
 
 pytestmark = pytest.mark.slow
@@ -137,12 +140,16 @@ def export(data_dir: Path) -> list[dict[str, object]]:
 
 
 def produced(data_dir: Path) -> Counter[tuple[str, str]]:
-    """What the household measured, as the demo recorded it on stopping."""
+    """What the household's devices measured from day 0 to where the demo stopped,
+    recomputed here from the household file (and the same as the demo recorded)."""
     state = json.loads((data_dir / "demo-state.json").read_text())
+    household = load_household(date.fromisoformat(state["epoch"]))
+    counts = household_counts(household, datetime.fromisoformat(state["played_until"]))
+    assert counts == state["produced"]
     return Counter(
         {
             (patient, kind): count
-            for patient, kinds in state["produced"].items()
+            for patient, kinds in counts.items()
             for kind, count in kinds.items()
         }
     )
