@@ -23,7 +23,10 @@ def _positive(text: str) -> float:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from veille.demo import DemoOptions, run  # late: pulls in every package
+    try:
+        from veille.demo import DemoOptions, run  # late: pulls in every package
+    except KeyboardInterrupt:  # Ctrl-C before the demo's own handler is in place
+        return 0
 
     return run(
         DemoOptions(
