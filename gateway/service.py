@@ -148,6 +148,8 @@ class Gateway:
         if self.backends.scanner is None:
             await check_bluez()
         stop = stop or asyncio.Event()
+        for problem in self.registry.problems:  # load the drivers now, not on the first advert
+            log.error("driver_problem", entry_point=problem.entry_point, error=problem.error)
         await self.publisher.connect()
         tasks = [
             asyncio.create_task(self.publisher.pump(), name="publisher"),
