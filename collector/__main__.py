@@ -15,7 +15,11 @@ def main() -> int:
     parser.add_argument("--config", help="TOML configuration file (default: $VEILLE_CONFIG)")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     register(subparsers)
-    args = parser.parse_args(["collector", *sys.argv[1:]] if sys.argv[1:2] == ["run"] else None)
+    argv = sys.argv[1:]
+    if "run" in argv:  # `python -m collector [--config F] run ...` = `veille collector run`
+        at = argv.index("run")
+        argv = [*argv[:at], "collector", *argv[at:]]
+    args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()
