@@ -25,9 +25,21 @@ COMMAND_MODULES = (
     "veille.demo_cli",
 )
 
-#: Commands whose module is known, so `veille <command>` imports that module alone: the
-#: gateway on a Pi must not load pandas and SQLAlchemy (60 MB) just to start.
-OWNERS = {"gateway": "gateway.cli", "pair": "gateway.cli"}
+#: Which module owns each command, so `veille <command>` imports that module alone: the
+#: gateway on a Pi must not load pandas and SQLAlchemy (60 MB) just to start, nor a
+#: collector the web stack. `veille --help` still imports them all.
+OWNERS = {
+    "decode": "devices.cli",
+    "devices": "devices.cli",
+    "gateway": "gateway.cli",
+    "pair": "gateway.cli",
+    "collector": "collector.cli",
+    "export": "collector.cli",
+    "alerts": "alerts.cli",
+    "sharing": "sharing.cli",
+    "web": "web.cli",
+    "demo": "veille.demo_cli",
+}
 
 
 def build_parser(modules: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentParser:
