@@ -227,28 +227,28 @@ class Publisher:
     def _write_down(
         self, published: list[str], refused: list[tuple[str, str]], acks: list[AckMessage]
     ) -> None:
+        """One batch of bookkeeping; every ack received meanwhile in one transaction."""
         try:
             self.outbox.mark_published(published)
             for reading, reason in refused:
                 self.outbox.mark_refused(reading, reason)
-            for ack in acks:
-                removed = self.outbox.acknowledge(ack.ids)
-                self.counters.acked += removed
-                if removed:
-                    log.info("readings_acked", count=removed)
-                for item in ack.rejected:
-                    if self.outbox.set_aside(item.id, item.reason):
-                        self.counters.rejected += 1
-                        log.error(
-                            "reading_rejected_by_collector", reading=item.id, reason=item.reason
-                        )
+            removed = self.outbox.acknowledge([i for ack in acks for i in ack.ids])
+            self.counters.acked += removed
+            if removed:
+                log.info("readings_acked", count=removed)
+            for item in (item for ack in acks for item in ack.rejected):
+                if self.outbox.set_aside(item.id, item.reason):
+                    self.counters.rejected += 1
+                    log.error("reading_rejected_by_collector", reading=item.id, reason=item.reason)
         except VeilleError as err:
             log.error("outbox_write_failed", error=str(err))
 
     async def settle(self) -> None:
         """Write PUBACKs and collector acks down in the outbox."""
-        published, refused, acks = self._take_settled()
-        if published or refused or acks:
+        while True:
+            published, refused, acks = self._take_settled()
+            if not (published or refused or acks):
+                return
             await asyncio.to_thread(self._write_down, published, refused, acks)
 
     # --- publishing (asyncio thread) -----------------------------------------
@@ -330,9 +330,16 @@ class Publisher:
     async def pump(self) -> None:
         """Forever: publish due rows when woken or every second (republish timer)."""
         assert self._wake is not None, "connect() first"
-        while True:
-            self._wake.clear()
-            self.publish_due()
-            await self.settle()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=1.0)
+        settling: asyncio.Task[None] | None = None
+        try:
+            while True:
+                self._wake.clear()
+                self.publish_due()
+                # bookkeeping runs beside publishing: its fsyncs never hold a reading back
+                if settling is None or settling.done():
+                    settling = asyncio.create_task(self.settle())
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=1.0)
+        finally:
+            if settling is not None:
+                await asyncio.shield(settling)
