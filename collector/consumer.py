@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from collector.ack import Ack, Rejected, encode_ack
 from collector.deadletter import DeadLetter, DeadLetters, message, readable_id
+from collector.fastclient import BatchingClient
 from collector.store import ReadingStore
 from collector.validate import check
 from devices.wire import WireReading
@@ -180,16 +181,15 @@ class Collector:
             self._unconfirmed += 1
         self.conn.client.publish(topic, payload, qos=1)
 
-    def _on_message(self, _c: paho.Client, _u: Any, msg: paho.MQTTMessage) -> None:
+    def _on_packet(self, mid: int, qos: int, topic: str, payload: bytes) -> None:
         with self._cond:
             # The broker's in-flight window should bound what we hold (mosquitto applies its
             # max_inflight_messages, not our Receive Maximum); past this, paho's thread
             # waits here and TCP pushes back on the broker.
             while len(self._pending) >= self._max_pending and not self._stop.is_set():
                 self._cond.wait(1.0)
-            payload = msg.payload if isinstance(msg.payload, bytes) else bytes(msg.payload)
             self._pending.append(
-                Incoming(msg.mid, msg.qos, msg.topic, payload, self._generation, time.monotonic())
+                Incoming(mid, qos, topic, payload, self._generation, time.monotonic())
             )
             if len(self._pending) >= self.settings.batch_size:
                 self._cond.notify_all()
@@ -203,6 +203,7 @@ class Collector:
             persistent=True,
             session_expiry_s=self.settings.session_expiry_s,
             receive_maximum=self.settings.receive_maximum,
+            client_class=BatchingClient,
         )
         conn.client.manual_ack_set(True)
         # paho sends 20 QoS 1 messages at a time by default: the gateway acks of one batch
@@ -211,7 +212,8 @@ class Collector:
         conn.client.max_inflight_messages_set(self.settings.publish_inflight)
         conn.client.on_connect = self._on_connect
         conn.client.on_disconnect = self._on_disconnect
-        conn.client.on_message = self._on_message
+        assert isinstance(conn.client, BatchingClient)
+        conn.client.on_publish_packet = self._on_packet
         conn.client.on_subscribe = self._on_subscribe
         conn.client.on_publish = self._on_publish
         self.conn = conn
@@ -382,8 +384,7 @@ class Collector:
                 )
         assert self.conn is not None
         client = self.conn.client
+        assert isinstance(client, BatchingClient)
         with self._cond:
             generation = self._generation
-        for item in batch:
-            if item.generation == generation and item.qos > 0:
-                client.ack(item.mid, item.qos)
+        client.ack_many([i.mid for i in batch if i.generation == generation and i.qos == 1])

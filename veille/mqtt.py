@@ -163,12 +163,17 @@ def negotiate_protocol(settings: BrokerSettings, timeout_s: float = 5.0) -> MQTT
 
 
 def _new_client(
-    settings: BrokerSettings, client_id: str, protocol: MQTTProtocolVersion, *, clean: bool
+    settings: BrokerSettings,
+    client_id: str,
+    protocol: MQTTProtocolVersion,
+    *,
+    clean: bool,
+    client_class: type[paho.Client] = paho.Client,
 ) -> paho.Client:
     kwargs: dict[str, Any] = {"client_id": client_id, "protocol": protocol}
     if protocol != MQTTProtocolVersion.MQTTv5:
         kwargs["clean_session"] = clean
-    client = paho.Client(CallbackAPIVersion.VERSION2, **kwargs)
+    client = client_class(CallbackAPIVersion.VERSION2, **kwargs)
     if settings.username:
         client.username_pw_set(settings.username, settings.password())
     _host, _port, tls = settings.endpoint()
@@ -238,12 +243,16 @@ def connection(
     session_expiry_s: int = 7 * 24 * 3600,
     protocol: MQTTProtocolVersion | None = None,
     receive_maximum: int | None = None,
+    client_class: type[paho.Client] = paho.Client,
 ) -> Connection:
     """A client for ``client_id``; ``persistent`` keeps the broker-side session
-    (and the QoS 1 messages queued in it) across disconnects."""
+    (and the QoS 1 messages queued in it) across disconnects. ``client_class``: a
+    `paho.Client` subclass (the collector's batching client)."""
     if protocol is None:
         protocol = negotiate_protocol(settings)
-    client = _new_client(settings, client_id, protocol, clean=not persistent)
+    client = _new_client(
+        settings, client_id, protocol, clean=not persistent, client_class=client_class
+    )
     if will is not None:
         client.will_set(will.topic, will.payload, qos=will.qos, retain=will.retain)
     host, port, _tls = settings.endpoint()
