@@ -9,8 +9,11 @@ Life of a row (keyed by reading id, so a re-downloaded record is not doubled)::
                └──── republish after the timeout, oldest first, at a bounded rate
     collector rejects ──▶ set_aside (with its reason; never silently dropped)
 
-Every change is one transaction with ``synchronous=FULL`` in WAL mode, so a
-`kill -9` or a power cut at any point leaves either the old or the new state.
+Every change is one transaction in WAL mode, so a `kill -9` at any point
+leaves either the old or the new state. Taking a reading is fsynced
+(``synchronous=FULL``) before it is published; bookkeeping (sent, PUBACK,
+ack) is not, because a power cut that undoes it only republishes a reading
+the collector already recognises by its id.
 When the bound is reached the outbox refuses new readings (`OutboxFull`) rather
 than dropping old ones: the gateway then stops downloading, so the records
 stay in the devices' memory, and the heartbeat and logs say so.
@@ -216,15 +219,21 @@ class Outbox:
         now = time.time()
         with self._lock:
             try:
-                with self._db:
-                    cursor = self._db.executemany(
-                        "DELETE FROM outbox WHERE id = ?", [(i,) for i in ids]
-                    )
-                    removed = cursor.rowcount
-                    self._db.executemany(
-                        "INSERT OR REPLACE INTO delivered (id, at) VALUES (?, ?)",
-                        [(i, now) for i in ids],
-                    )
+                # No fsync: a power cut that undoes an ack only republishes what the
+                # collector already has (it acks again); a kill -9 loses nothing (WAL).
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                try:
+                    with self._db:
+                        cursor = self._db.executemany(
+                            "DELETE FROM outbox WHERE id = ?", [(i,) for i in ids]
+                        )
+                        removed = cursor.rowcount
+                        self._db.executemany(
+                            "INSERT OR REPLACE INTO delivered (id, at) VALUES (?, ?)",
+                            [(i, now) for i in ids],
+                        )
+                finally:
+                    self._db.execute("PRAGMA synchronous=FULL")
             except sqlite3.Error as err:
                 raise OutboxError(f"outbox {self.path}: ack failed ({err})") from err
             self._waiting = max(0, self._waiting - max(removed, 0))

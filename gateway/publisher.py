@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import socket
 import statistics
 import threading
 import time
@@ -72,6 +73,13 @@ class Counters:
             return {"n": 0, "p50": None, "p99": None}
         p99 = values[min(len(values) - 1, int(len(values) * 0.99))]
         return {"n": len(values), "p50": round(statistics.median(values), 2), "p99": round(p99, 2)}
+
+
+def _no_delay(_client: paho.Client, _userdata: Any, sock: Any) -> None:
+    """Turn Nagle off: paho does not, and a burst of small PUBLISH packets otherwise
+    waits for the broker's delayed TCP ACK (40 ms on Linux) -- measured in the bench."""
+    with contextlib.suppress(OSError, AttributeError):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
 class Publisher:
@@ -137,6 +145,7 @@ class Publisher:
         client.on_disconnect = self._on_disconnect
         client.on_publish = self._on_publish
         client.on_message = self._on_message
+        client.on_socket_open = _no_delay
         log.info("broker_protocol", mqtt5=conn.is_v5, host=conn.host, port=conn.port)
         return conn
 
