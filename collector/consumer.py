@@ -289,15 +289,18 @@ class Collector:
                     raise _Stopping from err
                 delay = min(delay * 2, self.settings.retry_max_s)
 
-    def _write(self, readings: Sequence[WireReading]) -> dict[str, str]:
+    def _write(self, readings: Sequence[WireReading], payloads: Sequence[bytes]) -> dict[str, str]:
         """Write, bisecting a refused batch down to the readings the store refuses."""
         try:
-            self._retry(lambda: self.store.write_batch(readings))
+            self._retry(lambda: self.store.write_batch(readings, payloads))
         except StoreError as err:
             if len(readings) == 1:
                 return {readings[0].id: f"{STORE_REFUSED}: {err}"}
             half = len(readings) // 2
-            return {**self._write(readings[:half]), **self._write(readings[half:])}
+            return {
+                **self._write(readings[:half], payloads[:half]),
+                **self._write(readings[half:], payloads[half:]),
+            }
         return {}
 
     def process(self, batch: Sequence[Incoming]) -> None:
@@ -309,8 +312,9 @@ class Collector:
                 valid[index] = check(item.topic, item.payload)
             except PayloadError as err:
                 reasons[index] = str(err)
-        unique = list({reading.id: reading for reading in valid.values()}.values())
-        refused = self._write(unique) if unique else {}
+        unique = list({reading.id: index for index, reading in valid.items()}.values())
+        readings = [valid[i] for i in unique]
+        refused = self._write(readings, [batch[i].payload for i in unique]) if unique else {}
         for index, reading in list(valid.items()):
             if reading.id in refused:
                 reasons[index] = refused[reading.id]

@@ -208,7 +208,10 @@ class InfluxStore:
 
     # --- writes ----------------------------------------------------------------
 
-    def write_batch(self, readings: Sequence[WireReading]) -> None:
+    def write_batch(
+        self, readings: Sequence[WireReading], payloads: Sequence[bytes] | None = None
+    ) -> None:
+        del payloads  # points are built from the readings' fields
         if not readings:
             return
         self._ensure_database()

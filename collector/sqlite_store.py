@@ -3,7 +3,8 @@
 The reading id is unique, so `INSERT OR IGNORE` makes every write idempotent
 (a rowid table with a unique index: random ids in a WITHOUT ROWID table of
 wide rows made inserts four times slower). Each reading is kept whole, as
-its wire JSON, beside the few columns that queries filter on.
+its wire JSON (the validated payload as it came), beside the few columns that
+queries filter on.
 A batch is one transaction with ``synchronous=FULL``: when `write_batch`
 returns, the readings survive a power cut, and only then does the collector ack.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,10 +42,15 @@ CREATE INDEX IF NOT EXISTS readings_patient_kind_time ON readings (patient, kind
 _PAGE = 5000
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
 def _us(moment: datetime) -> int:
-    """Microseconds since the epoch, exact (no float rounding)."""
-    delta = moment.astimezone(UTC) - datetime(1970, 1, 1, tzinfo=UTC)
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    """Microseconds since the epoch, exact (integer timedelta division, no float)."""
+    if moment.tzinfo is None:  # naive: local time, as astimezone reads it
+        moment = moment.astimezone(UTC)
+    return (moment - _EPOCH) // _MICROSECOND
 
 
 class SqliteStore:
@@ -69,20 +75,18 @@ class SqliteStore:
             self._db = db
         return self._db
 
-    def write_batch(self, readings: Sequence[WireReading]) -> None:
+    def write_batch(
+        self, readings: Sequence[WireReading], payloads: Sequence[bytes] | None = None
+    ) -> None:
         if not readings:
             return
+        if payloads is None:
+            wire = [r.model_dump_json(by_alias=True) for r in readings]
+        else:  # validated JSON, hence UTF-8; read back through the same validation
+            wire = [payload.decode() for payload in payloads]
         rows = [
-            (
-                r.id,
-                r.patient,
-                r.kind.value,
-                _us(r.time),
-                r.gateway,
-                r.device.driver,
-                r.model_dump_json(by_alias=True),
-            )
-            for r in readings
+            (r.id, r.patient, r.kind.value, _us(r.time), r.gateway, r.device.driver, text)
+            for r, text in zip(readings, wire, strict=True)
         ]
         with self._lock:
             db = self._conn()

@@ -76,8 +76,14 @@ class ReadingStore(Protocol):
     (SQLite commit, InfluxDB 2xx).
     """
 
-    def write_batch(self, readings: Sequence[WireReading]) -> None:
-        """Store readings; one already stored (same id) is left as it is."""
+    def write_batch(
+        self, readings: Sequence[WireReading], payloads: Sequence[bytes] | None = None
+    ) -> None:
+        """Store readings; one already stored (same id) is left as it is.
+
+        ``payloads``, when given, are the validated JSON payloads the readings were
+        decoded from (same order): a store that keeps the wire form keeps them as
+        they came instead of encoding each reading again."""
         ...
 
     def series(self, patient: str, kind: Kind, start: datetime, end: datetime) -> pd.DataFrame:
