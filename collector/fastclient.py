@@ -22,6 +22,7 @@ after the same calls.
 from __future__ import annotations
 
 import struct
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -87,6 +88,23 @@ class BufferedSocket:
         inner = getattr(self._sock, "pending", None)
         return int(inner()) if inner is not None else 0
 
+    def take_packet(self) -> tuple[int, bytes] | None:
+        """(first byte, body) of the whole packet at the head of the buffer, or None."""
+        buf, pos = self._buf, self._pos
+        end = len(buf)
+        length, shift, i = 0, 0, pos + 1
+        while i < end and i - pos <= 4:
+            byte = buf[i]
+            length |= (byte & 0x7F) << shift
+            shift += 7
+            i += 1
+            if not byte & 0x80:
+                if end - i < length:
+                    return None
+                self._pos = i + length
+                return buf[pos], buf[i : i + length]
+        return None
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._sock, name)
 
@@ -149,6 +167,45 @@ class BatchingClient(paho.Client):
         if self._transport == "websockets":  # its own framing reads whole frames
             return sock
         return BufferedSocket(sock)
+
+    def _packet_read(self) -> MQTTErrorCode:
+        """A whole packet waiting in the buffer is handled at once; anything else
+        (a packet split across reads, nothing buffered) by paho's byte-wise reader."""
+        sock = self._sock
+        if not isinstance(sock, BufferedSocket) or self._in_packet["command"] != 0:
+            return super()._packet_read()
+        whole = sock.take_packet()
+        if whole is None:
+            return super()._packet_read()
+        command, body = whole
+        self._in_packet = {
+            "command": command,
+            "have_remaining": 1,
+            "remaining_count": [],
+            "remaining_mult": 1,
+            "remaining_length": len(body),
+            "packet": body,  # type: ignore[typeddict-item]  # paho decodes bytes too
+            "to_process": 0,
+            "pos": 0,
+        }
+        try:
+            rc = self._packet_handle()
+        except MalformedPacket as exc:
+            self._easy_log(paho.MQTT_LOG_DEBUG, "Received malformed packet: %s", exc)
+            rc = MQTTErrorCode.MQTT_ERR_PROTOCOL
+        self._in_packet = {
+            "command": 0,
+            "have_remaining": 0,
+            "remaining_count": [],
+            "remaining_mult": 1,
+            "remaining_length": 0,
+            "packet": bytearray(b""),
+            "to_process": 0,
+            "pos": 0,
+        }
+        with self._msgtime_mutex:
+            self._last_bytes_received = time.monotonic()
+        return rc
 
     def loop_read(self, max_packets: int = 1) -> MQTTErrorCode:
         rc = super().loop_read(max_packets)
