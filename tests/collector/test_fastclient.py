@@ -28,7 +28,8 @@ def test_buffer_reports_only_whole_packets() -> None:
         sock._buf = packet + packet[:3]
         assert sock.pending() == len(sock._buf)
         assert sock.take_packet() == (0x30, body)
-        assert sock.pending() == 0 and sock.take_packet() is None
+        assert sock.pending() == 0
+        assert sock.take_packet() is None
     finally:
         left.close()
         right.close()
