@@ -41,9 +41,12 @@ def _consume(
     received: list[tuple[int, str, bytes]] = []
     done = threading.Event()
     subscribed = threading.Event()
-    kwargs = {"clean_session": False} if protocol != MQTTProtocolVersion.MQTTv5 else {}
+    v5 = protocol == MQTTProtocolVersion.MQTTv5
     client = BatchingClient(
-        CallbackAPIVersion.VERSION2, client_id=client_id, protocol=protocol, **kwargs
+        CallbackAPIVersion.VERSION2,
+        client_id=client_id,
+        protocol=protocol,
+        clean_session=None if v5 else False,
     )
     client.manual_ack_set(True)
 
@@ -56,7 +59,7 @@ def _consume(
 
     client.on_publish_packet = on_packet
     client.on_subscribe = lambda *_a: subscribed.set()
-    if protocol == MQTTProtocolVersion.MQTTv5:
+    if v5:
         from paho.mqtt.packettypes import PacketTypes
         from paho.mqtt.properties import Properties
 
