@@ -83,7 +83,7 @@ class CollectorSettings(BaseModel):
     workers: int = Field(default=1, ge=1, le=64)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen one's __init__ costs ~1 us per message
 class Incoming:
     mid: int
     qos: int
@@ -376,13 +376,18 @@ class Collector:
         outcome = self._outcome
         if not (outcome.stored or outcome.rejected):
             self._outcome_since = time.monotonic()
+        stored = outcome.stored
         for index, item in enumerate(batch):
+            reading = valid.get(index)
+            if reading is not None:  # `check` made sure the topic names this gateway
+                if (ids := stored.get(reading.gateway)) is None:
+                    ids = stored[reading.gateway] = []
+                ids.append(reading.id)
+                continue
             gateway = gateway_of(item.topic)
             if gateway is None:
                 continue
-            if index in valid:
-                outcome.stored.setdefault(gateway, []).append(valid[index].id)
-            elif (reading_id := readable_id(item.payload)) is not None:
+            if (reading_id := readable_id(item.payload)) is not None:
                 outcome.rejected.setdefault(gateway, []).append(
                     Rejected(id=reading_id, reason=reasons[index][:500])
                 )

@@ -26,10 +26,14 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 TAGS = ("patient", "driver", "gateway")
 
 
+_MICROSECOND = timedelta(microseconds=1)
+
+
 def epoch_us(moment: datetime) -> int:
-    """Microseconds since the epoch, exact (no float rounding)."""
-    delta = moment.astimezone(UTC) - EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    """Microseconds since the epoch, exact (integer timedelta division, no float)."""
+    if moment.tzinfo is None:  # naive: local time, as astimezone reads it
+        moment = moment.astimezone(UTC)
+    return (moment - EPOCH) // _MICROSECOND
 
 
 def timestamp_ns(reading: WireReading) -> int:
