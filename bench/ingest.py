@@ -21,8 +21,8 @@ Prints one JSON object:
 - ``drain_readings_per_s``: the collector alone consuming a backlog queued
   while it was stopped, from process start (imports included) to the last
   reading stored: its own pace, without publishers sharing the CPU.
-- ``cpu_s``: CPU seconds of the collector, the broker and the publishers
-  during the concurrent run: on a small machine they share the cores;
+- ``cpu_s``: CPU seconds of the collector, the broker, the publishers (and
+  influxd) during the concurrent run: on a small machine they share the cores;
   ``collector_cpu_us_per_reading`` (and the publishers' and broker's) the
   same per reading: the collector's cost, whatever the machine's other load.
 
@@ -265,7 +265,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             url = influx.url if influx else None
             assert broker.process is not None
             pid = broker.process.pid
-            result.update(_collector_run(args, work, broker.port, broker.url, url, pid))
+            influxd_pid = influx.process.pid if influx and influx.process else None
+            result.update(
+                _collector_run(args, work, broker.port, broker.url, url, pid, influxd_pid)
+            )
             if args.naive_readings:
                 result.update(_naive_run(args, work, broker.port, url))
         finally:
@@ -285,6 +288,7 @@ def _collector_run(
     broker_url: str,
     influx_url: str | None,
     broker_pid: int,
+    influxd_pid: int | None = None,
 ) -> dict[str, Any]:
     settings = _settings(args.store, work, influx_url, "batched")
     config = work / "veille.toml"
@@ -328,12 +332,15 @@ def _collector_run(
         procs = _spawn_publishers(port, args.readings, args.publishers, args.gateways, "b")
         publishers_cpu = sum(_cpu(p.pid) for p in procs)  # encoding the readings: not publishing
         broker_cpu = _cpu(broker_pid)
+        influxd_cpu = _cpu(influxd_pid) if influxd_pid else 0.0
         collector_cpu = _cpu(collector.pid)
         started = time.monotonic()
         _go(procs)
         count, finished = _wait_stored(store, args.readings + 1, timeout=600)
         cpu["collector"] = _cpu(collector.pid) - collector_cpu
         cpu["broker"] = _cpu(broker_pid) - broker_cpu
+        if influxd_pid:
+            cpu["influxd"] = _cpu(influxd_pid) - influxd_cpu
         cpu["publishers"] = sum(_cpu(p.pid) for p in procs) - publishers_cpu
         for proc in procs:
             proc.wait(60)
@@ -363,6 +370,11 @@ def _collector_run(
         "collector_cpu_us_per_reading": round(cpu["collector"] / args.readings * 1e6, 1),
         "publishers_cpu_us_per_reading": round(cpu["publishers"] / args.readings * 1e6, 1),
         "broker_cpu_us_per_reading": round(cpu["broker"] / args.readings * 1e6, 1),
+        **(
+            {"influxd_cpu_us_per_reading": round(cpu["influxd"] / args.readings * 1e6, 1)}
+            if "influxd" in cpu
+            else {}
+        ),
         **drain,
     }
 
