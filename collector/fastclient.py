@@ -149,12 +149,17 @@ class BatchingClient(paho.Client):
     on_publish_packet: PacketHandler | None = None
 
     def _handle_publish(self) -> MQTTErrorCode:
-        handler = self.on_publish_packet
         header = self._in_packet["command"]
-        if handler is None or header & 0x06 == 0x04:  # QoS 2: paho's own handshake
+        if self.on_publish_packet is None or header & 0x06 == 0x04:  # QoS 2: paho's handshake
             return super()._handle_publish()
+        return self._deliver(header, self._in_packet["packet"])
+
+    def _deliver(self, header: int, packet: bytes | bytearray) -> MQTTErrorCode:
+        """One PUBLISH at QoS 0 or 1 to `on_publish_packet` (set by the caller)."""
+        handler = self.on_publish_packet
+        assert handler is not None
         v5 = self._protocol == MQTTProtocolVersion.MQTTv5
-        mid, qos, topic, payload = _publish_parts(header, self._in_packet["packet"], v5)
+        mid, qos, topic, payload = _publish_parts(header, packet, v5)
         if not topic and not v5:
             raise MalformedPacket("topic can't be empty in MQTTv3")
         handler(mid, qos, topic, payload)
@@ -178,6 +183,16 @@ class BatchingClient(paho.Client):
         if whole is None:
             return super()._packet_read()
         command, body = whole
+        if command & 0xF6 == 0x32 and self.on_publish_packet is not None:
+            # a QoS 1 PUBLISH, the collector's every message: no per-packet state to build
+            try:
+                rc = self._deliver(command, body)
+            except MalformedPacket as exc:
+                self._easy_log(paho.MQTT_LOG_DEBUG, "Received malformed packet: %s", exc)
+                rc = MQTTErrorCode.MQTT_ERR_PROTOCOL
+            with self._msgtime_mutex:
+                self._last_bytes_received = time.monotonic()
+            return rc
         self._in_packet = {
             "command": command,
             "have_remaining": 1,
