@@ -21,6 +21,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -99,6 +100,15 @@ class Stats:
     dead: int = 0
     batches: int = 0
     retries: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """A validated batch: readings by position in the batch, and why the others are not."""
+
+    batch: Sequence[Incoming]
+    valid: dict[int, WireReading]
+    reasons: dict[int, str]
 
 
 class _Stopping(Exception):
@@ -232,17 +242,32 @@ class Collector:
             self._cond.notify_all()
 
     def run(self) -> None:
-        """Consume until `stop`; the session keeps whatever is not acknowledged."""
+        """Consume until `stop`; the session keeps whatever is not acknowledged.
+
+        Pipelined: while one thread writes batch N (and then acks it), this one
+        validates batch N+1, which is written only once N is done, so writes
+        and acks keep the order of the batches and a store that is down stops
+        everything behind it. A write mostly waits (fsync, the store server):
+        validation fills that time."""
         self.start()
+        inflight: Future[None] | None = None
         try:
-            while not self._stop.is_set():
-                batch = self._take()
-                if batch:
-                    try:
-                        self.process(batch)
-                    except _Stopping:
-                        break
-                self._flush_acks()
+            with ThreadPoolExecutor(1, thread_name_prefix="collector-store") as writer:
+                try:
+                    while not self._stop.is_set():
+                        batch = self._take()
+                        prepared = self._prepare(batch) if batch else None
+                        if inflight is not None:
+                            inflight.result()
+                            inflight = None
+                        if prepared is not None:
+                            inflight = writer.submit(self._commit, prepared)
+                        else:
+                            self._flush_acks()  # nothing in flight: acks are ours
+                    if inflight is not None:
+                        inflight.result()
+                except _Stopping:
+                    pass
         finally:
             self._flush_acks(force=True)
             if self.conn is not None:
@@ -305,6 +330,10 @@ class Collector:
 
     def process(self, batch: Sequence[Incoming]) -> None:
         """Validate, store, dead-letter, then ack to gateways and to the broker."""
+        self._commit(self._prepare(batch))
+
+    def _prepare(self, batch: Sequence[Incoming]) -> _Prepared:
+        """Validate every payload of ``batch`` (pure: nothing stored or acked)."""
         valid: dict[int, WireReading] = {}
         reasons: dict[int, str] = {}
         for index, item in enumerate(batch):
@@ -312,6 +341,11 @@ class Collector:
                 valid[index] = check(item.topic, item.payload)
             except PayloadError as err:
                 reasons[index] = str(err)
+        return _Prepared(batch, valid, reasons)
+
+    def _commit(self, prepared: _Prepared) -> None:
+        """Store, dead-letter, then ack: the second half of `process`."""
+        batch, valid, reasons = prepared.batch, prepared.valid, prepared.reasons
         unique = list({reading.id: index for index, reading in valid.items()}.values())
         readings = [valid[i] for i in unique]
         refused = self._write(readings, [batch[i].payload for i in unique]) if unique else {}
@@ -335,8 +369,7 @@ class Collector:
             self._retry(lambda: self.dead_letters.record(letters))
             self._publish_dead_letters(letters)
         self._acknowledge(batch, valid, reasons)
-        if self.settings.ack_interval_s == 0:
-            self._flush_acks(force=True)
+        self._flush_acks(force=self.settings.ack_interval_s == 0)
         self.stats.batches += 1
         self.stats.stored += len(valid)
         self.stats.dead += len(reasons)
