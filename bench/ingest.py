@@ -181,7 +181,7 @@ def naive(port: int, settings_json: str) -> None:
     client = paho.Client(
         CallbackAPIVersion.VERSION2, client_id="naive", protocol=MQTTProtocolVersion.MQTTv5
     )
-    client.on_message = lambda _c, _u, msg: store.write_batch([decode(msg.payload)])
+    client.on_message = lambda _c, _u, msg: store.write_batch([decode(bytes(msg.payload))])
     client.on_subscribe = lambda *_a: print("ready", flush=True)
     client.connect("127.0.0.1", port)
     client.subscribe(ALL_READINGS, qos=1)

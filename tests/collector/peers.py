@@ -66,7 +66,7 @@ class Ears:
             if msg.topic == DEAD_LETTER_TOPIC:
                 self.dead.append(json.loads(msg.payload))
             else:
-                self.acks.append((msg.topic.split("/")[3], decode_ack(msg.payload)))
+                self.acks.append((msg.topic.split("/")[3], decode_ack(bytes(msg.payload))))
 
     def acked_ids(self) -> list[str]:
         with self._lock:
