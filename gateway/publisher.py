@@ -175,7 +175,10 @@ class Publisher:
 
     def _on_disconnect(self, _c: paho.Client, _u: Any, _f: Any, rc: Any, _p: Any) -> None:
         self._connected.clear()
-        log.warning("broker_disconnected", reason=str(rc))
+        if _failed(rc):
+            log.warning("broker_disconnected", reason=str(rc))
+        else:  # our own clean close (the demo's stop, a service restart)
+            log.info("broker_disconnected", reason=str(rc))
 
     def _on_publish(self, _c: paho.Client, _u: Any, mid: int, rc: Any, _p: Any) -> None:
         at = time.monotonic()
