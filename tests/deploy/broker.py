@@ -63,7 +63,7 @@ class ShippedBroker(Mosquitto):
     """The shared test broker's lifecycle, running the shipped configuration.
 
     Listens on ``port`` (the certificate listener, 8883 in production) and
-    ``password_port`` (8884); mosquitto opens both before it answers.
+    ``password_port`` (8884); `start` returns once both accept connections.
     """
 
     def __init__(
@@ -85,6 +85,9 @@ class ShippedBroker(Mosquitto):
     @property
     def tls_port(self) -> int:
         return self.port
+
+    def listen_ports(self) -> list[int]:
+        return [self.port, self.password_port]
 
     @property
     def certs(self) -> Path:

@@ -64,16 +64,23 @@ class Mosquitto:
         self._write_config()
         self.process = subprocess.Popen([MOSQUITTO, "-c", str(self.config_file)])
         deadline = time.monotonic() + 10
+        waiting = list(self.listen_ports())
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 log = self.log_file.read_text() if self.log_file.exists() else ""
                 raise RuntimeError(f"mosquitto exited with {self.process.returncode}: {log}")
             try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return
+                with socket.create_connection(("127.0.0.1", waiting[0]), timeout=0.2):
+                    waiting.pop(0)
             except OSError:
                 time.sleep(0.05)
-        raise RuntimeError(f"mosquitto did not listen on {self.port} within 10 s")
+            if not waiting:
+                return
+        raise RuntimeError(f"mosquitto did not listen on {waiting} within 10 s")
+
+    def listen_ports(self) -> list[int]:
+        """Every port the config opens: `start` returns once all of them accept."""
+        return [self.port]
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
