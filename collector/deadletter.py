@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from collector.sqlite_file import open_durable
 from veille.errors import StoreUnavailable
 
 SCHEMA = "veille.deadletter/1"
@@ -65,6 +66,14 @@ def message(letter: DeadLetter) -> bytes:
     ).encode()
 
 
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS dead_letters"
+    " (seq INTEGER PRIMARY KEY AUTOINCREMENT, received TEXT NOT NULL,"
+    " topic TEXT NOT NULL, gateway TEXT, reading_id TEXT,"
+    " reason TEXT NOT NULL, payload BLOB NOT NULL);"
+)
+
+
 class DeadLetters:
     """The dead-letter table; `record` returns once the rows are committed."""
 
@@ -75,20 +84,7 @@ class DeadLetters:
 
     def _conn(self) -> sqlite3.Connection:
         if self._db is None:
-            try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-                db.execute("PRAGMA journal_mode=WAL")
-                db.execute("PRAGMA synchronous=FULL")
-                db.execute("PRAGMA busy_timeout=10000")  # worker processes share the file
-                db.execute(
-                    "CREATE TABLE IF NOT EXISTS dead_letters"
-                    " (seq INTEGER PRIMARY KEY AUTOINCREMENT, received TEXT NOT NULL,"
-                    " topic TEXT NOT NULL, gateway TEXT, reading_id TEXT,"
-                    " reason TEXT NOT NULL, payload BLOB NOT NULL)"
-                )
-            except (OSError, sqlite3.Error) as err:
-                raise StoreUnavailable(f"dead letters {self.path}: cannot open ({err})") from err
+            db = open_durable(self.path, _SCHEMA, "dead letters")
             self._db = db
         return self._db
 

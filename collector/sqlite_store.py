@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from collector.sqlite_file import open_durable
 from collector.store import series_frame
 from devices.reading import Kind
 from devices.wire import WireReading
@@ -63,15 +64,7 @@ class SqliteStore:
 
     def _conn(self) -> sqlite3.Connection:
         if self._db is None:
-            try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-                db.execute("PRAGMA journal_mode=WAL")
-                db.execute("PRAGMA synchronous=FULL")
-                db.execute("PRAGMA busy_timeout=10000")
-                db.executescript(SCHEMA)
-            except (OSError, sqlite3.Error) as err:
-                raise StoreUnavailable(f"SQLite store {self.path}: cannot open it ({err})") from err
+            db = open_durable(self.path, SCHEMA, "SQLite store")
             self._db = db
         return self._db
 
