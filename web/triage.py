@@ -13,7 +13,7 @@ import queue
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import pandas as pd
@@ -43,22 +43,85 @@ class KindSummary:
     text: str | None  # the latest value in words (``128/80 mmHg · 70 /min``)
 
 
+def _last_time(kinds: Mapping[Kind, KindSummary], wanted: frozenset[Kind]) -> datetime | None:
+    times = [s.last_time for k, s in kinds.items() if k in wanted and s.last_time]
+    return max(times) if times else None
+
+
+def _adherence(kinds: Mapping[Kind, KindSummary], wanted: frozenset[Kind]) -> int | None:
+    measured = [s.days_measured for k, s in kinds.items() if k in wanted and s.last_time]
+    if not measured:
+        return None
+    return round(100 * sum(measured) / (len(measured) * TREND_DAYS))
+
+
+#: Every set of followed kinds a capability can cut out of a summary (eight of them).
+FOLLOWED_SUBSETS: tuple[frozenset[Kind], ...] = tuple(
+    frozenset(k for i, k in enumerate(FOLLOWED) if mask >> i & 1)
+    for mask in range(1 << len(FOLLOWED))
+)
+
+
+@dataclass(frozen=True, slots=True)
+class KindCell:
+    """One kind's cell in a triage row: latest value in words, when, and the sparkline."""
+
+    kind: Kind
+    latest: str | None
+    when: datetime | None
+    spark: str
+
+
+def _cells(kinds: Mapping[Kind, KindSummary], wanted: frozenset[Kind]) -> tuple[KindCell, ...]:
+    return tuple(
+        KindCell(k, kinds[k].text, kinds[k].last_time, kinds[k].spark)
+        for k in FOLLOWED
+        if k in wanted and k in kinds
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Derived:
+    """What a triage row shows of a summary for one set of followed kinds."""
+
+    last_time: datetime | None
+    adherence: int | None
+    cells: tuple[KindCell, ...]
+
+
+def derive(kinds: Mapping[Kind, KindSummary], wanted: frozenset[Kind]) -> Derived:
+    return Derived(_last_time(kinds, wanted), _adherence(kinds, wanted), _cells(kinds, wanted))
+
+
 @dataclass(frozen=True, slots=True)
 class PatientSummary:
+    """``derived`` holds last time, adherence and cells for each subset of followed kinds,
+    computed with the summary, so a list of a thousand patients only looks them up.
+    """
+
     patient_id: str
     computed_at: datetime
     kinds: Mapping[Kind, KindSummary]
+    derived: Mapping[frozenset[Kind], Derived] = field(default_factory=dict)
+
+    @classmethod
+    def of(
+        cls, patient_id: str, computed_at: datetime, kinds: Mapping[Kind, KindSummary]
+    ) -> PatientSummary:
+        derived = {s: derive(kinds, s) for s in FOLLOWED_SUBSETS}
+        return cls(patient_id, computed_at, kinds, derived)
 
     def last_time(self, kinds: frozenset[Kind]) -> datetime | None:
-        times = [s.last_time for k, s in self.kinds.items() if k in kinds and s.last_time]
-        return max(times) if times else None
+        return self.view(kinds).last_time
 
     def adherence(self, kinds: frozenset[Kind]) -> int | None:
         """Per cent of the last 14 days with a reading, averaged over the kinds measured."""
-        measured = [s.days_measured for k, s in self.kinds.items() if k in kinds and s.last_time]
-        if not measured:
-            return None
-        return round(100 * sum(measured) / (len(measured) * TREND_DAYS))
+        return self.view(kinds).adherence
+
+    def view(self, kinds: frozenset[Kind]) -> Derived:
+        """What a viewer of ``kinds`` sees (precomputed for subsets of `FOLLOWED`)."""
+        found = self.derived.get(kinds)
+        return found if found is not None else derive(self.kinds, kinds)
 
     def stopped(self, kinds: frozenset[Kind], now: datetime) -> bool:
         last = self.last_time(kinds)
@@ -115,7 +178,7 @@ def summarise(store: ReadingStore, patient_id: str, now: datetime) -> PatientSum
             spark,
             latest_text(kind, metrics),
         )
-    return PatientSummary(patient_id, now, kinds)
+    return PatientSummary.of(patient_id, now, kinds)
 
 
 class SummaryCache:

@@ -25,7 +25,7 @@ from sharing.capability import Capability
 from sharing.models import Enrolment, Grant, Patient, Professional
 from sharing.models import live as grant_live
 from web.charts import Band, chart
-from web.triage import FOLLOWED, PatientSummary, points
+from web.triage import FOLLOWED, KindCell, PatientSummary, points
 
 LEVELS = ("urgent", "warning", "stopped", "ok")
 
@@ -80,20 +80,12 @@ def visible_alerts(alerts: Sequence[A], cap: Capability) -> list[A]:
 
 
 @dataclass(frozen=True, slots=True)
-class KindCell:
-    kind: Kind
-    latest: str | None
-    when: datetime | None
-    spark: str
-
-
-@dataclass(frozen=True, slots=True)
 class TriageRow:
     patient_id: str
     label: str
     level: str
     alerts: list[AlertLine]
-    cells: list[KindCell]
+    cells: Sequence[KindCell]
     adherence: int | None
     last_time: datetime | None
 
@@ -130,11 +122,16 @@ def triage_rows(
     for alert in open_alert_lines(session, list(caps)):
         by_patient.setdefault(alert.patient, []).append(alert)
     rows = []
+    followed: dict[frozenset[Kind], frozenset[Kind]] = {}  # few distinct grants: cut once each
     for pid, cap in caps.items():
         summary = summaries[pid]
-        shown = visible_alerts(by_patient.get(pid, []), cap)
-        kinds = frozenset(k for k in FOLLOWED if k in cap.kinds)
+        alerts = by_patient.get(pid)
+        shown = visible_alerts(alerts, cap) if alerts else []
+        kinds = followed.get(cap.kinds)
+        if kinds is None:
+            kinds = followed[cap.kinds] = frozenset(k for k in FOLLOWED if k in cap.kinds)
         severities = {a.severity for a in shown}
+        view = summary.view(kinds)
         if Severity.URGENT in severities:
             level = "urgent"
         elif Severity.WARNING in severities:
@@ -143,21 +140,15 @@ def triage_rows(
             level = "stopped"
         else:
             level = "ok"
-        cells = []
-        for kind in FOLLOWED:
-            if kind not in cap.kinds:
-                continue
-            entry = summary.kinds[kind]
-            cells.append(KindCell(kind, entry.text, entry.last_time, entry.spark))
         rows.append(
             TriageRow(
                 pid,
                 labels.get(pid) or pid,
                 level,
                 shown,
-                cells,
-                summary.adherence(kinds),
-                summary.last_time(kinds),
+                view.cells,
+                view.adherence,
+                view.last_time,
             )
         )
     unacked = {r.patient_id: any(a.status is Status.OPEN for a in r.alerts) for r in rows}
