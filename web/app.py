@@ -7,6 +7,7 @@ them through the typed dependencies of `web.deps`.
 
 from __future__ import annotations
 
+import gc
 import secrets
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -130,8 +131,22 @@ def create_app(
     return app
 
 
+def tune_gc() -> None:
+    """Collect garbage less often in a serving process, and never rescan what startup built.
+
+    Measured with 1,000 patients: a full collection walked ~200k objects (modules,
+    cached summaries) for ~75 ms, and each triage request promoted enough objects
+    to trigger one every few requests: the p95 of the list was those pauses.
+    Call once the app is built (its objects are then frozen out of collections).
+    """
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
+
+
 def from_environment() -> FastAPI:
     """The app from ``$VEILLE_CONFIG`` and ``VEILLE_WEB__*`` (uvicorn ``--factory`` workers)."""
     from veille.config import load_section
 
-    return create_app(load_section(WebSettings, "web"))
+    app = create_app(load_section(WebSettings, "web"))
+    tune_gc()
+    return app

@@ -31,7 +31,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     import uvicorn
 
-    from web.app import create_app
+    from web.app import create_app, tune_gc
 
     try:
         settings = _settings(args)
@@ -54,6 +54,7 @@ def _serve(args: argparse.Namespace) -> int:
             access_log=False,
         )
         return 0
+    tune_gc()
     uvicorn.run(
         app, host=host, port=port, proxy_headers=True, log_level="warning", access_log=False
     )
