@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from sqlalchemy.orm import Session
 
@@ -162,8 +162,6 @@ def stop_sharing(
     try:
         revoke_grant(session, grant_id, patient_id=cap.patient_id, now=now)
     except NotAllowed as exc:
-        from fastapi import HTTPException
-
         raise HTTPException(status_code=404, detail="no such grant") from exc
     session.commit()
     services.summaries.forget(cap.patient_id)
@@ -207,8 +205,6 @@ def cancel_code(
     try:
         revoke_code(session, code_id, patient_id=cap.patient_id, now=now)
     except NotAllowed as exc:
-        from fastapi import HTTPException
-
         raise HTTPException(status_code=404, detail="no such code") from exc
     session.commit()
     return RedirectResponse("/me#codes", status_code=303)
