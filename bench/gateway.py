@@ -42,22 +42,34 @@ DEVICES = [
     ("glucose", "A4:C1:38:00:00:04"),
     ("blood_pressure", "A4:C1:38:00:00:05"),
 ]
+BASELINES = {
+    "weight_scale": "{ weight_kg = 72.4 }",
+    "body_composition": "{ weight_kg = 70.0, body_fat_pct = 21.0, impedance_ohm = 500.0 }",
+    "blood_pressure": "{ systolic_mmhg = 128, diastolic_mmhg = 80, pulse_bpm = 70 }",
+    "glucose": "{ glucose_mmol_l = 5.8 }",
+}
 
 
-def household(tick_s: float, ticks_active: int) -> str:
-    lines = ["[household]", f"tick_s = {tick_s}", "scan_interval_s = 0.5", ""]
+def household(ticks_active: int) -> str:
+    """A `devices.sim.household` file: device n measures every 2 + n world minutes,
+    ``ticks_active`` minutes long; the meter also holds 20 records."""
+    lines = ['name = "bench"', "start = 2026-01-05", "scan_interval_s = 0.5", ""]
     for n, (kind, address) in enumerate(DEVICES):
         every = 2 + n
         lines += [
-            "[[device]]",
-            f'type = "{kind}"',
-            f'address = "{address}"',
-            f"every_ticks = {every}",
-            f"count = {max(1, ticks_active // every)}",
-            "stored = 20" if kind == "glucose" else "",
-            "",
+            f'[[patients]]\nid = "p-bench{n}"',
+            f'[[devices]]\ntype = "{kind}"\naddress = "{address}"\nname = "{kind}"',
+            f'model = "{kind}"\nusers = {{ 0 = "p-bench{n}" }}',
+            f'[[schedules]]\npatient = "p-bench{n}"\ndevice = "{address}"',
+            f"every_minutes = {every}\ncount = {max(1, ticks_active // every)}",
+            f"baseline = {BASELINES[kind]}",
         ]
-    return "\n".join(lines)
+        if kind == "glucose":
+            lines += [
+                f'[[stored]]\ndevice = "{address}"\npatient = "p-bench{n}"',
+                f"at = 2026-01-04T20:00:00\ncount = 20\nmetrics = {BASELINES[kind]}",
+            ]
+    return "\n".join(lines) + "\n"
 
 
 class Acker:
@@ -91,7 +103,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, Mosquitto(Path(tmp) / "mosquitto") as broker:
         work = Path(tmp)
         active_s = max(args.seconds - args.idle_seconds - 10, args.seconds / 2)
-        (work / "home.toml").write_text(household(args.tick, int(active_s / args.tick)))
+        (work / "home.toml").write_text(household(int(active_s / args.tick)))
         config = work / "veille.toml"
         config.write_text(
             "\n".join(
@@ -103,6 +115,7 @@ def main() -> None:
                     "[gateway.ble]",
                     'backend = "simulator"',
                     f'household = "{work / "home.toml"}"',
+                    f"speed = {60 / args.tick}",
                     "[broker]",
                     f'url = "{broker.url}"',
                     "",
@@ -110,13 +123,6 @@ def main() -> None:
             )
         )
         veille = [sys.executable, "-m", "veille.cli", "--config", str(config)]
-        for n, (kind, address) in enumerate(DEVICES):
-            subprocess.run(
-                [*veille, "pair", address, "--patient", f"p-{n}", "--driver", kind],
-                cwd=ROOT,
-                check=True,
-                capture_output=True,
-            )
         acker = Acker(broker.port)
         log_path = work / "gateway.log"
         with log_path.open("wb") as log:

@@ -1,17 +1,15 @@
 """Run a gateway process on BlueZ or on a simulated home, until SIGTERM.
 
-Two simulated homes are understood: a `devices.sim.household` file (patients,
-devices, schedules; the world clock runs ``[gateway.ble] speed`` times real
-time and the household's own pairings are recorded where none exist), and
-the gateway's load-test format (`gateway.simhome`: devices measuring on a
-fixed tick, used by the benchmark and the kill -9 test).
+The simulated home is a `devices.sim.household` file (patients, devices,
+schedules; the demo, the benchmark and the kill -9 test all use it): the
+world clock runs ``[gateway.ble] speed`` times real time and the household's
+own pairings are recorded where none exist.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import tomllib
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from pathlib import Path
@@ -21,16 +19,7 @@ from devices.sim.radio import VirtualRadio
 from gateway.pairing import GatewayStore
 from gateway.service import Backends, Gateway, install_signal_handlers
 from gateway.settings import GatewaySettings
-from veille.errors import ConfigError
 from veille.mqtt import BrokerSettings
-
-
-def _is_household(path: Path) -> bool:
-    try:
-        with path.open("rb") as handle:
-            return "patients" in tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError) as err:
-        raise ConfigError(f"household file {path}: {err}") from err
 
 
 def _household(
@@ -64,13 +53,7 @@ async def run_gateway(settings: GatewaySettings, broker: BrokerSettings) -> None
         await Gateway(settings, broker).run(stop)
         return
     assert settings.ble.household is not None  # checked by BleSettings
-    if _is_household(settings.ble.household):
-        radio, live = _household(settings.ble.household, settings)
-    else:
-        from gateway.simhome import World, load
-
-        world = World(load(settings.ble.household))
-        radio, live = world.radio, world.run
+    radio, live = _household(settings.ble.household, settings)
     gateway = Gateway(
         settings, broker, Backends(radio.scanner_backend, radio.client_backend, radio.now)
     )

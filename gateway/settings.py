@@ -31,7 +31,7 @@ class BleSettings(BaseModel):
     household: Path | None = None
     #: BlueZ adapter (hci0, ...); None lets bleak choose
     adapter: str | None = None
-    #: simulator only, for a `devices.sim.household` file: world seconds per real second
+    #: simulator only: world seconds per real second
     speed: float = Field(default=60.0, gt=0)
 
     @model_validator(mode="after")

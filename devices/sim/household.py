@@ -1,12 +1,17 @@
 """A household in TOML: patients, their devices, what they measure and when, and what goes wrong.
 
-The file is a trust boundary (people write it), so it is validated with
-pydantic and every mistake names its key. ``Household.measurements(start,
+The file's format is `devices.sim.household_file` (validated, every
+mistake naming its key). ``Household.measurements(start,
 end)`` turns the schedules into the measurements of that window,
 deterministically (a seed per file); `SimulatedHome` builds the virtual
 devices on a `VirtualRadio` and, as the world clock advances, has each
 device take its measurements, store them and advertise, so a demo can
 play weeks in a minute.
+
+The same file drives the gateway's load test and kill -9 test: a schedule
+may measure ``every_minutes`` (``count`` times at most) instead of at daily
+``times``, a stored record may stand for ``count`` records, and a device may
+advertise longer (``advertise_s``), so no second household format exists.
 
 Days count from ``start`` (day 0). Schedule times are the patient's local
 time; device clocks show the home's time zone (``timezone``).
@@ -14,6 +19,7 @@ time; device clocks show the home's time zone (``timezone``).
 
 from __future__ import annotations
 
+import math
 import random
 import tomllib
 import zlib
@@ -21,13 +27,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import ValidationError
 
 from devices.driver import DeviceInfo
-from devices.reading import METRICS, Kind, Reading
+from devices.reading import Kind, Reading
 from devices.sim.devices import (
     BloodPressureCuff,
     BodyCompositionScale,
@@ -35,11 +40,11 @@ from devices.sim.devices import (
     MeasurementDevice,
     WeightScale,
 )
-from devices.sim.peripheral import Faults, VirtualPeripheral
+from devices.sim.household_file import HouseholdModel, ScheduleModel
+from devices.sim.peripheral import VirtualPeripheral
 from devices.sim.radio import VirtualRadio
 from veille.errors import ConfigError
 
-DeviceType = Literal["weight_scale", "body_composition", "blood_pressure", "glucose"]
 _DEVICE_CLASSES: Mapping[str, type[VirtualPeripheral]] = {
     "weight_scale": WeightScale,
     "body_composition": BodyCompositionScale,
@@ -53,137 +58,6 @@ _KIND_OF_DEVICE = {
     "glucose": Kind.GLUCOSE,
 }
 _GLUCOSE_SAMPLE = {"sample_type": "capillary_whole_blood", "sample_location": "finger"}
-
-
-def _time_zone(value: str) -> str:
-    try:
-        ZoneInfo(value)
-    except (ValueError, KeyError):  # ZoneInfoNotFoundError is a KeyError
-        raise ValueError(f"{value!r} is not an IANA time zone such as Europe/Paris") from None
-    return value
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class PatientModel(_Model):
-    id: str = Field(pattern=r"^p-[0-9a-z]{4,12}$", description="pseudonymous id, never a name")
-    timezone: str = "Europe/Paris"
-
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, value: str) -> str:
-        return _time_zone(value)
-
-
-class FaultsModel(_Model):
-    refuse_connections: int = Field(default=0, ge=0)
-    disconnect_after: int | None = Field(default=None, ge=0)
-    truncate_record: int | None = Field(default=None, ge=0)
-    garbage_record: int | None = Field(default=None, ge=0)
-    clock_offset_minutes: float = 0.0
-    resend_known: bool = False
-
-    def build(self) -> Faults:
-        return Faults(
-            refuse_connections=self.refuse_connections,
-            disconnect_after=self.disconnect_after,
-            truncate_record=self.truncate_record,
-            garbage_record=self.garbage_record,
-            clock_offset=timedelta(minutes=self.clock_offset_minutes),
-            resend_known=self.resend_known,
-        )
-
-
-class DeviceModel(_Model):
-    type: DeviceType
-    address: str = Field(pattern=r"^([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}$")
-    name: str
-    manufacturer: str = "Veille Sim"
-    model: str
-    serial: str = "0001"
-    firmware: str = "1.0"
-    #: user slot -> patient; slot "0" is a single-user device (readings carry no user index)
-    users: dict[int, str]
-    faults: FaultsModel = FaultsModel()
-
-
-class EventModel(_Model):
-    """``add``: a daily step from ``day`` to ``until`` (then held); ``set``: one extra measurement;
-    ``skip``: no measurement that day."""
-
-    day: int = Field(ge=0)
-    until: int | None = None
-    add: dict[str, float] = {}
-    set: dict[str, float] = {}
-    at: time | None = None
-    flags: tuple[str, ...] = ()
-    attributes: dict[str, str] = {}
-    skip: bool = False
-
-
-class ScheduleModel(_Model):
-    patient: str
-    device: str
-    times: list[time] = Field(min_length=1)
-    baseline: dict[str, float]
-    trend_per_day: dict[str, float] = {}
-    noise: dict[str, float] = {}
-    events: list[EventModel] = []
-    skip_probability: float = Field(default=0.0, ge=0, le=1)
-
-    @field_validator("baseline", "trend_per_day", "noise")
-    @classmethod
-    def _metrics(cls, value: dict[str, float]) -> dict[str, float]:
-        unknown = set(value) - METRICS.keys()
-        if unknown:
-            raise ValueError(f"unknown metric(s) {sorted(unknown)}")
-        return value
-
-
-class StoredModel(_Model):
-    """A record already in a device's memory when the simulation starts."""
-
-    device: str
-    patient: str
-    at: datetime
-    metrics: dict[str, float]
-    flags: tuple[str, ...] = ()
-    attributes: dict[str, str] = {}
-
-
-class HouseholdModel(_Model):
-    name: str
-    start: date
-    timezone: str = "Europe/Paris"
-    seed: int = 0
-    patients: list[PatientModel]
-    devices: list[DeviceModel]
-    schedules: list[ScheduleModel] = []
-    stored: list[StoredModel] = []
-
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, value: str) -> str:
-        return _time_zone(value)
-
-    @model_validator(mode="after")
-    def _references(self) -> HouseholdModel:
-        patients = {p.id for p in self.patients}
-        addresses = {d.address.upper() for d in self.devices}
-        for device in self.devices:
-            for patient in device.users.values():
-                if patient not in patients:
-                    raise ValueError(f"device {device.address}: unknown patient {patient}")
-        pairs = [(s.patient, s.device) for s in self.schedules]
-        pairs += [(s.patient, s.device) for s in self.stored]
-        for patient, address in pairs:
-            if patient not in patients:
-                raise ValueError(f"unknown patient {patient}")
-            if address.upper() not in addresses:
-                raise ValueError(f"unknown device {address}")
-        return self
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,7 +109,7 @@ class Household:
         self,
         device: str,
         patient: str,
-        metrics: dict[str, float],
+        metrics: Mapping[str, float],
         when: datetime,
         flags: tuple[str, ...] = (),
         attributes: Mapping[str, str] | None = None,
@@ -260,65 +134,98 @@ class Household:
     def measurements(self, start: datetime, end: datetime) -> list[Measurement]:
         """Scheduled measurements with ``start <= time < end`` (home time), in time order."""
         out: list[Measurement] = []
-        first = self.model.start
         for index, schedule in enumerate(self.model.schedules):
-            device = schedule.device.upper()
-            days = range(max(0, (start.date() - first).days - 1), (end.date() - first).days + 2)
-            for day_number in days:
-                day = first + timedelta(days=day_number)
-                seed = zlib.crc32(f"{self.model.seed}|{index}|{day_number}".encode())
-                rng = random.Random(seed)
-                events = [e for e in schedule.events if e.day == day_number]
-                if any(e.skip for e in events) or rng.random() < schedule.skip_probability:
-                    continue
-                offset = dict.fromkeys(schedule.baseline, 0.0)
-                for event in schedule.events:
-                    if event.add and event.day <= day_number:
-                        # grows by ``add`` a day from ``day`` to ``until``, then holds
-                        last = day_number if event.until is None else min(day_number, event.until)
-                        span = last - event.day + 1
-                        for name, step in event.add.items():
-                            offset[name] = offset.get(name, 0.0) + step * span
-                for at in schedule.times:
-                    metrics = {
-                        name: _rounded(
-                            name,
-                            base
-                            + schedule.trend_per_day.get(name, 0.0) * day_number
-                            + offset.get(name, 0.0)
-                            + rng.gauss(0.0, schedule.noise.get(name, 0.0)),
-                        )
-                        for name, base in schedule.baseline.items()
-                    }
-                    when = self._home_time(schedule.patient, day, at)
-                    reading = self._reading(device, schedule.patient, metrics, when)
-                    out.append(Measurement(when, schedule.patient, device, reading))
-                for event in events:
-                    if event.set:
-                        when = self._home_time(schedule.patient, day, event.at or time(12, 0))
-                        reading = self._reading(
-                            device,
-                            schedule.patient,
-                            dict(event.set),
-                            when,
-                            event.flags,
-                            event.attributes,
-                        )
-                        out.append(Measurement(when, schedule.patient, device, reading))
+            if schedule.every_minutes is None:
+                out += self._daily(index, schedule, start, end)
+            else:
+                out += self._periodic(index, schedule, schedule.every_minutes, start, end)
         return sorted((m for m in out if start <= m.time < end), key=lambda m: (m.time, m.device))
 
-    def stored(self) -> list[Measurement]:
-        return [
-            Measurement(
-                s.at,
-                s.patient,
-                s.device.upper(),
-                self._reading(
-                    s.device.upper(), s.patient, dict(s.metrics), s.at, s.flags, s.attributes
-                ),
+    def _metrics(
+        self, schedule: ScheduleModel, day_number: int, rng: random.Random
+    ) -> dict[str, float]:
+        """Baseline, trend, ``add`` events (a daily step from ``day`` to ``until``, then held)
+        and noise, for one measurement on ``day_number``."""
+        offset = dict.fromkeys(schedule.baseline, 0.0)
+        for event in schedule.events:
+            if event.add and event.day <= day_number:
+                last = day_number if event.until is None else min(day_number, event.until)
+                for name, step in event.add.items():
+                    offset[name] = offset.get(name, 0.0) + step * (last - event.day + 1)
+        return {
+            name: _rounded(
+                name,
+                base
+                + schedule.trend_per_day.get(name, 0.0) * day_number
+                + offset.get(name, 0.0)
+                + rng.gauss(0.0, schedule.noise.get(name, 0.0)),
             )
-            for s in self.model.stored
-        ]
+            for name, base in schedule.baseline.items()
+        }
+
+    def _skipped(self, schedule: ScheduleModel, day_number: int, rng: random.Random) -> bool:
+        skip_day = any(e.skip for e in schedule.events if e.day == day_number)
+        return skip_day or rng.random() < schedule.skip_probability
+
+    def _daily(
+        self, index: int, schedule: ScheduleModel, start: datetime, end: datetime
+    ) -> list[Measurement]:
+        out: list[Measurement] = []
+        device, first = schedule.device.upper(), self.model.start
+        for day_number in range(
+            max(0, (start.date() - first).days - 1), (end.date() - first).days + 2
+        ):
+            day = first + timedelta(days=day_number)
+            rng = random.Random(zlib.crc32(f"{self.model.seed}|{index}|{day_number}".encode()))
+            if self._skipped(schedule, day_number, rng):
+                continue
+            for at in schedule.times:
+                when = self._home_time(schedule.patient, day, at)
+                metrics = self._metrics(schedule, day_number, rng)
+                reading = self._reading(device, schedule.patient, metrics, when)
+                out.append(Measurement(when, schedule.patient, device, reading))
+            for event in schedule.events:
+                if event.day == day_number and event.set:
+                    when = self._home_time(schedule.patient, day, event.at or time(12, 0))
+                    reading = self._reading(
+                        device,
+                        schedule.patient,
+                        event.set,
+                        when,
+                        event.flags,
+                        event.attributes,
+                    )
+                    out.append(Measurement(when, schedule.patient, device, reading))
+        return out
+
+    def _periodic(
+        self, index: int, schedule: ScheduleModel, every: float, start: datetime, end: datetime
+    ) -> list[Measurement]:
+        out: list[Measurement] = []
+        device, origin = schedule.device.upper(), datetime.combine(self.model.start, time(0, 0))
+        step = timedelta(minutes=every)
+        number = max(1, math.ceil((start - origin) / step))
+        while (schedule.count is None or number <= schedule.count) and origin + number * step < end:
+            when = origin + number * step
+            day_number = (when.date() - self.model.start).days
+            rng = random.Random(zlib.crc32(f"{self.model.seed}|{index}|n{number}".encode()))
+            if not self._skipped(schedule, day_number, rng):
+                metrics = self._metrics(schedule, day_number, rng)
+                reading = self._reading(device, schedule.patient, metrics, when)
+                out.append(Measurement(when, schedule.patient, device, reading))
+            number += 1
+        return out
+
+    def stored(self) -> list[Measurement]:
+        """The records in the devices' memories at the start, oldest first per entry."""
+        out: list[Measurement] = []
+        for s in self.model.stored:
+            device = s.device.upper()
+            for n in range(s.count):
+                at = s.at + n * timedelta(minutes=s.every_minutes)
+                reading = self._reading(device, s.patient, s.metrics, at, s.flags, s.attributes)
+                out.append(Measurement(at, s.patient, device, reading))
+        return out
 
 
 def _rounded(name: str, value: float) -> float:
@@ -335,12 +242,20 @@ class SimulatedHome:
     def __init__(self, household: Household, radio: VirtualRadio | None = None) -> None:
         self.household = household
         start = datetime.combine(household.model.start, time(0, 0))
-        self.radio = radio or VirtualRadio(start=start)
+        self.radio = radio or VirtualRadio(
+            start=start, scan_interval=household.model.scan_interval_s
+        )
         self.devices: dict[str, VirtualPeripheral] = {}
         for spec in household.model.devices:
             cls = _DEVICE_CLASSES[spec.type]
             info = DeviceInfo(spec.manufacturer, spec.model, spec.serial, spec.firmware)
-            device = cls(spec.address, name=spec.name, info=info, faults=spec.faults.build())
+            device = cls(
+                spec.address,
+                name=spec.name,
+                info=info,
+                faults=spec.faults.build(),
+                advertise_seconds=spec.advertise_s,
+            )
             self.devices[device.address] = self.radio.add(device)
         for measurement in household.stored():
             self._store(measurement)

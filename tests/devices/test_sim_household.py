@@ -13,6 +13,7 @@ from devices.driver import DeviceState
 from devices.drivers.glucose import GlucoseDriver
 from devices.drivers.scales import BloodPressureDriver, WeightScaleDriver
 from devices.reading import Kind, Reading
+from devices.sim import GlucoseMeter
 from devices.sim.household import Household, SimulatedHome
 from veille.errors import ConfigError, DeviceError
 
@@ -124,3 +125,62 @@ def test_simulated_home_plays_three_days_through_the_drivers(demo: Household) ->
         "cuff": by_device[CUFF_LATE],
         "meter": by_device[METER] + 2,  # plus the two records stored before the start
     }
+
+
+LOAD_TEST = """
+name = "load"
+start = 2026-01-05
+[[patients]]
+id = "p-anna"
+[[devices]]
+type = "glucose"
+address = "A4:C1:38:00:00:03"
+name = "Meter"
+model = "G1"
+users = { 0 = "p-anna" }
+advertise_s = 60
+[[devices]]
+type = "weight_scale"
+address = "A4:C1:38:00:00:01"
+name = "Scale"
+model = "W1"
+users = { 1 = "p-anna" }
+[[schedules]]
+patient = "p-anna"
+device = "A4:C1:38:00:00:01"
+every_minutes = 3
+count = 4
+baseline = { weight_kg = 61.5 }
+[[stored]]
+device = "A4:C1:38:00:00:03"
+patient = "p-anna"
+at = 2026-01-04T19:00:00
+count = 30
+metrics = { glucose_mmol_l = 5.5 }
+"""
+
+
+def test_a_load_test_household_measures_every_few_minutes_a_fixed_number_of_times(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "load.toml"
+    path.write_text(LOAD_TEST)
+    household = Household.load(path)
+    taken = household.measurements(START, END)
+    assert [m.time for m in taken] == [START + timedelta(minutes=3 * n) for n in (1, 2, 3, 4)]
+    assert all(m.reading.user_index == 1 for m in taken)
+    # a window that starts mid-way gets only what falls inside it, still counted from the start
+    later = household.measurements(START + timedelta(minutes=7), END)
+    assert [m.time.minute for m in later] == [9, 12]
+    home = SimulatedHome(household)
+    meter = home.devices["A4:C1:38:00:00:03"]
+    assert meter.advertise_seconds == 60
+    assert isinstance(meter, GlucoseMeter)
+    assert [r.sequence for r, _ in meter.records] == list(range(1, 31))
+
+
+def test_a_schedule_needs_times_or_an_interval_not_both(tmp_path: Path) -> None:
+    path = tmp_path / "both.toml"
+    path.write_text(LOAD_TEST.replace("every_minutes = 3", 'every_minutes = 3\ntimes = ["07:00"]'))
+    with pytest.raises(ConfigError, match="either times or every_minutes"):
+        Household.load(path)

@@ -19,25 +19,43 @@ from tests.support.mosquitto import Mosquitto
 
 pytestmark = pytest.mark.integration
 
+#: the load-test household: 300 records in the meter's memory, a weighing a world minute
 HOME = """
-[household]
-tick_s = 0.1
-start = 2026-01-05T07:00:00
+name = "kill-9"
+start = 2026-01-05
 scan_interval_s = 0.05
 
-[[device]]
+[[patients]]
+id = "p-anna"
+
+[[devices]]
 type = "glucose"
 address = "{meter}"
-every_ticks = 0
-stored = 300
+name = "Meter"
+model = "G1"
+users = {{ 0 = "p-anna" }}
 advertise_s = 60
 
-[[device]]
+[[devices]]
 type = "weight_scale"
 address = "{scale}"
-every_ticks = 1
+name = "Scale"
+model = "W1"
+users = {{ 1 = "p-anna" }}
+
+[[schedules]]
+patient = "p-anna"
+device = "{scale}"
+every_minutes = 1
 count = 20
-users = [1]
+baseline = {{ weight_kg = 61.5 }}
+
+[[stored]]
+device = "{meter}"
+patient = "p-anna"
+at = 2026-01-04T19:00:00
+count = 300
+metrics = {{ glucose_mmol_l = 5.5 }}
 """
 
 
@@ -58,6 +76,7 @@ def configure(tmp_path: Path, broker_url: str) -> Path:
                 "[gateway.ble]",
                 'backend = "simulator"',
                 f'household = "{home}"',
+                "speed = 600",
                 "[broker]",
                 f'url = "{broker_url}"',
                 "",
@@ -89,7 +108,7 @@ def spawn_gateway(config: Path, log: Path) -> subprocess.Popen[bytes]:
 
 
 def expected_ids() -> set[str]:
-    start = datetime(2026, 1, 5, 7, 0)
+    start = datetime(2026, 1, 5)
     glucose = {
         reading_id(hh.METER, Kind.GLUCOSE, sequence=n, device_time=None, user_index=None)
         for n in range(1, 301)
