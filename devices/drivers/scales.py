@@ -3,9 +3,20 @@
 The device sends what it kept once indications are on, then disconnects
 (or goes quiet); the session ends then, with no error. Body composition
 may split one measurement into two packets (Multiple Packet flag); they
-are joined before the reading leaves. Blood-pressure intermediate cuff
-pressure is decoded (so a malformed one is reported) but not emitted: it
-is the inflation curve, not a measurement.
+are joined before the reading leaves.
+
+A body-composition scale without the Weight Scale Service still weighs: its
+Body Composition Measurement carries the optional Weight field. The rules
+and dashboards follow the ``weight`` kind, so that weight is also emitted as
+a weight reading (same time, user and device; its own kind gives it its own
+stable reading id). A scale that also offers Weight Measurement (0x2A9D)
+sends its weight there, and is not given a second one.
+
+Blood-pressure Intermediate Cuff Pressure (0x2A36) is decoded, so a
+malformed one is reported, but never emitted: it is the cuff's pressure
+while it inflates and deflates, streamed during one measurement, not a
+blood pressure; the result is the Blood Pressure Measurement (0x2A35) that
+follows, and cuff pressure kept as readings would only mislead the rules.
 """
 
 from __future__ import annotations
@@ -14,23 +25,45 @@ from devices.codecs import blood_pressure, body_composition, weight
 from devices.codecs import intermediate_cuff_pressure as icp
 from devices.codecs.body_composition import merge_packets
 from devices.driver import DeviceState, Matcher
-from devices.drivers.gatt import Context, GattDriver
-from devices.reading import Reading
+from devices.drivers.gatt import Context, GattDriver, offers
+from devices.reading import Kind, Reading
 from veille.errors import DecodeError
 
 
+def weight_of(reading: Reading) -> Reading | None:
+    """The weight a body-composition reading carries, as a weight reading; ``None`` if none.
+
+    The codec has already converted the field to kilograms (0.005 kg, or
+    0.01 lb when the imperial flag is set). The body-fat status
+    (``measurement_unsuccessful``) says nothing about the weight: not copied.
+    """
+    if reading.kind is not Kind.BODY_COMPOSITION or reading.metrics.get("weight_kg") is None:
+        return None
+    return Reading(
+        kind=Kind.WEIGHT,
+        metrics={"weight_kg": reading.metrics["weight_kg"]},
+        time=reading.time,
+        user_index=reading.user_index,
+        flags=tuple(f for f in reading.flags if f != "measurement_unsuccessful"),
+    )
+
+
 class _IndicatingDriver(GattDriver):
+    async def deliver(self, session: Context, reading: Reading) -> None:
+        """Hand one whole measurement to the session (a family may add what it implies)."""
+        await session.deliver(reading)
+
     async def collect(self, session: Context, state: DeviceState) -> None:
         held: Reading | None = None
         while (item := await session.inbox.next(self.idle)) is not None:
             char, payload = item
             reading = session.decode(char, payload)
             if reading is None or char == icp.UUID:
-                continue
+                continue  # cuff pressure while inflating: not a measurement (see above)
             multiple = reading.attributes.get("multiple_packet") is True
             if held is not None and not multiple:
                 session.result.notes.append(f"{char}: a multiple-packet measurement came alone")
-                await session.deliver(held)
+                await self.deliver(session, held)
                 held = None
             if multiple:
                 if held is None:
@@ -43,10 +76,10 @@ class _IndicatingDriver(GattDriver):
                     held = reading
                     continue
                 held = None
-            await session.deliver(reading)
+            await self.deliver(session, reading)
         if held is not None:
             session.result.notes.append("2A9C: second packet never came; first half kept alone")
-            await session.deliver(held)
+            await self.deliver(session, held)
 
 
 class WeightScaleDriver(_IndicatingDriver):
@@ -63,6 +96,14 @@ class BodyCompositionDriver(_IndicatingDriver):
     matchers = (Matcher(service_uuid="181B"),)
     characteristics = (body_composition.UUID, weight.UUID)
     subscribe = (body_composition.UUID, weight.UUID)
+
+    async def deliver(self, session: Context, reading: Reading) -> None:
+        await session.deliver(reading)
+        if offers(session.client, weight.UUID):
+            return  # the Weight Scale Service sends the weight itself
+        derived = weight_of(reading)
+        if derived is not None:
+            await session.deliver(derived)
 
 
 class BloodPressureDriver(_IndicatingDriver):

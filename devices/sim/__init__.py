@@ -10,6 +10,7 @@ from devices.sim.devices import (
     BodyCompositionScale,
     Broadcaster,
     GlucoseMeter,
+    WeightAndBodyCompositionScale,
     WeightScale,
 )
 from devices.sim.peripheral import Faults, VirtualPeripheral
@@ -23,5 +24,6 @@ __all__ = [
     "GlucoseMeter",
     "VirtualPeripheral",
     "VirtualRadio",
+    "WeightAndBodyCompositionScale",
     "WeightScale",
 ]

@@ -1,4 +1,4 @@
-"""Virtual health devices: scale, body-composition scale, cuff, glucose meter.
+"""Virtual health devices: scales (weight, body composition, both), cuff, glucose meter.
 
 Each stores measurements, advertises its service for a few seconds after
 one, and serves it the way the Bluetooth SIG profiles say, with the
@@ -70,8 +70,17 @@ class MeasurementDevice(VirtualPeripheral):
     def packets(self, reading: Reading) -> list[bytes]:
         raise NotImplementedError
 
+    def records(self, reading: Reading) -> list[tuple[str, bytes]]:
+        """What the device indicates for one measurement: (characteristic, payload) pairs."""
+        return [(self.char, payload) for payload in self.packets(reading)]
+
+    def sends_on(self) -> tuple[str, ...]:
+        """The characteristics the memory goes out on; it goes once all are subscribed."""
+        return (self.char,)
+
     async def subscribed(self, link: Link, char: str) -> None:
-        if char == self.char:
+        chars = self.sends_on()
+        if char in chars and all(c in link.subscriptions for c in chars):
             self._background.spawn(self._dump(link))
 
     async def _dump(self, link: Link) -> None:
@@ -79,8 +88,8 @@ class MeasurementDevice(VirtualPeripheral):
         records = ([*self.delivered] if self.faults.resend_known else []) + [*self.pending]
         with contextlib.suppress(BleakError):
             for reading in records:
-                for payload in self.packets(reading):
-                    await link.send_record(self.char, payload)
+                for char, payload in self.records(reading):
+                    await link.send_record(char, payload)
                 if reading in self.pending:
                     self.pending.remove(reading)
                     self.delivered.append(reading)
@@ -102,19 +111,23 @@ class WeightScale(MeasurementDevice):
 
 
 class BodyCompositionScale(MeasurementDevice):
-    """Body Composition Service (0x181B); ``split_packets`` sends each measurement in two."""
+    """Body Composition Service (0x181B) alone; ``split_packets`` sends each measurement
+    in two, ``imperial`` in pounds and inches."""
 
     service = "181B"
     char = body_composition.UUID
     kind = Kind.BODY_COMPOSITION
 
-    def __init__(self, address: str, *, split_packets: bool = True, **kwargs: Any) -> None:
+    def __init__(
+        self, address: str, *, split_packets: bool = True, imperial: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(address, **kwargs)
         self.split_packets = split_packets
+        self.imperial = imperial
 
     def packets(self, reading: Reading) -> list[bytes]:
         if not self.split_packets:
-            return [body_composition.encode(reading)]
+            return [body_composition.encode(reading, imperial=self.imperial)]
         names = [n for n in reading.metrics if n != "body_fat_pct"]
         half = len(names) // 2
         fat = {"body_fat_pct": reading.metrics.get("body_fat_pct")}
@@ -129,7 +142,35 @@ class BodyCompositionScale(MeasurementDevice):
             time=None,
             attributes={"multiple_packet": True},
         )
-        return [body_composition.encode(first), body_composition.encode(second)]
+        return [
+            body_composition.encode(first, imperial=self.imperial),
+            body_composition.encode(second, imperial=self.imperial),
+        ]
+
+
+class WeightAndBodyCompositionScale(BodyCompositionScale):
+    """Weight Scale Service (0x181D) with Body Composition (0x181B): each weighing is
+    indicated as Weight Measurement, then as Body Composition Measurement."""
+
+    def __init__(self, address: str, **kwargs: Any) -> None:
+        kwargs.setdefault("split_packets", False)
+        super().__init__(address, **kwargs)
+        self.services = ("181D", "181B")
+
+    def measurement_gatt(self) -> list[CharSpec]:
+        return [CharSpec("181D", weight.UUID, ("indicate",)), *super().measurement_gatt()]
+
+    def sends_on(self) -> tuple[str, ...]:
+        return (weight.UUID, self.char)
+
+    def records(self, reading: Reading) -> list[tuple[str, bytes]]:
+        weighed = Reading(
+            Kind.WEIGHT,
+            {"weight_kg": reading.metrics.get("weight_kg")},
+            time=reading.time,
+            user_index=reading.user_index,
+        )
+        return [(weight.UUID, weight.encode(weighed)), *super().records(reading)]
 
 
 class BloodPressureCuff(MeasurementDevice):
