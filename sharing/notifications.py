@@ -13,12 +13,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from devices.reading import Kind
+from sharing.audit import Actor, record
 from sharing.models import PatientNotification
-from sharing.terms import Language
+from sharing.terms import ActorType, Event, Language
 from sharing.texts import CATALOGUE, text
 
 KEYS_SUFFIX = "__keys"
@@ -105,8 +106,19 @@ def notifications_for_patient(
     ]
 
 
+def unread_count(session: Session, patient_id: str) -> int:
+    """How many of the patient's notices they have not marked read (all of them, not a page)."""
+    query = select(func.count(PatientNotification.id)).where(
+        PatientNotification.patient_id == patient_id, PatientNotification.read_at.is_(None)
+    )
+    return int(session.scalar(query) or 0)
+
+
 def mark_read(session: Session, patient_id: str, notice_ids: list[int], *, now: datetime) -> int:
-    """Mark the patient's own notices read; ids of other patients are ignored."""
+    """Mark the patient's own notices read; ids of other patients are ignored.
+
+    The patient's log says how many they marked, like every change they make on their page.
+    """
     result = session.execute(
         update(PatientNotification)
         .where(
@@ -116,4 +128,14 @@ def mark_read(session: Session, patient_id: str, notice_ids: list[int], *, now: 
         )
         .values(read_at=now)
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    marked = int(getattr(result, "rowcount", 0) or 0)
+    if marked:
+        record(
+            session,
+            patient_id=patient_id,
+            actor=Actor(ActorType.PATIENT, patient_id, None),
+            now=now,
+            event=Event.NOTICES_READ,
+            detail=str(marked),
+        )
+    return marked

@@ -74,6 +74,7 @@ class Event(StrEnum):
     CODE_REDEEMED = "code_redeemed"
     CODE_REVOKED = "code_revoked"
     BREAK_GLASS_OPENED = "break_glass_opened"
+    NOTICES_READ = "notices_read"  # the patient marked notices on their page as read
 
 
 class ActorType(StrEnum):

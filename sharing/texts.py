@@ -77,6 +77,10 @@ CATALOGUE: Mapping[str, Mapping[Language, str]] = {
         Language.FR: "Vous avez annulé un code d'accès.",
         Language.EN: "You cancelled an access code.",
     },
+    "audit.notices_read": {
+        Language.FR: "Vous avez marqué {detail} message(s) comme lu(s).",
+        Language.EN: "You marked {detail} message(s) as read.",
+    },
     "audit.break_glass_opened": {
         Language.FR: "{who} a ouvert un accès d'urgence à toutes vos mesures "
         "jusqu'au {until}. Raison donnée : « {detail} ».",
