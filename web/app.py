@@ -27,6 +27,7 @@ from veille.clock import Clock, SystemClock
 from veille.db import import_models, make_engine, session_factory
 from web.deps import CSRF_COOKIE, Services, get_language
 from web.i18n import t
+from web.metric_labels import metric_label
 from web.routes import api, auth, codeview, patient, team
 from web.settings import WebSettings
 from web.triage import SummaryCache
@@ -55,6 +56,7 @@ def create_app(
     store = store or open_store(settings.store_settings())
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["t"] = t
+    templates.env.globals["metric_label"] = metric_label
     services = Services(
         settings=settings,
         key=settings.key(),

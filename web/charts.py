@@ -76,12 +76,18 @@ def chart(
     start: float,
     end: float,
     title: str,
-    unit: str,
+    labels: Mapping[str, str],
+    axis: str,
     bands: Mapping[str, Band] | None = None,
     markers: Sequence[float] = (),
     marker_label: str = "alert",
 ) -> str:
-    """A time chart of one or more metrics with target bands and alert markers."""
+    """A time chart of one or more metrics with target bands and alert markers.
+
+    ``lines`` and ``bands`` are keyed by metric; ``labels`` gives each metric's legend
+    (``Systolic (mmHg)``), ``axis`` the vertical axis's caption: a reader never meets a
+    metric's machine name.
+    """
     width, height = 720.0, 260.0
     left, right, top, bottom = 56.0, 12.0, 28.0, 30.0
     bands = bands or {}
@@ -115,6 +121,11 @@ def chart(
             f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="12" '
             f'fill="#333">{tick:g}</text>'
         )
+    middle = (top + height - bottom) / 2
+    parts.append(
+        f'<text class="axis" transform="translate(14,{middle:.1f}) rotate(-90)" '
+        f'text-anchor="middle" font-size="12" fill="#333">{escape(axis)}</text>'
+    )
     for moment, anchor in ((start, "start"), ((start + end) / 2, "middle"), (end, "end")):
         x = moment * kx + bx
         day = datetime.fromtimestamp(moment, UTC).strftime("%d/%m")
@@ -141,8 +152,8 @@ def chart(
             for t, v in pts[-200:]
         )
         parts.append(
-            f'<text x="{left + 8 + 230 * index}" y="{top - 9}" font-size="13" '
-            f'fill="{colour}">■ {escape(name)} ({escape(unit)})</text>'
+            f'<text class="legend" x="{left + 8 + 230 * index}" y="{top - 9}" font-size="13" '
+            f'fill="{colour}">■ {escape(labels.get(name, name))}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)

@@ -100,6 +100,24 @@ _T: Mapping[str, tuple[str, str]] = {
     "jsonl": ("Fichier JSON lines", "JSON lines file"),
     "fhir": ("Format FHIR (pour un logiciel médical)", "FHIR format (for medical software)"),
     "notices": ("Messages", "Messages"),
+    "unread_count": ("{n} non lu(s)", "{n} unread"),
+    "new_notice": ("Nouveau", "New"),
+    "mark_read": ("Marquer comme lu", "Mark as read"),
+    "mark_all_read": ("Tout marquer comme lu", "Mark all as read"),
+    "renew": ("Prolonger", "Extend"),
+    "renew_until": ("Prolonger jusqu'au", "Extend until"),
+    "renew_bad_end": (
+        "La nouvelle date de fin doit être après aujourd'hui et au plus {days} jours "
+        "plus tard. Choisissez une date plus proche ; vous pourrez prolonger encore ensuite.",
+        "The new end date must be after today and at most {days} days away. "
+        "Choose an earlier date; you can extend again later.",
+    ),
+    "renew_revoked": (
+        "Ce partage a été arrêté : il ne peut plus être prolongé. "
+        "Pour partager de nouveau, créez un partage ci-dessous.",
+        "This sharing was stopped and cannot be extended. "
+        "To share again, create a new share below.",
+    ),
     "active": ("actif", "active"),
     "expired": ("expiré", "expired"),
     "revoked": ("arrêté", "stopped"),

@@ -24,16 +24,18 @@ from devices.reading import Kind
 from sharing.capability import Capability
 from sharing.models import Enrolment, Grant, Patient, Professional
 from sharing.models import live as grant_live
+from sharing.terms import Language
 from web.charts import Band, chart
+from web.metric_labels import metric_label, metric_unit
 from web.triage import FOLLOWED, KindCell, PatientSummary, points
 
 LEVELS = ("urgent", "warning", "stopped", "ok")
 
-#: What each followed kind charts: (metrics, unit).
-CHARTED: Mapping[Kind, tuple[tuple[str, ...], str]] = {
-    Kind.WEIGHT: (("weight_kg",), "kg"),
-    Kind.BLOOD_PRESSURE: (("systolic_mmhg", "diastolic_mmhg"), "mmHg"),
-    Kind.GLUCOSE: (("glucose_mmol_l",), "mmol/L"),
+#: The metrics each followed kind charts, on one axis (they share a unit).
+CHARTED: Mapping[Kind, tuple[str, ...]] = {
+    Kind.WEIGHT: ("weight_kg",),
+    Kind.BLOOD_PRESSURE: ("systolic_mmhg", "diastolic_mmhg"),
+    Kind.GLUCOSE: ("glucose_mmol_l",),
 }
 
 
@@ -182,12 +184,14 @@ def patient_charts(
     rules: RuleSet,
     alerts: Sequence[AlertRecord],
     titles: Mapping[Kind, str],
+    lang: Language,
 ) -> list[tuple[Kind, str]]:
-    """One SVG chart per shared followed kind, with target bands and alert markers."""
+    """One SVG chart per shared followed kind, with target bands and alert markers;
+    legends and axis in ``lang`` (``titles``: each kind's name in it)."""
     start = now - timedelta(days=days)
     target = bands(rules)
     result = []
-    for kind, (metrics, unit) in CHARTED.items():
+    for kind, metrics in CHARTED.items():
         if kind not in cap.kinds:
             continue
         frame = store.series(cap.patient_id, kind, start, now)
@@ -205,7 +209,8 @@ def patient_charts(
             start=start.timestamp(),
             end=now.timestamp(),
             title=titles[kind],
-            unit=unit,
+            labels={m: metric_label(m, lang) for m in metrics},
+            axis=f"{titles[kind][:1].upper()}{titles[kind][1:]} ({metric_unit(metrics[0])})",
             bands={m: target[m] for m in metrics if m in target},
             markers=markers,
         )

@@ -107,7 +107,14 @@ def code_view(
 ) -> HTMLResponse:
     titles = {k: sharing_text(f"kind.{k.value}", lang) for k in Kind}
     charts = patient_charts(
-        services.store, cap, days=days, now=now, rules=services.rules, alerts=[], titles=titles
+        services.store,
+        cap,
+        days=days,
+        now=now,
+        rules=services.rules,
+        alerts=[],
+        titles=titles,
+        lang=lang,
     )
     return page(
         request,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
@@ -16,10 +17,17 @@ from devices.wire import WireReading, to_json_dict
 from sharing.audit import audit_for_patient, local_time
 from sharing.codes import codes_for_patient, create_code, revoke_code
 from sharing.errors import InvalidRequest
-from sharing.grants import create_grant, grants_for_patient, revoke_grant
+from sharing.grants import (
+    DEFAULT_GRANT,
+    MAX_GRANT,
+    create_grant,
+    grants_for_patient,
+    renew_grant,
+    revoke_grant,
+)
 from sharing.identities import patient_teams, professionals
-from sharing.models import Patient
-from sharing.notifications import notifications_for_patient
+from sharing.models import Grant, Patient
+from sharing.notifications import NoticeView, mark_read, notifications_for_patient, unread_count
 from sharing.terms import Language
 from sharing.texts import kinds_text
 from sharing.texts import text as sharing_text
@@ -37,17 +45,24 @@ from web.deps import (
 )
 from web.fhir import bundle, observations
 from web.i18n import t
+from web.metric_labels import metric_label
 from web.routes.render import page
 from web.triage import latest_text
 
 
-def value_text(reading: WireReading) -> str:
+def value_text(reading: WireReading, lang: Language) -> str:
     """A value as the patient reads it (``128/80 mmHg``), whatever the kind."""
     if reading.kind in (Kind.WEIGHT, Kind.BLOOD_PRESSURE, Kind.GLUCOSE):
         return latest_text(reading.kind, reading.metrics)
     return ", ".join(
-        f"{name}: {'—' if v is None else f'{v:g}'}" for name, v in reading.metrics.items()
+        f"{metric_label(name, lang)}: {'—' if v is None else f'{v:g}'}"
+        for name, v in reading.metrics.items()
     )
+
+
+def _today(now: datetime, zone: str) -> date:
+    """The patient's calendar day: renewal dates are days as they read them."""
+    return now.astimezone(ZoneInfo(zone)).date()
 
 
 router = APIRouter(include_in_schema=False)
@@ -70,6 +85,7 @@ def _home(
     now = services.clock.now()
     patient = session.get(Patient, pid)
     zone = patient.time_zone if patient else "UTC"
+    today = _today(now, zone)
     latest = services.store.latest(pid)
     devices: dict[str, tuple[str, str]] = {}
     for reading in latest:
@@ -87,10 +103,18 @@ def _home(
         body_class="patient",
         devices=sorted(devices.values()),
         values=[
-            (sharing_text(f"kind.{r.kind.value}", lang), value_text(r), local_time(r.time, zone))
+            (
+                sharing_text(f"kind.{r.kind.value}", lang),
+                value_text(r, lang),
+                local_time(r.time, zone),
+            )
             for r in latest
         ],
-        notices=notifications_for_patient(session, pid, lang=lang, limit=10),
+        notices=_notices(session, pid, lang),
+        unread=unread_count(session, pid),
+        renew_min=today + timedelta(days=1),
+        renew_default=today + DEFAULT_GRANT,
+        renew_max=today + MAX_GRANT,
         grants=grants_for_patient(session, pid, now=now),
         codes=codes_for_patient(session, pid, now=now),
         teams=patient_teams(session, pid),
@@ -103,6 +127,14 @@ def _home(
         new_code=new_code,
         status_code=status_code,
     )
+
+
+def _notices(session: Session, patient_id: str, lang: Language) -> list[NoticeView]:
+    """Every unread notice (an old one must not hide below the fold) and the latest read."""
+    unread = notifications_for_patient(session, patient_id, lang=lang, unread_only=True)
+    recent = notifications_for_patient(session, patient_id, lang=lang, limit=10)
+    shown = {n.id: n for n in [*unread, *recent]}
+    return sorted(shown.values(), key=lambda n: n.id, reverse=True)
 
 
 @router.get("/me", response_class=HTMLResponse)
@@ -166,6 +198,58 @@ def stop_sharing(
     session.commit()
     services.summaries.forget(cap.patient_id)
     return RedirectResponse("/me#sharing", status_code=303)
+
+
+@router.post("/me/grants/{grant_id}/renew", dependencies=[CsrfChecked], response_model=None)
+def extend_sharing(
+    grant_id: int,
+    request: Request,
+    services: ServicesDep,
+    session: SessionDep,
+    user: PatientUser,
+    cap: SelfCap,
+    lang: LangDep,
+    now: NowDep,
+    ends_on: Annotated[date, Form()],
+) -> Response:
+    """Move a grant's end to the chosen day (same time of day); sharing keeps the limits."""
+    patient = session.get(Patient, cap.patient_id)
+    days = (ends_on - _today(now, patient.time_zone if patient else "UTC")).days
+    try:
+        renew_grant(
+            session,
+            grant_id,
+            patient_id=cap.patient_id,
+            ends_at=now + timedelta(days=days),
+            now=now,
+        )
+    except NotAllowed as exc:
+        raise HTTPException(status_code=404, detail="no such grant") from exc
+    except InvalidRequest:
+        session.rollback()
+        grant = session.get(Grant, grant_id)
+        if grant is not None and grant.revoked_at is not None:
+            error = t("renew_revoked", lang)
+        else:
+            error = t("renew_bad_end", lang).format(days=MAX_GRANT.days)
+        return _home(request, services, session, user, lang, error=error, status_code=422)
+    session.commit()
+    services.summaries.forget(cap.patient_id)
+    return RedirectResponse("/me#sharing", status_code=303)
+
+
+@router.post("/me/notices/read", dependencies=[CsrfChecked])
+def notices_read(
+    session: SessionDep,
+    user: PatientUser,
+    cap: SelfCap,
+    now: NowDep,
+    ids: Annotated[list[int], Form()],
+) -> RedirectResponse:
+    """Mark the notices the patient saw as read (another patient's ids change nothing)."""
+    mark_read(session, cap.patient_id, ids, now=now)
+    session.commit()
+    return RedirectResponse("/me#notices", status_code=303)
 
 
 @router.post("/me/codes", dependencies=[CsrfChecked], response_model=None)

@@ -99,6 +99,7 @@ def patient_page(
         rules=rules,
         alerts=alerts,
         titles=_titles(lang),
+        lang=lang,
     )
     threshold_rules = [
         r for r in rules.enabled() if isinstance(r, ThresholdRule) and r.kind in cap.kinds
