@@ -7,14 +7,17 @@ page go to artifacts/screenshots/ for a human to look at.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from sharing.audit import local_time
+from sharing.breakglass import open_break_glass
 from tests.web.server import serving
-from tests.web.world import World, password
+from tests.web.world import NOW, World, password
 
 pytestmark = pytest.mark.browser
 
@@ -105,6 +108,9 @@ def test_nurse_sees_the_red_patient_first_the_chart_and_acknowledges(
     expect(page.locator("h1")).to_have_text("Mme Rouge")
     charts = page.locator("svg.chart")
     expect(charts).to_have_count(3)
+    expect(charts.nth(1).locator("text.legend")).to_have_text(
+        ["■ Systolique (mmHg)", "■ Diastolique (mmHg)"]
+    )
     expect(charts.nth(2).locator("polyline.line")).to_have_count(1)
     expect(charts.nth(2).locator("line.marker")).to_have_count(1)
     box = charts.first.bounding_box()
@@ -180,3 +186,27 @@ def test_patient_pages_in_english_and_an_access_code(browser: Browser, base_url:
     expect(locum).to_have_url(f"{base_url}/code/patients/p-red")
     expect(locum.locator("svg.chart")).to_have_count(1)  # weight only
     shot(locum, "code-view")
+
+
+def test_patient_marks_a_notice_read_and_extends_a_grant(
+    browser: Browser, base_url: str, world: World
+) -> None:
+    with world.sessions() as s:
+        open_break_glass(s, world.nurse, "p-green", "malaise au téléphone", now=NOW)
+    patient = sign_in(browser, base_url, "p-green")
+    count = patient.locator("#unread-count")
+    expect(count).to_have_text("1 non lu(s)")
+    notice = patient.locator("#notices li.unread")
+    expect(notice).to_contain_text("malaise au téléphone")
+    shot(patient, "patient-notice-unread")
+    notice.get_by_role("button", name="Marquer comme lu").click()
+    expect(count).to_have_text("0 non lu(s)")
+    expect(patient.locator("#notices li.unread")).to_have_count(0)
+    expect(patient.locator("#notices li.read")).to_contain_text("malaise au téléphone")
+
+    row = patient.locator('#grants tr[data-status="active"]')
+    new_end = local_time(NOW + timedelta(days=300), "Europe/Paris")
+    row.get_by_label("Prolonger jusqu'au").fill(new_end[:10])
+    row.get_by_role("button", name="Prolonger").click()
+    expect(patient.locator('#grants tr[data-status="active"]')).to_contain_text(new_end)
+    shot(patient, "patient-grant-extended")
