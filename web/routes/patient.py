@@ -182,6 +182,13 @@ def share(
     return RedirectResponse("/me#sharing", status_code=303)
 
 
+def _sharing_changed(services: Services, session: Session, patient_id: str) -> RedirectResponse:
+    """Commit a change to a grant; the team's cached triage row must not outlive it."""
+    session.commit()
+    services.summaries.forget(patient_id)
+    return RedirectResponse("/me#sharing", status_code=303)
+
+
 @router.post("/me/grants/{grant_id}/revoke", dependencies=[CsrfChecked])
 def stop_sharing(
     grant_id: int,
@@ -195,9 +202,7 @@ def stop_sharing(
         revoke_grant(session, grant_id, patient_id=cap.patient_id, now=now)
     except NotAllowed as exc:
         raise HTTPException(status_code=404, detail="no such grant") from exc
-    session.commit()
-    services.summaries.forget(cap.patient_id)
-    return RedirectResponse("/me#sharing", status_code=303)
+    return _sharing_changed(services, session, cap.patient_id)
 
 
 @router.post("/me/grants/{grant_id}/renew", dependencies=[CsrfChecked], response_model=None)
@@ -233,9 +238,7 @@ def extend_sharing(
         else:
             error = t("renew_bad_end", lang).format(days=MAX_GRANT.days)
         return _home(request, services, session, user, lang, error=error, status_code=422)
-    session.commit()
-    services.summaries.forget(cap.patient_id)
-    return RedirectResponse("/me#sharing", status_code=303)
+    return _sharing_changed(services, session, cap.patient_id)
 
 
 @router.post("/me/notices/read", dependencies=[CsrfChecked])
