@@ -141,8 +141,9 @@ class DeviceInfo:
 class DeviceState:
     """What the gateway remembers about one device between sessions.
 
-    ``last_sequence`` is the glucose meter's high-water record number: the
-    next session asks for records ``>= last_sequence + 1``.
+    ``last_sequence`` is the glucose meter's high-water record number, counted
+    on past 65535 when the meter's 16-bit numbers wrap (see
+    `devices.drivers.glucose`): the next session asks for the records after it.
     """
 
     last_sequence: int | None = None

@@ -110,7 +110,8 @@ class Reading:
     ``time`` is the device's own clock (naive: BLE Date Time carries no zone),
     or ``None`` when the device sent none. ``user_index`` is the device's user
     slot (multi-user scales and cuffs). ``sequence`` is the device's record
-    number where it keeps one (glucose meters).
+    number where it keeps one (glucose meters; the driver counts on past the
+    meter's 16-bit wrap, so ``sequence % 65536`` is the meter's own number).
     """
 
     kind: Kind

@@ -65,13 +65,14 @@ class ResponseCode(IntEnum):
 # --- requests -------------------------------------------------------------------------
 
 
-def _request(op: OpCode, operator: Operator, sequence: int | None = None) -> bytes:
+def _request(op: OpCode, operator: Operator, *sequences: int) -> bytes:
     out = Writer()
     out.u8(op, "op code")
     out.u8(operator, "operator")
-    if sequence is not None:
+    if sequences:
         out.u8(FilterType.SEQUENCE_NUMBER, "filter type")
-        out.u16(sequence, "sequence number")
+        for sequence in sequences:
+            out.u16(sequence, "sequence number")
     return out.getvalue()
 
 
@@ -82,6 +83,16 @@ def report_all_records() -> bytes:
 def report_records_from(sequence: int) -> bytes:
     """Records whose sequence number is >= ``sequence`` (last seen + 1 after a gap)."""
     return _request(OpCode.REPORT_STORED_RECORDS, Operator.GREATER_THAN_OR_EQUAL_TO, sequence)
+
+
+def report_records_within(first: int, last: int) -> bytes:
+    """Records whose sequence number is in ``first..last`` (inclusive, ``first <= last``)."""
+    return _request(OpCode.REPORT_STORED_RECORDS, Operator.WITHIN_RANGE_OF, first, last)
+
+
+def report_number_of_records_within(first: int, last: int) -> bytes:
+    """How many records are numbered ``first..last`` (inclusive)."""
+    return _request(OpCode.REPORT_NUMBER_OF_STORED_RECORDS, Operator.WITHIN_RANGE_OF, first, last)
 
 
 def report_number_of_records(from_sequence: int | None = None) -> bytes:
@@ -103,13 +114,15 @@ def delete_all_records() -> bytes:
 
 @dataclass(frozen=True, slots=True)
 class Request:
-    """A decoded request; ``sequence`` is the operand of a sequence-number filter."""
+    """A decoded request; ``sequence`` is the operand of a sequence-number filter
+    (the lower bound of "within range of", whose upper bound is ``sequence_to``)."""
 
     op_code: int
     operator: int
     filter_type: int | None = None
     sequence: int | None = None
     operand: bytes = b""
+    sequence_to: int | None = None
 
 
 def decode_request(payload: bytes) -> Request:
@@ -121,13 +134,19 @@ def decode_request(payload: bytes) -> Request:
     cursor = Cursor(payload, "Record Access Control Point request")
     op_code = cursor.u8("op code")
     operator = cursor.u8("operator")
-    filtered = operator in (Operator.LESS_THAN_OR_EQUAL_TO, Operator.GREATER_THAN_OR_EQUAL_TO)
+    ranged = operator == Operator.WITHIN_RANGE_OF
+    filtered = ranged or operator in (
+        Operator.LESS_THAN_OR_EQUAL_TO,
+        Operator.GREATER_THAN_OR_EQUAL_TO,
+    )
     filter_type = cursor.u8("filter type") if filtered and cursor.remaining else None
-    sequence = None
+    sequence = sequence_to = None
     if filter_type == FilterType.SEQUENCE_NUMBER:
         sequence = cursor.u16("sequence number")
+        if ranged:
+            sequence_to = cursor.u16("upper sequence number")
     rest = cursor.take(cursor.remaining, "operand")
-    return Request(op_code, operator, filter_type, sequence, rest)
+    return Request(op_code, operator, filter_type, sequence, rest, sequence_to)
 
 
 # --- responses ------------------------------------------------------------------------

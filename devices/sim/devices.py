@@ -202,14 +202,30 @@ class BloodPressureCuff(MeasurementDevice):
 
 
 class GlucoseMeter(VirtualPeripheral):
-    """Glucose Service (0x1808): numbered records, context, and RACP over indications."""
+    """Glucose Service (0x1808): numbered records, context, and RACP over indications.
+
+    Record numbers are 16 bits: after 65535 the meter numbers on from 0
+    (``first_sequence`` starts a meter near the end). A meter with a
+    ``capacity`` forgets its oldest record to keep a new one, as real ones do.
+    ``ranges``: whether it answers the "within range of" operator.
+    """
+
+    ranges = True
 
     services = ("1808",)
 
-    def __init__(self, address: str, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        address: str,
+        *,
+        first_sequence: int = 1,
+        capacity: int | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(address, **kwargs)
         self.records: list[tuple[Reading, Reading | None]] = []
-        self.next_sequence = 1
+        self.next_sequence = first_sequence
+        self.capacity = capacity
         self._background = _Background()
         self._transfer: asyncio.Task[None] | None = None
 
@@ -217,6 +233,8 @@ class GlucoseMeter(VirtualPeripheral):
         """Keep a measurement (and its context) under the next sequence number."""
         sequence = self.next_sequence
         self.next_sequence = (self.next_sequence + 1) & 0xFFFF
+        if self.capacity is not None and len(self.records) >= self.capacity:
+            del self.records[: len(self.records) - self.capacity + 1]
         attributes = dict(reading.attributes)
         if context is not None:
             attributes["context_follows"] = True
@@ -240,6 +258,9 @@ class GlucoseMeter(VirtualPeripheral):
         if request.operator == racp.Operator.GREATER_THAN_OR_EQUAL_TO:
             start = request.sequence or 0
             return [r for r in self.records if (r[0].sequence or 0) >= start]
+        if request.operator == racp.Operator.WITHIN_RANGE_OF and self.ranges:
+            first, last = request.sequence or 0, request.sequence_to or 0
+            return [r for r in self.records if first <= (r[0].sequence or 0) <= last]
         if request.operator == racp.Operator.FIRST_RECORD:
             return self.records[:1]
         if request.operator == racp.Operator.LAST_RECORD:

@@ -20,8 +20,19 @@ from veille.errors import DecodeError
         (racp.report_number_of_records(from_sequence=7), "0403010700"),
         (racp.abort_operation(), "0300"),
         (racp.delete_all_records(), "0201"),
+        (racp.report_records_within(2, 0x0105), "01040102000501"),
+        (racp.report_number_of_records_within(0, 9), "04040100000900"),
     ],
-    ids=["report_all", "report_from", "number_all", "number_from", "abort", "delete_all"],
+    ids=[
+        "report_all",
+        "report_from",
+        "number_all",
+        "number_from",
+        "abort",
+        "delete_all",
+        "report_within",
+        "number_within",
+    ],
 )
 def test_request_bytes(request_bytes: bytes, expected: str) -> None:
     assert request_bytes.hex() == expected
@@ -32,6 +43,8 @@ def test_requests_decode_for_the_simulator() -> None:
     assert (request.op_code, request.operator) == (OpCode.REPORT_STORED_RECORDS, 3)
     assert (request.filter_type, request.sequence, request.operand) == (1, 42, b"")
     assert racp.decode_request(bytes.fromhex("0104")).operator == Operator.WITHIN_RANGE_OF
+    ranged = racp.decode_request(racp.report_records_within(65530, 65535))
+    assert (ranged.operator, ranged.sequence, ranged.sequence_to) == (4, 65530, 65535)
     with pytest.raises(DecodeError, match="sequence number truncated"):
         racp.decode_request(bytes.fromhex("010301ff"))
 

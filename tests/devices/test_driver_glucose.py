@@ -72,7 +72,7 @@ def test_500_records_with_a_drop_mid_download_arrive_once_and_resume() -> None:
     deliver(second)
     state = result.state
     assert state.last_sequence == 500
-    assert sorted(r.sequence for r in outbox.values()) == list(range(1, 501))
+    assert sorted(r.sequence or 0 for r in outbox.values()) == list(range(1, 501))
 
     device.store(sample(600))
     result, third = asyncio.run(session(radio, driver(), ADDRESS, state))
@@ -238,12 +238,26 @@ def test_a_meter_whose_numbers_restarted_is_read_from_the_start_again() -> None:
     device = meter(radio)
     for i in range(5):
         device.store(sample(i))
-    result, got = asyncio.run(session(radio, driver(), ADDRESS))
+    result, before = asyncio.run(session(radio, driver(), ADDRESS))
     assert result.state.last_sequence == 5
     device.reset_memory()
     device.store(sample(10, 4.4))
     device.store(sample(11, 5.5))
     result, got = asyncio.run(session(radio, driver(), ADDRESS, result.state))
-    assert [(r.sequence, r.time) for r in got] == [(1, sample(10).time), (2, sample(11).time)]
-    assert result.state.last_sequence == 2
+    # The meter numbers them 1 and 2 again; counted on from 65536 so their ids are new ones.
+    assert [(r.sequence, r.time) for r in got] == [
+        (65536 + 1, sample(10).time),
+        (65536 + 2, sample(11).time),
+    ]
+    assert not {rid(r) for r in got} & {rid(r) for r in before}
+    assert result.state.last_sequence == 65536 + 2
     assert any("restarted" in note for note in result.notes)
+    device.store(sample(12))
+    result, got = asyncio.run(session(radio, driver(), ADDRESS, result.state))
+    assert [r.sequence for r in got] == [65536 + 3]
+
+
+def rid(reading: Reading) -> str:
+    return reading_id(
+        ADDRESS, reading.kind, sequence=reading.sequence, device_time=reading.time, user_index=None
+    )
