@@ -1,4 +1,7 @@
-"""Subcommands of `veille` that belong to `gateway`: `gateway run` and `pair`.
+"""Subcommands of `veille` that belong to `gateway`: `gateway run`, `gateway status`, `pair`.
+
+``veille gateway status [--json]`` summarises the gateway's local state for the
+person at the patient's home; exit status 0 healthy, 1 needs attention, 2 cannot tell.
 
 ``veille pair`` scans and lists nearby health devices by the services they
 advertise; ``veille pair ADDRESS --patient P [--user N]`` records a pairing
@@ -10,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -46,6 +50,23 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _status(args: argparse.Namespace) -> int:
+    from gateway.settings import load
+    from gateway.status import collect, render
+    from gateway.status_broker import read_status  # late: pulls in paho
+
+    try:
+        gateway, broker = load(_config(args), overrides=_overrides(args))
+        report = collect(gateway)
+    except VeilleError as err:
+        print(f"veille gateway status: {err}", file=sys.stderr)
+        return 2
+    if args.broker_timeout > 0:
+        report.broker = read_status(broker, gateway.id, args.broker_timeout)
+    print(json.dumps(report.as_json(), indent=2) if args.json else render(report))
+    return 1 if report.problems() else 0
+
+
 def _pair(args: argparse.Namespace) -> int:
     from gateway.pairing_cli import pair_command  # late: pulls in bleak
 
@@ -68,6 +89,19 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     run.add_argument("--id", help="this gateway's id (default [gateway] id)")
     run.add_argument("--json-logs", action="store_true", help="JSON log lines on stderr")
     run.set_defaults(handler=_run)
+    status = commands.add_parser(
+        "status", help="paired devices, outbox and broker at a glance (exit 1: needs attention)"
+    )
+    status.add_argument("--data-dir", type=Path, help="outbox and pairings (default [gateway])")
+    status.add_argument("--json", action="store_true", help="one JSON object, for machines")
+    status.add_argument(
+        "--broker-timeout",
+        type=float,
+        default=3.0,
+        metavar="SECONDS",
+        help="wait this long for the broker's retained status (0: do not ask)",
+    )
+    status.set_defaults(handler=_status)
 
     pair = subparsers.add_parser("pair", help="list nearby health devices, pair one to a patient")
     pair.add_argument("address", nargs="?", help="the device to pair (from the scan list)")

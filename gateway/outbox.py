@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from veille.errors import VeilleError
+from veille.sqlitefile import open_state
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
@@ -96,19 +97,17 @@ class Depth:
 
 
 class Outbox:
-    """The SQLite outbox in ``path``; ``max_rows`` bounds waiting readings."""
+    """The SQLite outbox in ``path``; ``max_rows`` bounds waiting readings.
 
-    def __init__(self, path: Path, *, max_rows: int = 100_000) -> None:
+    ``read_only``: an existing outbox looked at, never changed (`veille gateway status`).
+    """
+
+    def __init__(self, path: Path, *, max_rows: int = 100_000, read_only: bool = False) -> None:
         self.path = path
         self.max_rows = max_rows
         self._lock = threading.Lock()
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute("PRAGMA busy_timeout=10000")
-            self._db.executescript(SCHEMA)
+            self._db = open_state(path, SCHEMA, read_only=read_only)
             self._waiting = self._count("SELECT count(*) FROM outbox")
         except (OSError, sqlite3.Error) as err:
             raise OutboxError(f"outbox {path}: cannot open it ({err})") from err
@@ -264,6 +263,20 @@ class Outbox:
     def set_aside_reasons(self) -> dict[str, str]:
         with self._lock:
             return dict(self._db.execute("SELECT id, reason FROM set_aside").fetchall())
+
+    def set_aside_by_reason(self) -> dict[str, int]:
+        """How many readings the collector rejected, per reason, most frequent first."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT reason, count(*) AS n FROM set_aside GROUP BY reason ORDER BY n DESC"
+            ).fetchall()
+        return {str(reason): int(n) for reason, n in rows}
+
+    def oldest_added(self) -> float | None:
+        """When the oldest reading still waiting for its ack was taken (epoch seconds)."""
+        with self._lock:
+            value = self._db.execute("SELECT min(added) FROM outbox").fetchone()[0]
+        return None if value is None else float(value)
 
     def prune_delivered(self, older_than_s: float = DELIVERED_MEMORY_S) -> int:
         with self._lock:

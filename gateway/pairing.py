@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from veille.errors import ConfigError, VeilleError
+from veille.sqlitefile import open_state
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS pairing (
@@ -67,6 +68,8 @@ class Pairing:
     user_index: int | None
     patient: str
     driver: str
+    #: when it was paired (epoch seconds): a device never heard from counts from here
+    paired: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,16 +97,12 @@ def normalise_address(address: str) -> str:
 class GatewayStore:
     """Pairings, per-device memory and the quarantine, in one SQLite file."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+        """``read_only``: an existing store looked at, never changed (`veille gateway status`)."""
         self.path = path
         self._lock = threading.Lock()
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute("PRAGMA busy_timeout=10000")
-            self._db.executescript(SCHEMA)
+            self._db = open_state(path, SCHEMA, read_only=read_only)
         except (OSError, sqlite3.Error) as err:
             raise PairingError(f"gateway store {path}: cannot open it ({err})") from err
 
@@ -137,11 +136,14 @@ class GatewayStore:
 
     def pairings(self) -> list[Pairing]:
         rows = self._exec(
-            "SELECT address, user_slot, patient, driver FROM pairing ORDER BY address, user_slot"
+            "SELECT address, user_slot, patient, driver, paired FROM pairing"
+            " ORDER BY address, user_slot"
         )
         return [
-            Pairing(str(a), None if s == WHOLE_DEVICE else int(str(s)), str(p), str(d))
-            for a, s, p, d in rows
+            Pairing(
+                str(a), None if s == WHOLE_DEVICE else int(str(s)), str(p), str(d), float(str(t))
+            )
+            for a, s, p, d, t in rows
         ]
 
     def paired_driver(self, address: str) -> str | None:

@@ -72,6 +72,11 @@ class GatewaySettings(BaseModel):
     clock_set_above_s: float = Field(default=60.0, ge=0)
     #: drift above which the device clock is not believed for measurement times
     clock_unreliable_above_s: float = Field(default=3600.0, gt=0)
+    #: `veille gateway status` flags a paired device not heard from for longer (hours), by
+    #: driver name, "*" for the others: devices used daily, one missed day tolerated
+    silent_after_h: dict[str, Annotated[float, Field(gt=0)]] = Field(
+        default_factory=lambda: {"*": 48.0}
+    )
     ble: BleSettings = Field(default_factory=BleSettings)
 
     @field_validator("timezone")
@@ -82,6 +87,10 @@ class GatewaySettings(BaseModel):
         except (ZoneInfoNotFoundError, ValueError) as err:
             raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from err
         return value
+
+    def silent_after_s(self, driver: str) -> float:
+        """How long a device of ``driver`` may stay silent before someone should look."""
+        return 3600 * self.silent_after_h.get(driver, self.silent_after_h.get("*", 48.0))
 
     @property
     def zone(self) -> ZoneInfo:

@@ -91,6 +91,15 @@ def test_mqtt311_gateway_outside_its_prefix_is_dropped_silently(
     assert [payload for _topic, payload in received if payload == forged] == []
 
 
+def test_gateway_reads_its_own_status(connect: Callable[..., Peer]) -> None:
+    """`veille gateway status` reads the retained status with the gateway's own account."""
+    reader = connect("gw-a", client_id="veille-status-gw-a")
+    assert reader.subscribe("veille/v1/gw/gw-a/status") == 1
+    status = unique("gw-a-status")
+    assert connect("gw-a").publish("veille/v1/gw/gw-a/status", status) in SUCCESS
+    assert reader.received_until("veille/v1/gw/gw-a/status", status)[-1][1] == status
+
+
 @pytest.mark.parametrize("tls", [False, True], ids=["password", "certificate"])
 def test_gateway_reads_only_its_own_acks(connect: Callable[..., Peer], tls: bool) -> None:
     spy = connect("gw-a", tls=tls)
