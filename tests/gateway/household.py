@@ -82,6 +82,55 @@ def meter(faults: Faults | None = None) -> GlucoseMeter:
     )
 
 
+HOME = """
+name = "gateway-test"
+start = 2026-01-05
+scan_interval_s = 0.05
+
+[[patients]]
+id = "p-anna"
+
+[[devices]]
+type = "glucose"
+address = "{meter}"
+name = "Meter"
+model = "G1"
+users = {{ 0 = "p-anna" }}
+advertise_s = 60
+
+[[devices]]
+type = "weight_scale"
+address = "{scale}"
+name = "Scale"
+model = "W1"
+users = {{ 1 = "p-anna" }}
+
+[[schedules]]
+patient = "p-anna"
+device = "{scale}"
+every_minutes = 1
+count = {weighings}
+baseline = {{ weight_kg = 61.5 }}
+"""
+
+STORED = """
+[[stored]]
+device = "{meter}"
+patient = "p-anna"
+at = 2026-01-04T19:00:00
+count = {stored}
+metrics = {{ glucose_mmol_l = 5.5 }}
+"""
+
+
+def home(*, weighings: int, stored: int = 0) -> str:
+    """A `devices.sim.household` file for `veille gateway run`: p-anna's scale weighs every
+    world minute from the start, ``weighings`` times; her meter holds ``stored`` records
+    (and advertises for a minute, so a restarted gateway still finds it)."""
+    text = HOME.format(meter=METER, scale=SCALE, weighings=weighings)
+    return text + (STORED.format(meter=METER, stored=stored) if stored else "")
+
+
 def pair_household(store: GatewayStore) -> None:
     store.pair(SCALE, "p-anna", "weight_scale", user_index=1)
     store.pair(SCALE, "p-bert", "weight_scale", user_index=2)

@@ -19,49 +19,10 @@ from tests.support.mosquitto import Mosquitto
 
 pytestmark = pytest.mark.integration
 
-#: the load-test household: 300 records in the meter's memory, a weighing a world minute
-HOME = """
-name = "kill-9"
-start = 2026-01-05
-scan_interval_s = 0.05
-
-[[patients]]
-id = "p-anna"
-
-[[devices]]
-type = "glucose"
-address = "{meter}"
-name = "Meter"
-model = "G1"
-users = {{ 0 = "p-anna" }}
-advertise_s = 60
-
-[[devices]]
-type = "weight_scale"
-address = "{scale}"
-name = "Scale"
-model = "W1"
-users = {{ 1 = "p-anna" }}
-
-[[schedules]]
-patient = "p-anna"
-device = "{scale}"
-every_minutes = 1
-count = 20
-baseline = {{ weight_kg = 61.5 }}
-
-[[stored]]
-device = "{meter}"
-patient = "p-anna"
-at = 2026-01-04T19:00:00
-count = 300
-metrics = {{ glucose_mmol_l = 5.5 }}
-"""
-
 
 def configure(tmp_path: Path, broker_url: str) -> Path:
     home = tmp_path / "home.toml"
-    home.write_text(HOME.format(meter=hh.METER, scale=hh.SCALE))
+    home.write_text(hh.home(weighings=20, stored=300))  # the load test: a long download
     config = tmp_path / "veille.toml"
     config.write_text(
         "\n".join(

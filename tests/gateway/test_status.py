@@ -158,32 +158,12 @@ def test_an_unreachable_broker_is_reported_quickly_and_is_not_a_problem(
     assert "broker: unreachable (127.0.0.1:1:" in out
 
 
-HOME = """
-name = "status"
-start = 2026-01-05
-[[patients]]
-id = "p-anna"
-[[devices]]
-type = "weight_scale"
-address = "{scale}"
-name = "Scale"
-model = "W1"
-users = {{ 1 = "p-anna" }}
-[[schedules]]
-patient = "p-anna"
-device = "{scale}"
-every_minutes = 1
-count = 3
-baseline = {{ weight_kg = 61.5 }}
-"""
-
-
 @pytest.mark.integration
 def test_online_while_the_gateway_runs_offline_after_it_died(
     mosquitto: Mosquitto, tmp_path: Path
 ) -> None:
     home = tmp_path / "home.toml"
-    home.write_text(HOME.format(scale=hh.SCALE))
+    home.write_text(hh.home(weighings=3))
     config = configure(
         tmp_path,
         "heartbeat_s = 1.0",
