@@ -59,7 +59,7 @@ class OutboxStatus:
 
 @dataclass(frozen=True, slots=True)
 class BrokerStatus:
-    """``state``: not_checked, unreachable, no_status, online or offline."""
+    """``state``: not_checked, unreachable, refused (credentials), no_status, online, offline."""
 
     state: str
     detail: str = ""

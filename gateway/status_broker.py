@@ -48,8 +48,8 @@ def read_status(broker: BrokerSettings, gateway_id: str, timeout_s: float) -> Br
             persistent=False,
             protocol=MQTTProtocolVersion.MQTTv311,  # a retained read needs nothing of MQTT 5
         )
-    except VeilleError as err:
-        return BrokerStatus("unreachable", str(err))
+    except VeilleError as err:  # a password or TLS file this user cannot read
+        return BrokerStatus("not_checked", str(err))
     client = conn.client
     client.connect_timeout = timeout_s
     got: dict[str, Any] = {}
@@ -84,7 +84,7 @@ def read_status(broker: BrokerSettings, gateway_id: str, timeout_s: float) -> Br
         client.disconnect()
         client.loop_stop()
     if "refused" in got:
-        return BrokerStatus("unreachable", f"{where} refused the connection: {got['refused']}")
+        return BrokerStatus("refused", f"{where}: {got['refused']} (account, password file?)")
     if "payload" in got:
         return _parse(got["payload"])
     if not answered:

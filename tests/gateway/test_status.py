@@ -25,10 +25,16 @@ PAYLOAD = json.dumps({"metrics": {"weight_kg": 83.7}, "patient": "p-anna"}).enco
 TOPIC = "veille/v1/gw/gw-home/reading/weight"
 
 
-def configure(tmp_path: Path, *extra: str, broker: str = "mqtt://127.0.0.1:1") -> Path:
+def configure(
+    tmp_path: Path,
+    *extra: str,
+    broker: str = "mqtt://127.0.0.1:1",
+    account: tuple[str, ...] = (),
+) -> Path:
+    """``extra``: lines of [gateway]; ``account``: lines of [broker] besides the url."""
     config = tmp_path / "veille.toml"
     lines = ["[gateway]", 'id = "gw-home"', f'data_dir = "{tmp_path / "gw"}"', *extra]
-    config.write_text("\n".join([*lines, "[broker]", f'url = "{broker}"', ""]))
+    config.write_text("\n".join([*lines, "[broker]", f'url = "{broker}"', *account, ""]))
     return config
 
 
@@ -207,3 +213,34 @@ def test_online_while_the_gateway_runs_offline_after_it_died(
     assert body["broker"]["state"] == "offline"
     assert code == 1
     assert "the broker says this gateway is offline" in str(body["problems"])
+
+
+def test_a_broker_password_this_user_cannot_read_is_said(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    healthy_home(tmp_path / "gw")
+    account = ('username = "gw-home"', 'password_file = "/nonexistent/broker-password"')
+    config = configure(tmp_path, account=account)
+    code = main(["--config", str(config), "gateway", "status"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "broker: not checked (broker.password_file: cannot read it" in out
+
+
+@pytest.mark.integration
+def test_a_broker_refusing_the_account_is_told_apart_from_an_absent_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    passwords = tmp_path / "passwords"
+    passwords.write_text("")
+    subprocess.run(["mosquitto_passwd", "-b", str(passwords), "gw-home", "right"], check=True)
+    secret = tmp_path / "broker-password"
+    secret.write_text("wrong\n")
+    healthy_home(tmp_path / "gw")
+    with Mosquitto(tmp_path / "mosquitto", extra_config=f"password_file {passwords}") as broker:
+        account = ('username = "gw-home"', f'password_file = "{secret}"')
+        config = configure(tmp_path, broker=broker.url, account=account)
+        code = main(["--config", str(config), "gateway", "status"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert f"broker: refused (127.0.0.1:{broker.port}: Not authorized" in out
