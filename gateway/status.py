@@ -23,11 +23,22 @@ from veille.errors import ConfigError
 
 
 @dataclass(frozen=True, slots=True)
+class Owner:
+    """Whose readings a device (or one user slot of it: ``user_index``) gives."""
+
+    user_index: int | None
+    patient: str
+
+    def __str__(self) -> str:
+        slot = "" if self.user_index is None else f"user {self.user_index} "
+        return f"{slot}-> {self.patient}"
+
+
+@dataclass(frozen=True, slots=True)
 class DeviceStatus:
     address: str
     driver: str
-    #: "user 1 -> p-7f3a" or "-> p-3e9c" (whole device)
-    patients: list[str]
+    patients: list[Owner]
     last_seen: float | None
     battery_pct: int | None
     clock_drift_s: float | None
@@ -112,11 +123,6 @@ class Report:
         return body
 
 
-def _who(pairing: Pairing) -> str:
-    slot = "" if pairing.user_index is None else f"user {pairing.user_index} "
-    return f"{slot}-> {pairing.patient}"
-
-
 def _device(
     address: str, pairings: list[Pairing], memory: Remembered | None, settings: GatewaySettings
 ) -> DeviceStatus:
@@ -126,7 +132,7 @@ def _device(
     return DeviceStatus(
         address=address,
         driver=driver,
-        patients=[_who(p) for p in pairings],
+        patients=[Owner(p.user_index, p.patient) for p in pairings],
         last_seen=last_seen,
         battery_pct=memory.battery_pct if memory is not None else None,
         clock_drift_s=memory.clock_drift_s if memory is not None else None,
@@ -197,7 +203,7 @@ def render(report: Report) -> str:
         seen = "never seen" if d.last_seen is None else f"last seen {_span(d.silent_s)} ago"
         battery = "battery ?" if d.battery_pct is None else f"battery {d.battery_pct} %"
         flag = "  SILENT" if d.silent else ""
-        lines.append(f"  {d.address}  {d.driver}  {', '.join(d.patients)}")
+        lines.append(f"  {d.address}  {d.driver}  {', '.join(map(str, d.patients))}")
         lines.append(f"      {seen}, {battery}, {_drift(d.clock_drift_s)}{flag}")
     box = report.outbox
     oldest = "" if box.oldest_pending_s is None else f", oldest {_span(box.oldest_pending_s)}"
