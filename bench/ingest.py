@@ -246,7 +246,12 @@ def _warm_up(port: int, store: ReadingStore, gateways: int) -> None:
 
 def _settings(kind: str, work: Path, influx_url: str | None, bucket: str) -> StoreSettings:
     if kind == "sqlite":
-        return StoreSettings(backend="sqlite", path=work / bucket / "readings.sqlite")
+        # The naive consumer gets the checkpoint interval that suits one-reading commits
+        # (SQLite's default, ~1.8x faster for it than the collector's), so the ratio is
+        # against the naive consumer at its best.
+        pages = 1000 if bucket == "naive" else StoreSettings().checkpoint_pages
+        path = work / bucket / "readings.sqlite"
+        return StoreSettings(backend="sqlite", path=path, checkpoint_pages=pages)
     return StoreSettings(backend="influxdb", url=influx_url or "", bucket=bucket)
 
 

@@ -47,6 +47,9 @@ class StoreSettings(BaseModel):
     backend: Literal["sqlite", "influxdb"] = "sqlite"
     #: SQLite: the database file (see `sqlite_path`).
     path: Path = Path("veille-data/readings.sqlite")
+    #: SQLite: WAL pages between checkpoints; large suits the collector's batches (see
+    #: collector/sqlite_store.py), SQLite's own 1,000 a writer of one reading at a time.
+    checkpoint_pages: int = Field(default=16384, ge=100, le=1_000_000)
     #: InfluxDB: base URL, credentials and where the points go.
     url: str = "http://127.0.0.1:8086"
     token_file: Path | None = None
@@ -118,7 +121,7 @@ def open_store(settings: StoreSettings) -> ReadingStore:
     if settings.backend == "sqlite":
         from collector.sqlite_store import SqliteStore
 
-        return SqliteStore(settings.path)
+        return SqliteStore(settings.path, checkpoint_pages=settings.checkpoint_pages)
     from collector.influx import InfluxStore
 
     return InfluxStore(settings)
