@@ -51,6 +51,7 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from collector.consumer import CollectorSettings  # noqa: E402
 from collector.store import ReadingStore, StoreSettings, open_store  # noqa: E402
 from devices.reading import Kind, Reading  # noqa: E402
 from devices.wire import DeviceRef, decode, encode, envelope  # noqa: E402
@@ -477,9 +478,9 @@ def main() -> None:
     parser.add_argument("--readings", type=int, default=100_000)
     parser.add_argument("--gateways", type=int, default=1000)
     parser.add_argument("--publishers", type=int, default=2)
-    parser.add_argument("--batch-size", type=int, default=1000)
+    parser.add_argument("--batch-size", type=int, default=CollectorSettings().batch_size)
     parser.add_argument("--workers", type=int, default=1, help="collector processes")
-    parser.add_argument("--receive-maximum", type=int, default=2000)
+    parser.add_argument("--receive-maximum", type=int, default=CollectorSettings().receive_maximum)
     parser.add_argument("--naive-readings", type=int, default=3000)
     parser.add_argument("--drain-readings", type=int, default=50_000)
     print(json.dumps(run(parser.parse_args())))

@@ -64,10 +64,13 @@ class CollectorSettings(BaseModel):
     client_id: str = Field(default="veille-collector-1", min_length=1, max_length=64)
     #: MQTT 5 shared-subscription group: instances of one group share the load.
     group: str = Field(default="collectors", pattern=r"^[A-Za-z0-9_-]+$")
-    batch_size: int = Field(default=1000, ge=1, le=20_000)
+    #: Each batch dirties about as many SQLite index pages as it has readings (while the
+    #: store is small): 2,000 rather than 1,000 measured 7 % more readings/s.
+    batch_size: int = Field(default=2000, ge=1, le=20_000)
     flush_interval_s: float = Field(default=0.05, gt=0, le=10)
     #: MQTT 5 Receive Maximum: unacknowledged messages the broker may send at once.
-    receive_maximum: int = Field(default=2000, ge=1, le=65_535)
+    #: Two batches: one is written while the next arrives and is validated.
+    receive_maximum: int = Field(default=4000, ge=1, le=65_535)
     session_expiry_s: int = Field(default=7 * 24 * 3600, ge=1)
     #: Our own QoS 1 publishes (gateway acks, dead letters) in flight at once; 0 = no limit.
     #: paho ignores the broker's Receive Maximum: set it for brokers that enforce one.
