@@ -68,7 +68,7 @@ CREATE INDEX IF NOT EXISTS readings_patient_kind_time ON readings (patient, kind
 
 _PAGE = 5000
 #: Page cache of the store's connection, in KiB (SQLite's default is 2,000).
-_CACHE_KIB = 32768
+_CACHE_KIB = 16384
 _COLUMNS = "id, patient, kind, time_us, gateway, driver, wire"
 #: Rows per INSERT statement: 28,000 parameters, under SQLite's limit of 32,766.
 _ROWS_PER_INSERT = 4000
