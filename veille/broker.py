@@ -5,6 +5,13 @@ cannot count on mosquitto. amqtt speaks MQTT 3.1.1 only; the clients fall
 back to it on their own (`veille.mqtt.negotiate_protocol`). It runs in its own
 thread and event loop so the synchronous paho clients of the demo are
 unaffected by it.
+
+amqtt keeps QoS 1 messages for a persistent session while its client is away
+only when the client is not anonymous, and its stock plugin marks every
+client anonymous when anonymous clients are allowed. `NamedClients` accepts
+every client (loopback only) and treats one that gives a user name
+(`USERNAME`, as the demo's services do) as named: the collector's readings
+then wait in the broker while it restarts, as they do with mosquitto.
 """
 
 from __future__ import annotations
@@ -15,13 +22,27 @@ import threading
 from typing import Any
 
 from amqtt.broker import Broker
+from amqtt.plugins.base import BaseAuthPlugin
+from amqtt.session import Session
 
 from veille.errors import VeilleError
 from veille.mqtt import free_port
 
+#: The user name the demo's services give the embedded broker (no password: loopback).
+USERNAME = "veille-demo"
+
 
 class EmbeddedBrokerError(VeilleError):
     """The embedded broker did not start or stop."""
+
+
+class NamedClients(BaseAuthPlugin):  # type: ignore[misc]  # amqtt ships no types
+    """amqtt authentication: everyone in; a client with a user name keeps its
+    persistent session's messages while away (amqtt keeps none for anonymous ones)."""
+
+    async def authenticate(self, *, session: Session) -> bool | None:
+        session.is_anonymous = not session.username
+        return True
 
 
 class EmbeddedBroker:
@@ -45,9 +66,7 @@ class EmbeddedBroker:
     def _config(self) -> dict[str, Any]:
         return {
             "listeners": {"default": {"type": "tcp", "bind": f"127.0.0.1:{self.port}"}},
-            "plugins": {
-                "amqtt.plugins.authentication.AnonymousAuthPlugin": {"allow_anonymous": True}
-            },
+            "plugins": {f"{NamedClients.__module__}.{NamedClients.__qualname__}": {}},
         }
 
     def _run(self) -> None:

@@ -31,7 +31,7 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from veille import logs
-from veille.broker import EmbeddedBroker
+from veille.broker import USERNAME, EmbeddedBroker
 from veille.db import create_schema, import_models, make_engine, session_factory, transaction
 from veille.demo_cli import DEFAULT_SPEED, HISTORY_DAYS
 from veille.demo_gateway import (
@@ -159,7 +159,7 @@ class Demo:
 
         broker = EmbeddedBroker()
         broker.start()
-        settings = BrokerSettings(url=broker.url, protocol="3.1.1")
+        settings = BrokerSettings(url=broker.url, protocol="3.1.1", username=USERNAME)
         self.say(f"  MQTT broker      {broker.url} (embedded amqtt, MQTT 3.1.1)")
         gateway: SimulatedGateway | None = None
         progress: Progress | None = None
