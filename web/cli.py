@@ -31,7 +31,8 @@ def _serve(args: argparse.Namespace) -> int:
 
     import uvicorn
 
-    from web.app import create_app, tune_gc
+    from veille.gcpolicy import settle_after_startup
+    from web.app import create_app
 
     try:
         settings = _settings(args)
@@ -54,7 +55,7 @@ def _serve(args: argparse.Namespace) -> int:
             access_log=False,
         )
         return 0
-    tune_gc()
+    settle_after_startup()
     uvicorn.run(
         app, host=host, port=port, proxy_headers=True, log_level="warning", access_log=False
     )
