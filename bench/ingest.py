@@ -224,10 +224,12 @@ def _go(procs: list[subprocess.Popen[str]]) -> None:
 
 
 def _wait_stored(store: ReadingStore, target: int, timeout: float) -> tuple[int, float]:
+    """(count, when it was seen): polled every 50 ms, so a run of a few seconds is
+    timed to within ~2 % (a 3,000-reading naive run at 0.1 s was timed to ~12 %)."""
     deadline = time.monotonic() + timeout
     count = store.count()
     while count < target and time.monotonic() < deadline:
-        time.sleep(0.1)
+        time.sleep(0.05)
         count = store.count()
     return count, time.monotonic()
 
@@ -481,7 +483,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=CollectorSettings().batch_size)
     parser.add_argument("--workers", type=int, default=1, help="collector processes")
     parser.add_argument("--receive-maximum", type=int, default=CollectorSettings().receive_maximum)
-    parser.add_argument("--naive-readings", type=int, default=3000)
+    parser.add_argument("--naive-readings", type=int, default=10_000)
     parser.add_argument("--drain-readings", type=int, default=50_000)
     print(json.dumps(run(parser.parse_args())))
 
