@@ -77,7 +77,9 @@ class CollectorSettings(BaseModel):
     publish_inflight: int = Field(default=0, ge=0, le=65_535)
     #: Acks to gateways are gathered this long (then one message per gateway): a gateway
     #: that sends a burst gets a few acks, not one per batch. 0 = after every batch.
-    ack_interval_s: float = Field(default=0.5, ge=0, le=60)
+    #: Gateways republish after 120 s: a second here costs them nothing, and halves the
+    #: acks of a burst (each a QoS 1 publish, for us and for the broker).
+    ack_interval_s: float = Field(default=1.0, ge=0, le=60)
     retry_min_s: float = Field(default=0.5, gt=0)
     retry_max_s: float = Field(default=30.0, gt=0)
     #: Default: deadletter.sqlite beside the SQLite store, or in the working directory.
