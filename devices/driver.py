@@ -74,25 +74,32 @@ def normalize_uuid(uuid: str) -> str:
 class Matcher:
     """One advertisement shape a driver handles; every given key must match.
 
-    ``service_uuid`` matches the advertised service list; ``service_data_uuid``
-    matches a key of the service *data* (a Xiaomi scale puts its own format
-    under 0x181B service data, while a standard body-composition scale lists
-    0x181B as a service: different keys, different drivers).
-    ``local_name`` is a regular expression matched from the start of the name.
+    ``service_uuid`` matches the advertised service list; a tuple of UUIDs
+    needs every one advertised and counts as that many keys (a scale that
+    lists both 0x181D and 0x181B is then more precisely claimed than by
+    either alone). ``service_data_uuid`` matches a key of the service *data*
+    (a Xiaomi scale puts its own format under 0x181B service data, while a
+    standard body-composition scale lists 0x181B as a service: different
+    keys, different drivers). ``local_name`` is a regular expression matched
+    from the start of the name.
     """
 
-    service_uuid: str | None = None
+    service_uuid: str | tuple[str, ...] | None = None
     service_data_uuid: str | None = None
     manufacturer_id: int | None = None
     local_name: str | None = None
 
     def __post_init__(self) -> None:
+        if isinstance(self.service_uuid, tuple):
+            # One canonical form, so that equal claims compare equal (ties found at registration).
+            both = tuple(sorted({normalize_uuid(u) for u in self.service_uuid}))
+            object.__setattr__(self, "service_uuid", both[0] if len(both) == 1 else both or None)
+        elif self.service_uuid is not None:
+            object.__setattr__(self, "service_uuid", normalize_uuid(self.service_uuid))
         if self.specificity() == 0:
             raise DriverError("a Matcher needs at least one key (service, data, maker, name)")
-        for name in ("service_uuid", "service_data_uuid"):
-            value = getattr(self, name)
-            if value is not None:
-                object.__setattr__(self, name, normalize_uuid(value))
+        if self.service_data_uuid is not None:
+            object.__setattr__(self, "service_data_uuid", normalize_uuid(self.service_data_uuid))
         if self.manufacturer_id is not None and not 0 <= self.manufacturer_id <= 0xFFFF:
             raise DriverError(f"manufacturer_id {self.manufacturer_id} is not a 16-bit id")
         if self.local_name is not None:
@@ -101,15 +108,20 @@ class Matcher:
             except re.error as error:
                 raise DriverError(f"local_name {self.local_name!r}: {error}") from None
 
+    @property
+    def services(self) -> tuple[str, ...]:
+        """The advertised services this matcher needs (normalised), none when it needs none."""
+        if self.service_uuid is None:
+            return ()
+        return (self.service_uuid,) if isinstance(self.service_uuid, str) else self.service_uuid
+
     def specificity(self) -> int:
         """How many keys this matcher checks; the most specific match wins."""
-        keys = (self.service_uuid, self.service_data_uuid, self.manufacturer_id, self.local_name)
-        return sum(key is not None for key in keys)
+        keys = (self.service_data_uuid, self.manufacturer_id, self.local_name)
+        return len(self.services) + sum(key is not None for key in keys)
 
     def matches(self, name: str | None, advertisement: AdvertisementData) -> bool:
-        if self.service_uuid is not None and self.service_uuid not in {
-            u.lower() for u in advertisement.service_uuids
-        }:
+        if not set(self.services) <= {u.lower() for u in advertisement.service_uuids}:
             return False
         if self.service_data_uuid is not None and self.service_data_uuid not in {
             u.lower() for u in advertisement.service_data

@@ -15,7 +15,10 @@ validate is recorded as a `Problem` and the others load regardless.
 `Registry.match` picks the driver whose most specific matching `Matcher`
 is the most specific of all; two drivers equally specific for one device is
 a configuration error (`DriverError`), as is found early by `problems`
-when two drivers declare the very same matcher.
+when two drivers declare the very same matcher. A driver that takes devices
+advertising several services says so with one matcher naming them all
+(``Matcher(service_uuid=("181D", "181B"))``), which outranks a matcher
+naming one of them.
 """
 
 from __future__ import annotations
@@ -189,8 +192,9 @@ def _short(uuid: str) -> str:
 
 def describe_matcher(matcher: Matcher) -> str:
     parts = []
-    if matcher.service_uuid:
-        parts.append(f"service {_short(matcher.service_uuid)}")
+    if matcher.services:
+        plural = "s" if len(matcher.services) > 1 else ""
+        parts.append(f"service{plural} {' & '.join(_short(u) for u in matcher.services)}")
     if matcher.service_data_uuid:
         parts.append(f"service data {_short(matcher.service_data_uuid)}")
     if matcher.manufacturer_id is not None:

@@ -5,12 +5,21 @@ The device sends what it kept once indications are on, then disconnects
 may split one measurement into two packets (Multiple Packet flag); they
 are joined before the reading leaves.
 
-A body-composition scale without the Weight Scale Service still weighs: its
-Body Composition Measurement carries the optional Weight field. The rules
-and dashboards follow the ``weight`` kind, so that weight is also emitted as
-a weight reading (same time, user and device; its own kind gives it its own
-stable reading id). A scale that also offers Weight Measurement (0x2A9D)
-sends its weight there, and is not given a second one.
+Many scales offer both the Weight Scale (0x181D) and Body Composition
+(0x181B) services, and advertise one, the other or both. So both scale
+drivers hold the same conversation: they subscribe to whichever of Weight
+Measurement (0x2A9D) and Body Composition Measurement (0x2A9C) the GATT
+table has, whatever was advertised. They differ only in what they claim: a
+scale advertising both services goes to ``body_composition``, whose matcher
+naming both outranks ``weight_scale``'s naming one (no tie between our own
+drivers; a vendor driver claiming such a scale with two keys still ties, as it should).
+
+A scale without Weight Measurement still weighs: its Body Composition
+Measurement carries the optional Weight field. The rules and dashboards
+follow the ``weight`` kind, so that weight is also emitted as a weight
+reading (same time, user and device; its own kind gives it its own stable
+reading id). A scale that offers Weight Measurement sends its weight there,
+and is not given a second one.
 
 Blood-pressure Intermediate Cuff Pressure (0x2A36) is decoded, so a
 malformed one is reported, but never emitted: it is the cuff's pressure
@@ -82,20 +91,11 @@ class _IndicatingDriver(GattDriver):
             await self.deliver(session, held)
 
 
-class WeightScaleDriver(_IndicatingDriver):
-    name = "weight_scale"
-    description = "Bluetooth SIG Weight Scale Service (0x181D)"
-    matchers = (Matcher(service_uuid="181D"),)
-    characteristics = (weight.UUID,)
-    subscribe = (weight.UUID,)
+class _ScaleDriver(_IndicatingDriver):
+    """Weight and body composition, from whichever of the two the scale has (see above)."""
 
-
-class BodyCompositionDriver(_IndicatingDriver):
-    name = "body_composition"
-    description = "Bluetooth SIG Body Composition Service (0x181B), with its weight"
-    matchers = (Matcher(service_uuid="181B"),)
-    characteristics = (body_composition.UUID, weight.UUID)
-    subscribe = (body_composition.UUID, weight.UUID)
+    characteristics = (weight.UUID, body_composition.UUID)
+    subscribe = (weight.UUID, body_composition.UUID)
 
     async def deliver(self, session: Context, reading: Reading) -> None:
         await session.deliver(reading)
@@ -104,6 +104,18 @@ class BodyCompositionDriver(_IndicatingDriver):
         derived = weight_of(reading)
         if derived is not None:
             await session.deliver(derived)
+
+
+class WeightScaleDriver(_ScaleDriver):
+    name = "weight_scale"
+    description = "Bluetooth SIG Weight Scale Service (0x181D), with body composition if offered"
+    matchers = (Matcher(service_uuid="181D"),)
+
+
+class BodyCompositionDriver(_ScaleDriver):
+    name = "body_composition"
+    description = "Bluetooth SIG Body Composition Service (0x181B), with its weight"
+    matchers = (Matcher(service_uuid="181B"), Matcher(service_uuid=("181D", "181B")))
 
 
 class BloodPressureDriver(_IndicatingDriver):

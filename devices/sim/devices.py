@@ -150,12 +150,18 @@ class BodyCompositionScale(MeasurementDevice):
 
 class WeightAndBodyCompositionScale(BodyCompositionScale):
     """Weight Scale Service (0x181D) with Body Composition (0x181B): each weighing is
-    indicated as Weight Measurement, then as Body Composition Measurement."""
+    indicated as Weight Measurement, then as Body Composition Measurement.
 
-    def __init__(self, address: str, **kwargs: Any) -> None:
+    ``advertised`` is what it lists in its advertisement: many such scales list
+    only one of the two services their GATT table has.
+    """
+
+    def __init__(
+        self, address: str, *, advertised: tuple[str, ...] = ("181D", "181B"), **kwargs: Any
+    ) -> None:
         kwargs.setdefault("split_packets", False)
         super().__init__(address, **kwargs)
-        self.services = ("181D", "181B")
+        self.services = advertised
 
     def measurement_gatt(self) -> list[CharSpec]:
         return [CharSpec("181D", weight.UUID, ("indicate",)), *super().measurement_gatt()]

@@ -109,6 +109,11 @@ def test_most_specific_matcher_wins() -> None:
     assert chosen is not None
     assert chosen.driver.name == "body_composition"
     assert registry.match("Toothbrush", unknown) is None
+    # a scale listing both scale services: the matcher naming both outranks either alone
+    both = advertisement(local_name="Body", service_uuids=["181D", "181B"])
+    chosen = registry.match("Body", both)
+    assert chosen is not None
+    assert chosen.driver.name == "body_composition"
 
 
 def test_an_exact_tie_is_reported_at_registration_and_refused_at_match(
@@ -136,6 +141,15 @@ def test_matcher_needs_a_key_and_service_uuids_normalise() -> None:
         service_uuid="0000181D-0000-1000-8000-00805F9B34FB"
     )
     assert Matcher(service_uuid="181D", local_name="^Acme").specificity() == 2
+    # several services: all must be advertised, each counts, the order does not matter
+    both = Matcher(service_uuid=("181D", "181b"))
+    assert both == Matcher(service_uuid=("181B", "181D"))
+    assert both.specificity() == 2
+    assert Matcher(service_uuid=("181D", "181d")) == Matcher(service_uuid="181D")
+    assert both.matches(None, advertisement(service_uuids=["181B", "181D", "180F"]))
+    assert not both.matches(None, advertisement(service_uuids=["181D"]))
+    with pytest.raises(DriverError, match="at least one key"):
+        Matcher(service_uuid=())
     # service UUID and service-data UUID are different keys
     data_only = advertisement({"181B": b"\x00"})
     assert Matcher(service_data_uuid="181B").matches(None, data_only)
@@ -161,5 +175,7 @@ def test_veille_devices_list_shows_drivers_claims_and_packages() -> None:
     }
     assert "service 1808" in lines["glucose"]
     assert "from veille 0.1.0" in lines["glucose"]
+    assert "service 181B; services 181B & 181D" in lines["body_composition"]
+    assert "[2A9D, 2A9C]" in lines["weight_scale"]  # body composition too, when the scale has it
     assert "service data 181B + name /MIBFS/" in lines["xiaomi_mi_scale_2"]
     assert "from veille-miscale 0.1.0" in lines["xiaomi_mi_scale_2"]
