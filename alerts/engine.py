@@ -7,6 +7,24 @@ or older than ``cache_ttl_s``, so most readings cost a bisect and a few
 comparisons and touch no database. The alert store is read and written only
 when a condition is active, or clears while an alert is open.
 
+Confirmations across workers. Workers share the readings round robin (an
+MQTT 5 shared subscription), so the first reading of a pair a ``confirm``
+rule needs may have gone to another worker, and be neither in this cache
+(refreshed every ``cache_ttl_s``) nor yet in the readings store (the
+collector writes in batches; a gateway's backlog reaches every worker at
+once). A worker's cache cannot see it, and refreshing from the store narrows
+the gap without closing it. So each worker records every reading of a kind
+some rule confirms in the shared database (`ReadingLog`, one small row,
+kept a day past the longest confirmation window) before judging it, and a
+reading past a confirm rule's limit reads back the patient's readings of
+that kind within the confirmation window and adds those this cache lacks
+(one indexed query, only for abnormal readings). The record commits before
+the read, so of two readings judged at the same moment the later to commit
+sees the other; the check looks at readings on both sides of the one judged
+(a later one may have been judged first) and counts each reading id once (a
+redelivery is one reading). Without a `ReadingLog` (replay, bench) nothing
+changes: the cache is the whole history.
+
 Time is always passed in (``now``): the server's receive time, a virtual
 clock in a replay, a manual one in tests. Missing data is measured against
 it, never against the device's or the gateway's clock.
@@ -35,7 +53,7 @@ from alerts.ruleset import (
     RuleSet,
     ThresholdRule,
 )
-from alerts.store import AlertStore, MemoryAlertStore, NoTargets, Targets
+from alerts.store import AlertStore, Evaluated, MemoryAlertStore, NoTargets, ReadingLog, Targets
 from alerts.terms import Category, Severity
 from devices.reading import Kind
 from devices.wire import WireReading
@@ -55,6 +73,8 @@ class Compiled:
     by_kind: dict[Kind, dict[Category, tuple[object, ...]]]
     missing: dict[Kind, MissingRule]
     device: dict[Kind, DeviceRule]
+    #: per kind, the threshold rules that need ``confirm`` readings
+    confirming: dict[Kind, tuple[ThresholdRule, ...]]
 
     @classmethod
     def of(cls, rules: RuleSet) -> Compiled:
@@ -69,7 +89,11 @@ class Compiled:
             else:
                 by_kind.setdefault(rule.kind, {}).setdefault(rule.category, []).append(rule)
         frozen = {k: {c: tuple(v) for c, v in cats.items()} for k, cats in by_kind.items()}
-        return cls(rules, frozen, missing, device)
+        confirming: dict[Kind, list[ThresholdRule]] = {}
+        for rule in rules.of_type(ThresholdRule):
+            if rule.confirm > 1:
+                confirming.setdefault(rule.kind, []).append(rule)
+        return cls(rules, frozen, missing, device, {k: tuple(v) for k, v in confirming.items()})
 
 
 @dataclass(slots=True)
@@ -99,6 +123,7 @@ class Engine:
         targets: Targets | None = None,
         zone_of: Callable[[str], str | None] | None = None,
         cache_ttl_s: float | None = None,
+        shared: ReadingLog | None = None,
     ) -> None:
         self.rules = rules
         self.history: History = history or EmptyHistory()
@@ -108,6 +133,10 @@ class Engine:
         self.cache_ttl_s = cache_ttl_s
         self._default = Compiled.of(rules)
         self._states: dict[str, PatientState] = {}
+        self.shared = shared
+        longest = max((r.confirm_within_hours for r in rules.of_type(ThresholdRule)), default=0)
+        #: how long the shared log keeps a reading: a day past the longest confirmation
+        self.share_for = timedelta(hours=longest + 24)
 
     # --- per-patient cache -------------------------------------------------
 
@@ -205,9 +234,13 @@ class Engine:
                 )
             )
         if verdict.verdict is Verdict.CLINICAL and window is not None:
+            measured = _measured_at(wire, now)
+            if self.shared is not None and wire.kind in compiled.confirming:
+                reading = Evaluated(wire.id, measured, verdict.metrics)
+                self._share(self.shared, state, wire, window, reading, now)
             stored_at = state.stored.pop(wire.id, None)
             if stored_at is None:
-                index = window.add(_measured_at(wire, now), verdict.metrics)
+                index = window.add(measured, verdict.metrics, wire.id)
             else:
                 index = window.index_of(stored_at)
             latest = index == len(window.times) - 1
@@ -216,6 +249,31 @@ class Engine:
                     signals.append(Signal(Category.DEVICE_PROBLEM, wire.kind, active=False))
                 signals.extend(self._clinical(state, wire, window, index, latest))
         return self._apply(wire.patient, state, signals, now)
+
+    def _share(
+        self,
+        log: ReadingLog,
+        state: PatientState,
+        wire: WireReading,
+        window: Window,
+        reading: Evaluated,
+        now: datetime,
+    ) -> None:
+        """Record the reading for the other workers; when it may confirm a rule, add
+        what they evaluated around it that this cache lacks (see the module doc)."""
+        log.record(wire.patient, wire.kind, reading, now)
+        rules = state.compiled.confirming[wire.kind]
+        spans = [r.confirm_within_hours for r in rules if evaluate.crosses(r, reading.metrics)]
+        if not spans:
+            return
+        span = max(spans) * 3600
+        known = set(window.ids)
+        start, end = reading.measured_at - span, reading.measured_at + span
+        for other in log.between(wire.patient, wire.kind, start, end):
+            if other.reading_id == wire.id or other.reading_id in known:
+                continue
+            window.add(other.measured_at, other.metrics, other.reading_id)
+            state.stored[other.reading_id] = other.measured_at  # arriving here later: in place
 
     def _clinical(
         self, state: PatientState, wire: WireReading, window: Window, index: int, latest: bool
@@ -268,6 +326,8 @@ class Engine:
     def tick(self, now: datetime) -> list[Transition]:
         """Advance the clock: open missing-data alerts whose silence has run out."""
         stamp = now.timestamp()
+        if self.shared is not None:
+            self.shared.prune(now - self.share_for)
         changes: list[Transition] = []
         for patient, state in self._states.items():
             signals = []

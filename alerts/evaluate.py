@@ -10,6 +10,7 @@ category and the lifecycle turns them into alert changes.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from enum import Enum
@@ -78,21 +79,51 @@ def _crossing(rule: ThresholdRule, window: Window, index: int) -> tuple[float, s
     return worst
 
 
+def crosses(rule: ThresholdRule, metrics: Mapping[str, float | None]) -> bool:
+    """Whether one reading's values are past any of the rule's limits."""
+    return any(
+        (value := metrics.get(name)) is not None
+        and not math.isnan(value)
+        and _beyond(value, limit, rule.op) is not None
+        for name, limit in rule.limits.items()
+    )
+
+
+def _confirmed(rule: ThresholdRule, window: Window, index: int) -> bool:
+    """``confirm`` consecutive readings past the limit, this one among them, measured
+    within ``confirm_within_hours``. Readings on both sides count, so the outcome does
+    not depend on the order readings reached the workers (a later one may have been
+    judged first, by another worker); a reading seen twice (same id) counts once."""
+    span = rule.confirm_within_hours * 3600
+    here = window.times[index]
+    counted = {window.ids[index]} - {""}
+
+    def run(step: int) -> list[float]:
+        """Times of the distinct readings past the limit next to this one, nearest first."""
+        found: list[float] = []
+        at = index + step
+        while 0 <= at < len(window.times) and len(found) < rule.confirm - 1:
+            if abs(window.times[at] - here) > span:
+                break
+            ident = window.ids[at]
+            if ident not in counted:
+                if _crossing(rule, window, at) is None:
+                    break
+                if ident:
+                    counted.add(ident)
+                found.append(window.times[at])
+            at += step
+        return found
+
+    times = [*reversed(run(-1)), here, *run(1)]
+    need = rule.confirm
+    return any(times[i + need - 1] - times[i] <= span for i in range(len(times) - need + 1))
+
+
 def threshold(rule: ThresholdRule, window: Window, index: int, is_open: bool) -> Outcome:
     crossing = _crossing(rule, window, index)
     if crossing is not None:
-        confirmed = True
-        if rule.confirm > 1:
-            earliest = window.times[index] - rule.confirm_within_hours * 3600
-            needed = rule.confirm - 1
-            back = index - 1
-            while needed and back >= 0 and window.times[back] >= earliest:
-                if _crossing(rule, window, back) is None:
-                    break
-                needed -= 1
-                back -= 1
-            confirmed = needed == 0
-        if confirmed:
+        if rule.confirm == 1 or _confirmed(rule, window, index):
             detail = crossing[1] + (f" on {rule.confirm} readings" if rule.confirm > 1 else "")
             return Outcome(State.ACTIVE, rule.severity, crossing[0], detail)
         return Outcome(State.HOLD) if is_open else NONE

@@ -121,19 +121,24 @@ class Window:
     horizon_s: float
     times: list[float] = field(default_factory=list)
     values: dict[str, list[float]] = field(default_factory=dict)
+    #: each reading's id ("" when the history does not name its readings), so a reading
+    #: seen twice is recognised as one
+    ids: list[str] = field(default_factory=list)
 
     @classmethod
     def from_series(cls, series: Series, metrics: Sequence[str], horizon_s: float) -> Window:
-        window = cls(horizon_s, list(series.times))
+        ids = list(series.ids) if series.ids else [""] * len(series.times)
+        window = cls(horizon_s, list(series.times), ids=ids)
         for name in metrics:
             column = series.metrics.get(name)
             window.values[name] = list(column) if column else [math.nan] * len(window.times)
         return window
 
-    def add(self, time: float, metrics: Mapping[str, float | None]) -> int:
+    def add(self, time: float, metrics: Mapping[str, float | None], reading_id: str = "") -> int:
         """Insert a reading (late ones land in their place); returns its index."""
         index = bisect_right(self.times, time)
         self.times.insert(index, time)
+        self.ids.insert(index, reading_id)
         for name, column in self.values.items():
             value = metrics.get(name)
             column.insert(index, math.nan if value is None else float(value))
@@ -145,6 +150,7 @@ class Window:
         drop = bisect_left(self.times, cutoff)
         if drop:
             del self.times[:drop]
+            del self.ids[:drop]
             for column in self.values.values():
                 del column[:drop]
         return drop

@@ -107,3 +107,25 @@ class AlertTarget(Base):
     set_by: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(Text)
     set_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class EvaluatedReading(Base):
+    """A reading a rule worker evaluated, kept for the other workers for a day or two.
+
+    Workers share the readings round robin, so the readings a confirmation needs
+    may have gone to another worker and not yet reached the readings store or
+    this worker's cache; each records here what it evaluated (of the kinds a
+    rule must confirm) and reads back the patient's recent ones before judging.
+    """
+
+    __tablename__ = "alert_readings"
+    __table_args__ = (
+        Index("ix_alert_readings_patient_kind_time", "patient_id", "kind", "measured_at"),
+    )
+
+    reading_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    patient_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    measured_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    metrics: Mapped[dict[str, Any]] = mapped_column(JSON)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

@@ -1,17 +1,19 @@
 """Alert state and per-patient targets in the relational database.
 
 `SqlAlertStore` is the `AlertStore` a worker and the web share; acknowledging
-and snoozing go through it so they touch exactly one alert. `DbTargets`
-reads the care team's versioned per-patient targets.
+and snoozing go through it so they touch exactly one alert. `SqlReadingLog` shares
+the readings the workers evaluated; `DbTargets` reads the care team's
+versioned per-patient targets.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.lifecycle import (
@@ -22,8 +24,9 @@ from alerts.lifecycle import (
     resolve_by_hand,
     snooze,
 )
-from alerts.models import Alert, AlertEvent, AlertTarget
+from alerts.models import Alert, AlertEvent, AlertTarget, EvaluatedReading
 from alerts.ruleset import RuleSet
+from alerts.store import Evaluated
 from alerts.terms import Category, Severity, Status
 from devices.reading import Kind
 from veille.db import transaction
@@ -176,6 +179,50 @@ class SqlAlertStore:
         with self.sessions() as session:
             rows = session.scalars(select(Alert).where(Alert.status != Status.RESOLVED.value))
             return [to_record(row) for row in rows]
+
+
+class SqlReadingLog:
+    """The `ReadingLog` in the shared database (``alert_readings``).
+
+    A record commits before any read, so of two workers judging two readings of
+    one patient at the same moment, the later to commit sees the other's.
+    """
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+
+    def record(self, patient: str, kind: Kind, reading: Evaluated, now: datetime) -> None:
+        row = EvaluatedReading(
+            reading_id=reading.reading_id,
+            patient_id=patient,
+            kind=kind.value,
+            measured_at=datetime.fromtimestamp(reading.measured_at, UTC),
+            metrics=dict(reading.metrics),
+            recorded_at=now,
+        )
+        try:
+            with transaction(self.sessions) as session:
+                if session.get(EvaluatedReading, reading.reading_id) is None:
+                    session.add(row)
+        except IntegrityError:
+            pass  # another worker recorded the same reading (a redelivery) just now
+
+    def between(self, patient: str, kind: Kind, start: float, end: float) -> list[Evaluated]:
+        query = select(EvaluatedReading).where(
+            EvaluatedReading.patient_id == patient,
+            EvaluatedReading.kind == kind.value,
+            EvaluatedReading.measured_at >= datetime.fromtimestamp(start, UTC),
+            EvaluatedReading.measured_at <= datetime.fromtimestamp(end, UTC),
+        )
+        with self.sessions() as session:
+            return [
+                Evaluated(row.reading_id, row.measured_at.timestamp(), row.metrics)
+                for row in session.scalars(query)
+            ]
+
+    def prune(self, before: datetime) -> None:
+        with transaction(self.sessions) as session:
+            session.execute(delete(EvaluatedReading).where(EvaluatedReading.recorded_at < before))
 
 
 class DbTargets:

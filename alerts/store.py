@@ -3,18 +3,21 @@
 The engine is stateless apart from its stores: it loads a patient's alerts,
 applies what the rules concluded, and saves the changes. `MemoryAlertStore`
 serves replays, benchmarks and tests; `alerts.sqlstore.SqlAlertStore` is the
-relational one a worker and the web share.
+relational one a worker and the web share. `ReadingLog` is what lets several
+workers judge confirmations as one (`alerts.sqlstore.SqlReadingLog`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
 from alerts.lifecycle import PatientAlerts, Transition
 from alerts.ruleset import RuleSet
+from devices.reading import Kind
 from veille.config import read_file
 from veille.errors import ConfigError
 
@@ -45,6 +48,37 @@ class MemoryAlertStore:
     def save(self, patient: str, alerts: PatientAlerts, changes: Sequence[Transition]) -> None:
         self._patients[patient] = alerts
         self.transitions.extend(changes)
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluated:
+    """A reading some worker evaluated: its id, measurement time (epoch s) and values."""
+
+    reading_id: str
+    measured_at: float
+    metrics: Mapping[str, float | None]
+
+
+class ReadingLog(Protocol):
+    """Readings every worker evaluated, shared at once (see `alerts.engine`)."""
+
+    def record(
+        self,
+        patient: str,
+        kind: Kind,
+        reading: Evaluated,
+        now: datetime,
+    ) -> None:
+        """Keep ``reading`` for the others (a second record of the same id is a no-op)."""
+        ...
+
+    def between(self, patient: str, kind: Kind, start: float, end: float) -> list[Evaluated]:
+        """The patient's recorded readings of ``kind`` measured in [start, end]."""
+        ...
+
+    def prune(self, before: datetime) -> None:
+        """Forget readings recorded before ``before``."""
+        ...
 
 
 class Targets(Protocol):

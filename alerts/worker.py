@@ -2,10 +2,11 @@
 
 Workers share the readings through an MQTT 5 shared subscription
 (``$share/<group>/veille/v1/gw/+/reading/#``) and keep no state of their own
-beyond caches: alert state, deliveries and targets are in the relational
-database, so several run side by side and any may stop. paho's network
-thread only queues payloads; one loop evaluates them, then, every
-``tick_s``, advances the clock for missing data, escalates and delivers.
+beyond caches: alert state, deliveries, targets and the readings a
+confirmation needs (`alerts.engine`) are in the relational database, so
+several run side by side and any may stop. paho's network thread only
+queues payloads; one loop evaluates them, then, every ``tick_s``, advances
+the clock for missing data, escalates and delivers.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from alerts.notify.email import EmailChannel
 from alerts.notify.mqtt import MqttChannel
 from alerts.notify.webhook import WebhookChannel
 from alerts.ruleset import DeviceRule, load_rules
-from alerts.sqlstore import DbTargets, SqlAlertStore
+from alerts.sqlstore import DbTargets, SqlAlertStore, SqlReadingLog
 from collector.store import StoreSettings, open_store
 from devices.wire import decode
 from sharing.models import Patient
@@ -155,6 +156,7 @@ def build(
         store=SqlAlertStore(sessions),
         targets=DbTargets(sessions, rules),
         cache_ttl_s=settings.cache_ttl_s,
+        shared=SqlReadingLog(sessions),
     )
     dispatcher = Dispatcher(
         sessions,

@@ -34,7 +34,13 @@ def table_of(diff: Any) -> str | None:
 
 
 def test_the_alerts_branch_builds_exactly_the_models(tmp_path: Path) -> None:
-    assert {"alerts", "alert_events", "alert_deliveries", "alert_targets"} == ALERT_TABLES
+    assert {
+        "alerts",
+        "alert_events",
+        "alert_deliveries",
+        "alert_targets",
+        "alert_readings",
+    } == ALERT_TABLES
     engine = make_engine(f"sqlite:///{tmp_path / 'migrated.db'}")
     upgrade(engine)
     assert set(inspect(engine).get_table_names()) >= ALERT_TABLES
