@@ -20,13 +20,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 import sharing.models  # noqa: F401  (registers the tables on Base)
-from sharing import identities, ratelimit
+from sharing import identities
 from sharing.audit import audit_for_patient
 from sharing.codes import create_code
+from sharing.daily import run_daily
 from sharing.demo import seed_demo
 from sharing.errors import InvalidRequest
 from sharing.grants import create_grant, grants_for_patient, revoke_grant
-from sharing.reminders import remind_ending
 from sharing.settings import SharingSettings
 from sharing.terms import Role
 from veille.config import load_section
@@ -165,12 +165,8 @@ def _code(session: Session, args: argparse.Namespace) -> None:
 
 
 def _daily(session: Session, args: argparse.Namespace) -> None:
-    now = _now()
-    added = remind_ending(session, now)
-    # attempts older than a day no longer count toward any lockout window
-    purged = ratelimit.forget_before(session, now - timedelta(days=1))
-    session.commit()
-    _emit({"reminders": added, "attempts_purged": purged})
+    done = run_daily(session, _now())
+    _emit({"reminders": done.reminders, "attempts_purged": done.attempts_purged})
 
 
 def _audit(session: Session, args: argparse.Namespace) -> None:

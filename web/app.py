@@ -8,7 +8,8 @@ them through the typed dependencies of `web.deps`.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -26,6 +27,7 @@ from veille.clock import Clock, SystemClock
 from veille.db import import_models, make_engine, session_factory
 from veille.gcpolicy import settle_after_startup
 from web.deps import CSRF_COOKIE, Services, get_language
+from web.housekeeping import Housekeeping
 from web.i18n import t
 from web.metric_labels import metric_label
 from web.routes import api, auth, codeview, patient, team
@@ -68,7 +70,21 @@ def create_app(
         templates=templates,
         code_policy=settings.sharing.code_policy(),
     )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if settings.housekeeping_hours <= 0:
+            yield
+            return
+        housekeeping = Housekeeping(sessions, services.clock, settings.housekeeping_hours * 3600)
+        housekeeping.start()
+        try:
+            yield
+        finally:
+            housekeeping.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Veille",
         version="1",
         description="Home monitoring for chronic care: only what the patient shares.",

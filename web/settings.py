@@ -37,6 +37,9 @@ class WebSettings(BaseModel):
     lockout_minutes: float = Field(default=15, gt=0)
     #: How long the triage summaries (latest values, 14-day trends) are reused.
     triage_cache_seconds: float = Field(default=60, ge=0)
+    #: Sharing's daily job (reminders of grants ending soon) runs in the app this often;
+    #: 0 = not here (then schedule `veille sharing daily` yourself).
+    housekeeping_hours: float = Field(default=1.0, ge=0, le=24)
     sharing: SharingSettings = SharingSettings()
 
     def key(self) -> bytes:

@@ -43,7 +43,11 @@ def clock() -> ManualClock:
 @pytest.fixture
 def app(world: World, clock: ManualClock, tmp_path: Path) -> FastAPI:
     settings = WebSettings(
-        data_dir=tmp_path, secret_key=SECRET, cookie_secure=False, triage_cache_seconds=0
+        data_dir=tmp_path,
+        secret_key=SECRET,
+        cookie_secure=False,
+        triage_cache_seconds=0,
+        housekeeping_hours=0,  # tests/web/test_housekeeping.py runs it
     )
     return create_app(settings, clock=clock, store=world.store, sessions=world.sessions)
 

@@ -1,0 +1,58 @@
+"""Sharing's daily job inside the web app: reminders of grants ending soon appear
+without anyone having to schedule `veille sharing daily`.
+
+The web app always runs and owns the sharing database, so it hosts the job:
+once as it starts (before it serves, so a reminder due is there from the first
+page), then every ``housekeeping_hours`` in a thread. The job is idempotent, so
+several web workers running it side by side only repeat a cheap query. A
+failure is logged and tried again at the next pass; it never stops the app.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from sharing.daily import run_daily
+from veille import logs
+from veille.clock import Clock
+
+log = logs.get("web.housekeeping")
+
+
+class Housekeeping:
+    """A daemon thread running `sharing.daily.run_daily` every ``every_s`` seconds."""
+
+    def __init__(self, sessions: sessionmaker[Session], clock: Clock, every_s: float) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        self._every_s = every_s
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.passes = 0
+
+    def start(self) -> None:
+        self.run_once()
+        self._thread = threading.Thread(target=self._loop, name="housekeeping", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(10)
+
+    def run_once(self) -> None:
+        try:
+            with self._sessions() as session:
+                done = run_daily(session, self._clock.now())
+        except SQLAlchemyError as err:  # database away: next pass
+            log.warning("sharing_daily_failed", error=type(err).__name__)
+            return
+        self.passes += 1
+        log.info("sharing_daily", reminders=done.reminders, attempts_purged=done.attempts_purged)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self._every_s):
+            self.run_once()
