@@ -5,7 +5,8 @@ and a few floats: at thousands of readings a second, a pandas call per
 reading costs more than all the rules together, see `bench/rules.py`). These
 functions compute the same quantities for every reading of a series from the
 `ReadingStore` at once — the home-blood-pressure average of the last days,
-the change against the earlier window — for the web's charts and triage,
+the change against the earlier window, the confirmation of a threshold — for
+the web's charts and triage,
 and as the reference the incremental checks are tested against.
 """
 
@@ -15,7 +16,7 @@ from datetime import timedelta, tzinfo
 
 import pandas as pd
 
-from alerts.ruleset import AverageRule, ChangeRule
+from alerts.ruleset import AverageRule, ChangeRule, ThresholdRule
 
 
 def _beyond(values: pd.Series, limit: float, op: str) -> pd.Series:
@@ -76,3 +77,16 @@ def change(frame: pd.DataFrame, rule: ChangeRule) -> pd.DataFrame:
                 active = shift > rule.reference_amount
         rows.append((base, delta, active))
     return pd.DataFrame(rows, index=values.index, columns=["baseline", "change", "active"])
+
+
+def confirmed(frame: pd.DataFrame, rule: ThresholdRule) -> pd.Series:
+    """Per reading: whether it and the ``confirm - 1`` readings before it are all past
+    a limit, the first measured at most ``confirm_within_hours`` before it."""
+    data = frame[list(rule.limits)].astype(float).sort_index()
+    past = pd.Series(False, index=data.index)
+    for name, limit in rule.limits.items():
+        past |= _beyond(data[name], limit, rule.op)
+    run = past.astype(int).groupby((~past).cumsum()).cumsum()  # consecutive, ending here
+    times = pd.Series(data.index, index=data.index)
+    span = times - times.shift(rule.confirm - 1)
+    return (run >= rule.confirm) & (span <= pd.Timedelta(hours=rule.confirm_within_hours))

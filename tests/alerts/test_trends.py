@@ -12,7 +12,7 @@ import pytest
 from alerts import evaluate, trends
 from alerts.evaluate import State
 from alerts.history import Window
-from alerts.ruleset import AverageRule, ChangeRule, load_rules
+from alerts.ruleset import AverageRule, ChangeRule, ThresholdRule, load_rules
 
 START = datetime(2026, 2, 1, tzinfo=UTC)
 PARIS = ZoneInfo("Europe/Paris")
@@ -79,3 +79,18 @@ def test_home_average_matches_pandas(seed: int) -> None:
         index = window.add(moment.timestamp(), dict(row))
         got.append(evaluate.average(rule, window, index, False, PARIS).state is State.ACTIVE)
     assert got == expected
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_confirmed_thresholds_match_pandas(seed: int) -> None:
+    rule = load_rules().by_name["glucose_high_confirmed"]
+    assert isinstance(rule, ThresholdRule)
+    glucose = series(seed, 60, 2, 12.0, 2.0, 6)
+    expected = trends.confirmed(glucose.to_frame("glucose_mmol_l"), rule).tolist()
+    window = Window(1e9, values={"glucose_mmol_l": []})
+    got = []
+    for number, (moment, value) in enumerate(glucose.items()):
+        index = window.add(moment.timestamp(), {"glucose_mmol_l": value}, f"{number:032x}")
+        got.append(evaluate.threshold(rule, window, index, is_open=False).state is State.ACTIVE)
+    assert got == expected
+    assert 0 < sum(expected) < sum(glucose > rule.limits["glucose_mmol_l"])  # both ways
