@@ -22,8 +22,11 @@ that kind within the confirmation window and adds those this cache lacks
 the read, so of two readings judged at the same moment the later to commit
 sees the other; the check looks at readings on both sides of the one judged
 (a later one may have been judged first) and counts each reading id once (a
-redelivery is one reading). Without a `ReadingLog` (replay, bench) nothing
-changes: the cache is the whole history.
+redelivery is one reading). Two workers may then both confirm one pair at
+the same moment; the database keeps one unresolved alert per condition, so
+the second to save loads again and updates the alert instead of opening a
+twin. Without a `ReadingLog` (replay, bench) nothing changes: the cache is
+the whole history.
 
 Time is always passed in (``now``): the server's receive time, a virtual
 clock in a replay, a manual one in tests. Missing data is measured against
@@ -53,7 +56,15 @@ from alerts.ruleset import (
     RuleSet,
     ThresholdRule,
 )
-from alerts.store import AlertStore, Evaluated, MemoryAlertStore, NoTargets, ReadingLog, Targets
+from alerts.store import (
+    AlertConflict,
+    AlertStore,
+    Evaluated,
+    MemoryAlertStore,
+    NoTargets,
+    ReadingLog,
+    Targets,
+)
 from alerts.terms import Category, Severity
 from devices.reading import Kind
 from devices.wire import WireReading
@@ -364,12 +375,18 @@ class Engine:
     ) -> list[Transition]:
         if not any(s.active or s.key in state.open_keys for s in signals):
             return []
-        alerts: PatientAlerts = self.store.load(patient, now)
-        changes: list[Transition] = []
-        for signal in signals:
-            changes.extend(apply(alerts, signal, now, state.compiled.rules.version))
-        if changes:
-            self.store.save(patient, alerts, changes)
+        for attempt in (1, 2):
+            alerts: PatientAlerts = self.store.load(patient, now)
+            changes: list[Transition] = []
+            for signal in signals:
+                changes.extend(apply(alerts, signal, now, state.compiled.rules.version))
+            try:
+                if changes:
+                    self.store.save(patient, alerts, changes)
+                break
+            except AlertConflict:  # another worker opened it first: ours is an update
+                if attempt == 2:
+                    raise
         state.open_keys = {r.key for r in alerts.open_records()}
         return changes
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from veille.db import Base, UTCDateTime
@@ -20,7 +20,19 @@ class Alert(Base):
     """One alert: a condition of one patient, from open to resolved."""
 
     __tablename__ = "alerts"
-    __table_args__ = (Index("ix_alerts_patient_status", "patient_id", "status"),)
+    __table_args__ = (
+        Index("ix_alerts_patient_status", "patient_id", "status"),
+        # one unresolved alert per condition: two workers opening it at once cannot both
+        Index(
+            "ux_alerts_open_condition",
+            "patient_id",
+            "category",
+            "kind",
+            unique=True,
+            sqlite_where=text("status != 'resolved'"),
+            postgresql_where=text("status != 'resolved'"),
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     patient_id: Mapped[str] = mapped_column(String(64))

@@ -26,7 +26,7 @@ from alerts.lifecycle import (
 )
 from alerts.models import Alert, AlertEvent, AlertTarget, EvaluatedReading
 from alerts.ruleset import RuleSet
-from alerts.store import Evaluated
+from alerts.store import AlertConflict, Evaluated
 from alerts.terms import Category, Severity, Status
 from devices.reading import Kind
 from veille.db import transaction
@@ -133,8 +133,11 @@ class SqlAlertStore:
             return PatientAlerts(patient, [to_record(row) for row in rows])
 
     def save(self, patient: str, alerts: PatientAlerts, changes: Sequence[Transition]) -> None:
-        with transaction(self.sessions) as session:
-            persist(session, changes)
+        try:
+            with transaction(self.sessions) as session:
+                persist(session, changes)
+        except IntegrityError as err:
+            raise AlertConflict(f"patient alerts changed meanwhile: {err.orig}") from err
 
     def get(self, alert_id: str) -> AlertRecord:
         with self.sessions() as session:

@@ -19,7 +19,11 @@ from alerts.lifecycle import PatientAlerts, Transition
 from alerts.ruleset import RuleSet
 from devices.reading import Kind
 from veille.config import read_file
-from veille.errors import ConfigError
+from veille.errors import ConfigError, StoreError
+
+
+class AlertConflict(StoreError):
+    """Another worker changed the patient's alerts since they were loaded: load again."""
 
 
 class AlertStore(Protocol):
@@ -28,7 +32,8 @@ class AlertStore(Protocol):
         ...
 
     def save(self, patient: str, alerts: PatientAlerts, changes: Sequence[Transition]) -> None:
-        """Persist ``changes`` (already applied to ``alerts``)."""
+        """Persist ``changes`` (already applied to ``alerts``); `AlertConflict` when
+        another worker opened the same condition first."""
         ...
 
 

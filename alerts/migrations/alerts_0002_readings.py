@@ -1,4 +1,4 @@
-"""alerts: readings the rule workers evaluated, shared for confirmations
+"""alerts: readings the rule workers evaluated, one unresolved alert per condition
 
 Revision ID: alerts_0002
 Revises: alerts_0001
@@ -19,6 +19,14 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_index(
+        "ux_alerts_open_condition",
+        "alerts",
+        ["patient_id", "category", "kind"],
+        unique=True,
+        sqlite_where=sa.text("status != 'resolved'"),
+        postgresql_where=sa.text("status != 'resolved'"),
+    )
     op.create_table(
         "alert_readings",
         sa.Column("reading_id", sa.String(length=32), nullable=False),
@@ -44,3 +52,4 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_alert_readings_recorded_at"), table_name="alert_readings")
     op.drop_index("ix_alert_readings_patient_kind_time", table_name="alert_readings")
     op.drop_table("alert_readings")
+    op.drop_index("ux_alerts_open_condition", table_name="alerts")

@@ -8,7 +8,7 @@ fresh, so only what the workers share can confirm.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -17,6 +17,7 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy import select
 
+from alerts.lifecycle import PatientAlerts
 from alerts.models import Alert, AlertEvent
 from alerts.worker import AlertsSettings, Worker, build
 from collector.sqlite_store import SqliteStore
@@ -133,3 +134,52 @@ def test_one_reading_twice_in_a_window_counts_once(t0: datetime) -> None:
     assert evaluate.threshold(rule, window, index, is_open=False).state is evaluate.State.NONE
     index = window.add(at + 60, {"glucose_mmol_l": HIGH}, "b" * 32)
     assert evaluate.threshold(rule, window, index, is_open=False).state is evaluate.State.ACTIVE
+
+
+def test_a_condition_opened_by_two_workers_at_once_is_kept_once(
+    tmp_path: Path, t0: datetime
+) -> None:
+    """Both loaded the patient's alerts before either saved: the second save is refused,
+    and the engine, loading again, updates the first alert instead of opening a twin."""
+    from alerts.engine import Engine
+    from alerts.lifecycle import Signal, apply
+    from alerts.ruleset import load_rules
+    from alerts.sqlstore import SqlAlertStore
+    from alerts.store import AlertConflict
+    from alerts.terms import Category, Severity
+    from veille.db import create_schema
+
+    db = make_engine(f"sqlite:///{tmp_path}/veille.db")
+    create_schema(db)
+    store = SqlAlertStore(session_factory(db))
+    signal = Signal(
+        Category.HYPERGLYCEMIA, Kind.GLUCOSE, active=True, severity=Severity.WARNING, message="m"
+    )
+    first, second = store.load("p-1", t0), store.load("p-1", t0)
+    store.save("p-1", first, apply(first, signal, t0, "v"))
+    with pytest.raises(AlertConflict):
+        store.save("p-1", second, apply(second, signal, t0, "v"))
+
+    class Racing(SqlAlertStore):
+        """Lets the other worker save between this worker's load for the change and its
+        save (the load before it, of the alert keys for the cache, is not the one)."""
+
+        interleave: Callable[[], object] | None = None
+        loads = 0
+
+        def load(self, patient: str, now: datetime) -> PatientAlerts:
+            loaded = super().load(patient, now)
+            self.loads += 1
+            if self.loads == 2 and self.interleave is not None:
+                self.interleave()
+            return loaded
+
+    racing = Racing(session_factory(db))
+    engine_a = Engine(load_rules(), store=racing)
+    engine_b = Engine(load_rules(), store=SqlAlertStore(session_factory(db)))
+    urgent = wire(Kind.GLUCOSE, t0, patient="p-2", glucose_mmol_l=2.5)
+    racing.interleave = lambda: engine_b.on_reading(urgent, t0)
+    changes = engine_a.on_reading(urgent, t0)
+    assert [c.change.value for c in changes] == ["updated"]
+    assert [a.patient for a in store.open_alerts()].count("p-2") == 1
+    db.dispose()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import paho.mqtt.client as paho
@@ -149,4 +149,63 @@ def test_two_workers_share_the_readings_each_judged_once(
         changes = session.scalars(select(AlertEvent.change)).all()
     assert sorted(a.patient_id for a in alerts) == sorted(patients)
     assert changes == ["opened"] * len(patients)  # no reading judged by both workers
+    db.dispose()
+
+
+@pytest.mark.integration
+def test_two_workers_confirm_a_pair_split_between_them_once(
+    tmp_path: Path, mosquitto: Mosquitto
+) -> None:
+    """Two high glucose readings of one patient, back to back: the broker hands them
+    to different workers, and the confirmed alert opens exactly once per patient."""
+    url = f"sqlite:///{tmp_path}/veille.db"
+    db = make_engine(url)
+    create_schema(db)
+    stop = threading.Event()
+    workers = [
+        threading.Thread(
+            target=run,
+            args=(
+                AlertsSettings(database=url, client_id=f"alerts-{n}", tick_s=0.5),
+                mosquitto.settings(),
+            ),
+            kwargs={"stop": stop},
+        )
+        for n in range(2)
+    ]
+    for worker in workers:
+        worker.start()
+    publisher = paho.Client(CallbackAPIVersion.VERSION2, client_id="gw-1")
+    publisher.connect("127.0.0.1", mosquitto.port)
+    publisher.loop_start()
+    now = datetime.now(UTC)
+    patients = [f"p-{n}" for n in range(8)]
+    sessions = session_factory(db)
+    try:
+        time.sleep(1.5)  # let both subscribe
+        for patient in patients:
+            for minutes in (10, 5):  # 14.5 mmol/L: over the confirmed limit, not the single one
+                at = now - timedelta(minutes=minutes)
+                reading = wire(Kind.GLUCOSE, at, patient=patient, glucose_mmol_l=14.5)
+                publisher.publish(reading_topic("gw-1", "glucose"), encode(reading), qos=1)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            with sessions() as session:
+                if len(session.scalars(select(Alert)).all()) >= len(patients):
+                    break
+            time.sleep(0.1)
+        time.sleep(1.0)  # a twin, if any, would land now
+    finally:
+        stop.set()
+        for worker in workers:
+            worker.join(10)
+        publisher.loop_stop()
+        publisher.disconnect()
+    with sessions() as session:
+        alerts = session.scalars(select(Alert)).all()
+        opened = session.scalars(select(AlertEvent).where(AlertEvent.change == "opened")).all()
+    assert sorted((a.patient_id, a.category) for a in alerts) == [
+        (patient, "hyperglycemia") for patient in sorted(patients)
+    ]
+    assert len(opened) == len(patients)
     db.dispose()
