@@ -17,7 +17,7 @@ from alerts.models import Alert, AlertEvent
 from alerts.worker import AddressSettings, AlertsSettings, run
 from collector.sqlite_store import SqliteStore
 from devices.reading import Kind
-from devices.wire import encode
+from devices.wire import WireReading, encode
 from sharing.grants import create_grant
 from sharing.identities import add_patient, add_team
 from tests.alerts.conftest import wire
@@ -99,10 +99,12 @@ def test_worker_consumes_readings_and_publishes_alerts(
     readings.close()
 
 
-@pytest.mark.integration
-def test_two_workers_share_the_readings_each_judged_once(
-    tmp_path: Path, mosquitto: Mosquitto
-) -> None:
+def two_workers(
+    tmp_path: Path, mosquitto: Mosquitto, readings: list[WireReading], alerts: int
+) -> tuple[list[tuple[str, str]], list[str]]:
+    """Publish ``readings`` to two workers sharing the subscription; wait for ``alerts``
+    alerts and a little longer (a twin would land then). The (patient, category) of
+    each alert, and every alert change in order."""
     url = f"sqlite:///{tmp_path}/veille.db"
     db = make_engine(url)
     create_schema(db)
@@ -123,21 +125,19 @@ def test_two_workers_share_the_readings_each_judged_once(
     publisher = paho.Client(CallbackAPIVersion.VERSION2, client_id="gw-1")
     publisher.connect("127.0.0.1", mosquitto.port)
     publisher.loop_start()
-    now = datetime.now(UTC)
-    patients = [f"p-{n}" for n in range(12)]
     sessions = session_factory(db)
     try:
         time.sleep(1.5)  # let both subscribe
-        for patient in patients:
-            reading = wire(Kind.GLUCOSE, now, patient=patient, glucose_mmol_l=2.6)
-            publisher.publish(reading_topic("gw-1", "glucose"), encode(reading), qos=1)
+        for reading in readings:
+            topic = reading_topic("gw-1", reading.kind.value)
+            publisher.publish(topic, encode(reading), qos=1)
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             with sessions() as session:
-                if len(session.scalars(select(Alert)).all()) >= len(patients):
+                if len(session.scalars(select(Alert)).all()) >= alerts:
                     break
             time.sleep(0.1)
-        time.sleep(0.5)  # a duplicate, if any, would land now
+        time.sleep(1.0)
     finally:
         stop.set()
         for worker in workers:
@@ -145,11 +145,22 @@ def test_two_workers_share_the_readings_each_judged_once(
         publisher.loop_stop()
         publisher.disconnect()
     with sessions() as session:
-        alerts = session.scalars(select(Alert)).all()
-        changes = session.scalars(select(AlertEvent.change)).all()
-    assert sorted(a.patient_id for a in alerts) == sorted(patients)
-    assert changes == ["opened"] * len(patients)  # no reading judged by both workers
+        found = sorted((a.patient_id, a.category) for a in session.scalars(select(Alert)))
+        changes = list(session.scalars(select(AlertEvent.change).order_by(AlertEvent.id)))
     db.dispose()
+    return found, changes
+
+
+@pytest.mark.integration
+def test_two_workers_share_the_readings_each_judged_once(
+    tmp_path: Path, mosquitto: Mosquitto
+) -> None:
+    now = datetime.now(UTC)
+    patients = [f"p-{n}" for n in range(12)]
+    readings = [wire(Kind.GLUCOSE, now, patient=p, glucose_mmol_l=2.6) for p in patients]
+    alerts, changes = two_workers(tmp_path, mosquitto, readings, len(patients))
+    assert [patient for patient, _category in alerts] == sorted(patients)
+    assert changes == ["opened"] * len(patients)  # no reading judged by both workers
 
 
 @pytest.mark.integration
@@ -158,54 +169,13 @@ def test_two_workers_confirm_a_pair_split_between_them_once(
 ) -> None:
     """Two high glucose readings of one patient, back to back: the broker hands them
     to different workers, and the confirmed alert opens exactly once per patient."""
-    url = f"sqlite:///{tmp_path}/veille.db"
-    db = make_engine(url)
-    create_schema(db)
-    stop = threading.Event()
-    workers = [
-        threading.Thread(
-            target=run,
-            args=(
-                AlertsSettings(database=url, client_id=f"alerts-{n}", tick_s=0.5),
-                mosquitto.settings(),
-            ),
-            kwargs={"stop": stop},
-        )
-        for n in range(2)
-    ]
-    for worker in workers:
-        worker.start()
-    publisher = paho.Client(CallbackAPIVersion.VERSION2, client_id="gw-1")
-    publisher.connect("127.0.0.1", mosquitto.port)
-    publisher.loop_start()
     now = datetime.now(UTC)
     patients = [f"p-{n}" for n in range(8)]
-    sessions = session_factory(db)
-    try:
-        time.sleep(1.5)  # let both subscribe
-        for patient in patients:
-            for minutes in (10, 5):  # 14.5 mmol/L: over the confirmed limit, not the single one
-                at = now - timedelta(minutes=minutes)
-                reading = wire(Kind.GLUCOSE, at, patient=patient, glucose_mmol_l=14.5)
-                publisher.publish(reading_topic("gw-1", "glucose"), encode(reading), qos=1)
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            with sessions() as session:
-                if len(session.scalars(select(Alert)).all()) >= len(patients):
-                    break
-            time.sleep(0.1)
-        time.sleep(1.0)  # a twin, if any, would land now
-    finally:
-        stop.set()
-        for worker in workers:
-            worker.join(10)
-        publisher.loop_stop()
-        publisher.disconnect()
-    with sessions() as session:
-        alerts = session.scalars(select(Alert)).all()
-        opened = session.scalars(select(AlertEvent).where(AlertEvent.change == "opened")).all()
-    assert sorted((a.patient_id, a.category) for a in alerts) == [
-        (patient, "hyperglycemia") for patient in sorted(patients)
+    readings = [  # 14.5 mmol/L: over the confirmed limit (13.9), not the single one (15)
+        wire(Kind.GLUCOSE, now - timedelta(minutes=m), patient=p, glucose_mmol_l=14.5)
+        for p in patients
+        for m in (10, 5)
     ]
-    assert len(opened) == len(patients)
-    db.dispose()
+    alerts, changes = two_workers(tmp_path, mosquitto, readings, len(patients))
+    assert alerts == [(patient, "hyperglycemia") for patient in sorted(patients)]
+    assert changes.count("opened") == len(patients)
