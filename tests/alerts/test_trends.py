@@ -89,7 +89,8 @@ def test_confirmed_thresholds_match_pandas(seed: int) -> None:
     expected = trends.confirmed(glucose.to_frame("glucose_mmol_l"), rule).tolist()
     window = Window(1e9, values={"glucose_mmol_l": []})
     got = []
-    for number, (moment, value) in enumerate(glucose.items()):
+    moments = pd.DatetimeIndex(glucose.index)
+    for number, (moment, value) in enumerate(zip(moments, glucose.tolist(), strict=True)):
         index = window.add(moment.timestamp(), {"glucose_mmol_l": value}, f"{number:032x}")
         got.append(evaluate.threshold(rule, window, index, is_open=False).state is State.ACTIVE)
     assert got == expected
