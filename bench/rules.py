@@ -11,7 +11,11 @@ keeping alert state in SQLite through `SqlAlertStore`.
 - ``alert_delay_ms_p99``: open loop, readings arriving at ``--rate`` per second;
   delay from a reading's scheduled arrival to its alert being stored.
 
-    python bench/rules.py [--patients 10000] [--readings 100000] [--rate 5000]
+- ``--shared-log``: as `veille alerts run` does with several workers, each
+  reading of a kind a rule confirms is also recorded in the shared database
+  (``alert_readings``) so any worker can confirm it.
+
+    python bench/rules.py [--patients 10000] [--readings 100000] [--rate 5000] [--shared-log]
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from alerts.engine import Engine
 from alerts.history import Series
 from alerts.ruleset import load_rules
-from alerts.sqlstore import SqlAlertStore
+from alerts.sqlstore import SqlAlertStore, SqlReadingLog
 from alerts.terms import Change
 from devices.reading import Kind, Reading
 from devices.wire import DeviceRef, decode, encode, envelope
@@ -123,6 +127,7 @@ def main() -> int:
     parser.add_argument("--readings", type=int, default=100_000)
     parser.add_argument("--rate", type=float, default=5_000.0)
     parser.add_argument("--seed", type=int, default=20261123)
+    parser.add_argument("--shared-log", action="store_true", help="record in alert_readings")
     args = parser.parse_args()
 
     rules = load_rules()
@@ -130,8 +135,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         db = make_engine(f"sqlite:///{tmp}/alerts.db")
         create_schema(db)
-        store = SqlAlertStore(session_factory(db))
-        engine = Engine(rules, history=history, store=store)
+        sessions = session_factory(db)
+        store = SqlAlertStore(sessions)
+        shared = SqlReadingLog(sessions) if args.shared_log else None
+        engine = Engine(rules, history=history, store=store, shared=shared)
 
         started = time.perf_counter()
         for row in range(args.patients):
@@ -175,6 +182,7 @@ def main() -> int:
                 "rules_version": rules.version,
                 "rules": len(rules.enabled()),
                 "alert_store": "sqlite (SqlAlertStore)",
+                "shared_reading_log": args.shared_log,
                 "cache_build_s": round(cache_build_s, 2),
                 "readings_evaluated": args.readings,
                 "readings_per_s": round(args.readings / closed_s),
