@@ -36,7 +36,7 @@ it, never against the device's or the gateway's clock.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import pairwise
@@ -63,6 +63,7 @@ from alerts.store import (
     MemoryAlertStore,
     NoTargets,
     ReadingLog,
+    Shared,
     Targets,
 )
 from alerts.terms import Category, Severity
@@ -145,6 +146,8 @@ class Engine:
         self._default = Compiled.of(rules)
         self._states: dict[str, PatientState] = {}
         self.shared = shared
+        #: ids a batch (`on_readings`) already put in the shared log
+        self._recorded: set[str] = set()
         longest = max((r.confirm_within_hours for r in rules.of_type(ThresholdRule)), default=0)
         #: how long the shared log keeps a reading: a day past the longest confirmation
         self.share_for = timedelta(hours=longest + 24)
@@ -202,6 +205,31 @@ class Engine:
             state.stale = True
 
     # --- readings -------------------------------------------------------------
+
+    def on_readings(self, wires: Sequence[WireReading], now: datetime) -> list[Transition]:
+        """`on_reading` for each, with the shared log written in one commit first: a
+        worker records a batch of readings at the cost of one."""
+        if self.shared is not None and len(wires) > 1:
+            entries = [entry for wire in wires if (entry := self._to_share(wire, now))]
+            if entries:
+                self.shared.record_many(entries, now)
+                self._recorded.update(reading.reading_id for _p, _k, reading in entries)
+        try:
+            return [change for wire in wires for change in self.on_reading(wire, now)]
+        finally:
+            self._recorded.clear()
+
+    def _to_share(self, wire: WireReading, now: datetime) -> Shared | None:
+        """What `on_reading` would record of ``wire`` in the shared log, if anything."""
+        state = self.state(wire.patient, now)
+        compiled = state.compiled
+        window = state.windows.get(wire.kind)
+        if wire.id in state.seen or window is None or wire.kind not in compiled.confirming:
+            return None
+        verdict = classify(wire, compiled.device.get(wire.kind), window)
+        if verdict.verdict is not Verdict.CLINICAL:
+            return None
+        return wire.patient, wire.kind, Evaluated(wire.id, _measured_at(wire, now), verdict.metrics)
 
     def on_reading(self, wire: WireReading, now: datetime) -> list[Transition]:
         """Evaluate one reading that reached the server at ``now``."""
@@ -272,7 +300,8 @@ class Engine:
     ) -> None:
         """Record the reading for the other workers; when it may confirm a rule, add
         what they evaluated around it that this cache lacks (see the module doc)."""
-        log.record(wire.patient, wire.kind, reading, now)
+        if reading.reading_id not in self._recorded:
+            log.record(wire.patient, wire.kind, reading, now)
         rules = state.compiled.confirming[wire.kind]
         spans = [r.confirm_within_hours for r in rules if evaluate.crosses(r, reading.metrics)]
         if not spans:

@@ -26,7 +26,7 @@ from alerts.lifecycle import (
 )
 from alerts.models import Alert, AlertEvent, AlertTarget, EvaluatedReading
 from alerts.ruleset import RuleSet
-from alerts.store import AlertConflict, Evaluated
+from alerts.store import AlertConflict, Evaluated, Shared
 from alerts.terms import Category, Severity, Status
 from devices.reading import Kind
 from veille.db import transaction
@@ -195,20 +195,33 @@ class SqlReadingLog:
         self.sessions = sessions
 
     def record(self, patient: str, kind: Kind, reading: Evaluated, now: datetime) -> None:
-        row = EvaluatedReading(
-            reading_id=reading.reading_id,
-            patient_id=patient,
-            kind=kind.value,
-            measured_at=datetime.fromtimestamp(reading.measured_at, UTC),
-            metrics=dict(reading.metrics),
-            recorded_at=now,
-        )
+        self.record_many([(patient, kind, reading)], now)
+
+    def record_many(self, entries: Sequence[Shared], now: datetime) -> None:
+        """One commit for a batch; a reading already there (a redelivery) is skipped."""
+        rows = {
+            reading.reading_id: EvaluatedReading(
+                reading_id=reading.reading_id,
+                patient_id=patient,
+                kind=kind.value,
+                measured_at=datetime.fromtimestamp(reading.measured_at, UTC),
+                metrics=dict(reading.metrics),
+                recorded_at=now,
+            )
+            for patient, kind, reading in entries
+        }
         try:
             with transaction(self.sessions) as session:
-                if session.get(EvaluatedReading, reading.reading_id) is None:
-                    session.add(row)
-        except IntegrityError:
-            pass  # another worker recorded the same reading (a redelivery) just now
+                there = session.scalars(
+                    select(EvaluatedReading.reading_id).where(
+                        EvaluatedReading.reading_id.in_(list(rows))
+                    )
+                ).all()
+                session.add_all([row for key, row in rows.items() if key not in set(there)])
+        except IntegrityError:  # another worker recorded one of them just now: one at a time
+            if len(entries) > 1:
+                for entry in entries:
+                    self.record_many([entry], now)
 
     def between(self, patient: str, kind: Kind, start: float, end: float) -> list[Evaluated]:
         query = select(EvaluatedReading).where(

@@ -64,6 +64,10 @@ class Evaluated:
     metrics: Mapping[str, float | None]
 
 
+#: (patient, kind, reading) as `ReadingLog.record_many` takes them.
+Shared = tuple[str, Kind, Evaluated]
+
+
 class ReadingLog(Protocol):
     """Readings every worker evaluated, shared at once (see `alerts.engine`)."""
 
@@ -75,6 +79,10 @@ class ReadingLog(Protocol):
         now: datetime,
     ) -> None:
         """Keep ``reading`` for the others (a second record of the same id is a no-op)."""
+        ...
+
+    def record_many(self, entries: Sequence[Shared], now: datetime) -> None:
+        """`record` for several readings at once (one commit: the worker's batches)."""
         ...
 
     def between(self, patient: str, kind: Kind, start: float, end: float) -> list[Evaluated]:

@@ -89,9 +89,19 @@ class Worker:
         self.clock = clock
 
     def handle(self, payload: bytes) -> list[Transition]:
-        wire = decode(payload)
+        return self.handle_many([payload])
+
+    def handle_many(self, payloads: list[bytes]) -> list[Transition]:
+        """Judge what arrived together (the shared reading log written in one commit);
+        a payload that is not a reading is logged and skipped."""
+        wires = []
+        for payload in payloads:
+            try:
+                wires.append(decode(payload))
+            except PayloadError as err:
+                log.warning("alerts_bad_payload", error=str(err))
         now = self.clock.now()
-        changes = self.engine.on_reading(wire, now)
+        changes = self.engine.on_readings(wires, now)
         if changes and self.dispatcher is not None:
             self.dispatcher.enqueue(changes, now)
         return changes
@@ -168,6 +178,24 @@ def build(
     return Worker(engine, dispatcher, clock)
 
 
+#: Readings judged together at most (what waits in the inbox, not a wait for more).
+BATCH = 500
+
+
+def _waiting(inbox: queue.Queue[bytes], most: int) -> list[bytes]:
+    """The next payload (waiting up to 0.2 s), and whatever else is already queued."""
+    try:
+        payloads = [inbox.get(timeout=0.2)]
+    except queue.Empty:
+        return []
+    while len(payloads) < most:
+        try:
+            payloads.append(inbox.get_nowait())
+        except queue.Empty:
+            break
+    return payloads
+
+
 def run(
     settings: AlertsSettings,
     broker: BrokerSettings,
@@ -197,19 +225,14 @@ def run(
     last_tick = 0.0
     try:
         while not stop.is_set():
+            payloads = _waiting(inbox, BATCH)
             try:
-                payload = inbox.get(timeout=0.2)
-            except queue.Empty:
-                payload = None
-            try:
-                if payload is not None:
-                    worker.handle(payload)
+                if payloads:
+                    worker.handle_many(payloads)
                 stamp = clock.now().timestamp()
                 if stamp - last_tick >= settings.tick_s:
                     worker.housekeeping()
                     last_tick = stamp
-            except PayloadError as err:
-                log.warning("alerts_bad_payload", error=str(err))
             except Exception as err:  # noqa: BLE001 - the supervisor loop: log, back off, go on
                 log.error("alerts_worker_error", error=type(err).__name__)
                 time.sleep(1.0)

@@ -183,3 +183,18 @@ def test_a_condition_opened_by_two_workers_at_once_is_kept_once(
     assert [c.change.value for c in changes] == ["updated"]
     assert [a.patient for a in store.open_alerts()].count("p-2") == 1
     db.dispose()
+
+
+def test_batches_to_two_workers_confirm_once_each_pair(pair: Pair, t0: datetime) -> None:
+    """A worker judges what waits in its inbox together (one commit to the shared log):
+    pairs split across two such batches still confirm, once per patient."""
+    patients = [f"p-{n}" for n in range(6)]
+    first = [wire(Kind.GLUCOSE, t0, patient=p, glucose_mmol_l=HIGH) for p in patients]
+    later = t0 + timedelta(minutes=10)
+    second = [wire(Kind.GLUCOSE, later, patient=p, glucose_mmol_l=HIGH) for p in patients]
+    pair.clock.set(later + timedelta(minutes=1))
+    got_a = pair.a.handle_many([encode(r) for r in first + second[:3]])
+    got_b = pair.b.handle_many([encode(r) for r in second[3:] + first[:1]])  # one redelivered
+    opened = [c.alert.patient for c in got_a + got_b if c.change.value == "opened"]
+    assert sorted(opened) == patients
+    assert pair.events().count(("hyperglycemia", "opened")) == len(patients)
