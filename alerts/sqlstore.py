@@ -212,12 +212,14 @@ class SqlReadingLog:
         }
         try:
             with transaction(self.sessions) as session:
-                there = session.scalars(
-                    select(EvaluatedReading.reading_id).where(
-                        EvaluatedReading.reading_id.in_(list(rows))
+                there = set(
+                    session.scalars(
+                        select(EvaluatedReading.reading_id).where(
+                            EvaluatedReading.reading_id.in_(list(rows))
+                        )
                     )
-                ).all()
-                session.add_all([row for key, row in rows.items() if key not in set(there)])
+                )
+                session.add_all([row for key, row in rows.items() if key not in there])
         except IntegrityError:  # another worker recorded one of them just now: one at a time
             if len(entries) > 1:
                 for entry in entries:

@@ -128,17 +128,10 @@ class SqliteStore:
                 for start in range(0, len(rows), _ROWS_PER_INSERT):
                     chunk = rows[start : start + _ROWS_PER_INSERT]
                     db.execute(_insert(len(chunk)), [value for row in chunk for value in row])
-            except sqlite3.OperationalError as err:
-                self._rollback(db)
+            except sqlite3.OperationalError as err:  # autocommit: a failed INSERT left nothing
                 raise StoreUnavailable(f"SQLite store {self.path}: write failed ({err})") from err
             except sqlite3.Error as err:
-                self._rollback(db)
                 raise StoreError(f"SQLite store {self.path}: batch refused ({err})") from err
-
-    @staticmethod
-    def _rollback(db: sqlite3.Connection) -> None:
-        if db.in_transaction:
-            db.execute("ROLLBACK")
 
     def _query(self, sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
         with self._lock:

@@ -31,7 +31,6 @@ class Housekeeping:
         self._every_s = every_s
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self.passes = 0
 
     def start(self) -> None:
         self.run_once()
@@ -50,7 +49,6 @@ class Housekeeping:
         except SQLAlchemyError as err:  # database away: next pass
             log.warning("sharing_daily_failed", error=type(err).__name__)
             return
-        self.passes += 1
         log.info("sharing_daily", reminders=done.reminders, attempts_purged=done.attempts_purged)
 
     def _loop(self) -> None:
