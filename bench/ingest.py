@@ -210,15 +210,15 @@ def _spawn_publishers(
             )
         )
     for proc in procs:
-        assert proc.stdout is not None
-        if proc.stdout.readline().strip() != "ready":
+        if proc.stdout is None or proc.stdout.readline().strip() != "ready":
             raise RuntimeError("a publisher did not start")
     return procs
 
 
 def _go(procs: list[subprocess.Popen[str]]) -> None:
     for proc in procs:
-        assert proc.stdin is not None
+        if proc.stdin is None:
+            raise RuntimeError("a publisher has no stdin")
         proc.stdin.write("go\n")
         proc.stdin.flush()
 
@@ -271,7 +271,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             result["influxdb_version"] = "1.6 (v1 /write)"
         try:
             url = influx.url if influx else None
-            assert broker.process is not None
+            if broker.process is None:
+                raise RuntimeError("mosquitto did not start")
             pid = broker.process.pid
             influxd_pid = influx.process.pid if influx and influx.process else None
             result.update(
@@ -434,8 +435,8 @@ def _naive_run(
     )
     store = open_store(settings)
     try:
-        assert consumer.stdout is not None
-        consumer.stdout.readline()
+        if consumer.stdout is None or not consumer.stdout.readline():
+            raise RuntimeError("the naive consumer did not start")
         _warm_up(port, store, args.gateways)
         procs = _spawn_publishers(port, args.naive_readings, 1, args.gateways, "n")
         started = time.monotonic()

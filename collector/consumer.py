@@ -37,7 +37,7 @@ from collector.store import ReadingStore
 from collector.validate import check
 from devices.wire import WireReading
 from veille import logs
-from veille.errors import PayloadError, StoreError, StoreUnavailable
+from veille.errors import Inconsistent, NotReady, PayloadError, StoreError, StoreUnavailable
 from veille.mqtt import (
     ALL_READINGS,
     DEAD_LETTER_TOPIC,
@@ -157,6 +157,11 @@ class Collector:
         #: Set for an extra worker process: it leaves when the broker speaks only 3.1.1.
         self.requires_v5 = False
 
+    def _conn(self) -> Connection:
+        if self.conn is None:
+            raise NotReady("collector: start() first")
+        return self.conn
+
     # --- paho's thread ---------------------------------------------------------
 
     def _on_connect(self, client: paho.Client, _u: Any, flags: Any, rc: Any, _p: Any) -> None:
@@ -166,8 +171,7 @@ class Collector:
         with self._cond:
             self._generation += 1
             self._pending.clear()  # unacked: the broker sends them again in this session
-        assert self.conn is not None
-        topic = shared(self.settings.group, ALL_READINGS) if self.conn.is_v5 else ALL_READINGS
+        topic = shared(self.settings.group, ALL_READINGS) if self._conn().is_v5 else ALL_READINGS
         client.subscribe(topic, qos=1)
         self.log.info("subscribing", topic=topic, session_present=bool(flags.session_present))
 
@@ -191,10 +195,10 @@ class Collector:
             self._cond.notify_all()
 
     def _publish(self, topic: str, payload: bytes) -> None:
-        assert self.conn is not None
+        client = self._conn().client
         with self._cond:
             self._unconfirmed += 1
-        self.conn.client.publish(topic, payload, qos=1)
+        client.publish(topic, payload, qos=1)
 
     def _on_packet(self, mid: int, qos: int, topic: str, payload: bytes) -> None:
         with self._cond:
@@ -227,7 +231,8 @@ class Collector:
         conn.client.max_inflight_messages_set(self.settings.publish_inflight)
         conn.client.on_connect = self._on_connect
         conn.client.on_disconnect = self._on_disconnect
-        assert isinstance(conn.client, BatchingClient)
+        if not isinstance(conn.client, BatchingClient):
+            raise Inconsistent(f"connection() built a {type(conn.client).__name__}")
         conn.client.on_publish_packet = self._on_packet
         conn.client.on_subscribe = self._on_subscribe
         conn.client.on_publish = self._on_publish
@@ -429,9 +434,9 @@ class Collector:
                 outcome.rejected.setdefault(gateway, []).append(
                     Rejected(id=reading_id, reason=reasons[index][:500])
                 )
-        assert self.conn is not None
-        client = self.conn.client
-        assert isinstance(client, BatchingClient)
+        client = self._conn().client
+        if not isinstance(client, BatchingClient):
+            raise Inconsistent(f"the collector's client is a {type(client).__name__}")
         with self._cond:
             generation = self._generation
         client.ack_many([i.mid for i in batch if i.generation == generation and i.qos == 1])
