@@ -39,8 +39,8 @@ def _run(args: argparse.Namespace) -> int:
         if value is not None
     }
     try:
-        collector, broker, store = load_settings(_config(args), args.data_dir, overrides)
-        run(collector, broker, store)
+        collector, broker, store, database = load_settings(_config(args), args.data_dir, overrides)
+        run(collector, broker, store, database)
     except VeilleError as err:
         print(f"veille collector run: {err}", file=sys.stderr)
         return 2
