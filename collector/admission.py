@@ -46,10 +46,15 @@ class Admission:
         authority: DbAuthority,
         settings: PlausibilitySettings | None = None,
         now: Callable[[], datetime] = _utc_now,
+        *,
+        count_refusals: bool = True,
     ) -> None:
         self.authority = authority
         self.settings = settings or PlausibilitySettings()
         self.now = now
+        #: the collector counts refusals for the technical contact; the rules worker,
+        #: which applies the same admission to the same messages, does not count them twice
+        self.count_refusals = count_refusals
 
     def ready(self) -> None:
         """Raise `StoreUnavailable` while the pairings were never read (callers retry)."""
@@ -60,9 +65,9 @@ class Admission:
         try:
             return self._admit(topic, payload)
         except Refused as err:
-            self.authority.refusals.add(
-                gateway_of(topic) or "?", err.category, str(err), self.now()
-            )
+            if self.count_refusals:
+                gateway = gateway_of(topic) or "?"
+                self.authority.refusals.add(gateway, err.category, str(err), self.now())
             raise
 
     def _admit(self, topic: str, payload: bytes) -> WireReading:
