@@ -83,13 +83,14 @@ class Admission:
         except PayloadError as err:
             category = IMPLAUSIBLE if str(err).startswith("implausible") else INVALID
             raise Refused(str(err), category) from err
-        now = self.now()
+        # an ended pairing still covers what was measured before its end (the outbox drains)
+        now, measured = self.now(), reading.time
         table: PairingTable = self.authority.table()
         address = reading.device.address
-        pairing = table.find(reading.gateway, reading.patient, address, now)
+        pairing = table.find(reading.gateway, reading.patient, address, measured)
         if pairing is None:
             table = self.authority.table(miss=True)
-            pairing = table.find(reading.gateway, reading.patient, address, now)
+            pairing = table.find(reading.gateway, reading.patient, address, measured)
         if pairing is None:
             raise Refused(
                 refusal_reason(table, reading.gateway, reading.patient, address), UNAUTHORISED

@@ -59,10 +59,10 @@ class PairingTable:
             gateway: dict(patients) for gateway, patients in index.items()
         }
 
-    def find(self, gateway: str, patient: str, device: str, now: datetime) -> Pairing | None:
-        """The pairing that lets ``gateway`` send this reading now, or None."""
+    def find(self, gateway: str, patient: str, device: str, measured: datetime) -> Pairing | None:
+        """The pairing that lets ``gateway`` send this reading measured then, or None."""
         for pairing in self._index.get(gateway, {}).get(patient, ()):
-            if pairing.covers(device, now):
+            if pairing.covers(device, measured):
                 return pairing
         return None
 

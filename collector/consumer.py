@@ -287,6 +287,7 @@ class Collector:
                             inflight = writer.submit(self._commit, prepared)
                         else:
                             self._flush_acks()  # nothing in flight: acks are ours
+                            self._retry(self.admission.ready)  # pairings, refusal counts
                     if inflight is not None:
                         inflight.result()
                 except _Stopping:

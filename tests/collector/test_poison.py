@@ -70,14 +70,14 @@ def test_the_journal_turns_a_dead_batch_into_suspects_then_a_lone_death_into_poi
     _died_while_handling(path, "c1", [a, b], alone=False)
     journal = PoisonJournal(path, "c1")
     verdicts = journal.judge([b, a, digest("t", b"c")])
-    assert (verdicts.suspect, verdicts.poison) == ({0, 1}, set())
+    assert (verdicts.suspect, verdicts.poison) == (frozenset({0, 1}), frozenset())
     entry = journal.begin([a], alone=True)
     journal.end(entry, cleared=[a])  # `a` handled alone and lived: innocent
     journal.begin([b], alone=True)
     journal.close()  # died while handling `b` alone
     again = PoisonJournal(path, "c1")
     verdicts = again.judge([a, b])
-    assert (verdicts.suspect, verdicts.poison) == (set(), {1})
+    assert (verdicts.suspect, verdicts.poison) == (frozenset(), frozenset({1}))
     again.close()
     other = PoisonJournal(path, "c2")  # another worker of the same host knows it too
     assert other.judge([b]).poison == {0}
