@@ -81,7 +81,7 @@ def _serve(
 ) -> None:
     store = open_store(store_settings)
     if collector.dead_letter_path is None:
-        raise ConfigError("[collector] dead_letter_path: not set")
+        raise ConfigError("[collector] dead_letter_path is not set and no store gives a default")
     letters = DeadLetters(collector.dead_letter_path)
     journal = PoisonJournal(poison_path(collector.dead_letter_path), collector.client_id)
     service = Collector(collector, broker, store, letters, admission(collector, database), journal)
