@@ -222,7 +222,13 @@ def start_web(data_dir: Path, port: int) -> Service:
     store = open_store(store_settings(data_dir))
     app = create_app(settings, store=store)
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="off"
+        app,
+        host="127.0.0.1",
+        port=port,
+        proxy_headers=False,  # uvicorn would believe X-Forwarded-For from any loopback client
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
     )
     server = uvicorn.Server(config)  # in a thread: uvicorn leaves the signals to the demo
 
