@@ -64,9 +64,11 @@ def _invalid_messages() -> list[tuple[str, bytes, str | None, str]]:
     ]
 
 
+@pytest.mark.parametrize("client", ["fast", "paho"])
 def test_a_burst_of_invalid_payloads_never_blocks_the_valid_ones(
-    mosquitto: Mosquitto, parts: tuple[SqliteStore, DeadLetters]
+    mosquitto: Mosquitto, parts: tuple[SqliteStore, DeadLetters], client: str
 ) -> None:
+    """With either MQTT client (`collector.fastclient`, or stock paho as the fallback)."""
     store, letters = parts
     valid = [wire(n, gateway=f"gw-0{n % 3}", patient=f"p-{n % 3}") for n in range(300)]
     invalid = _invalid_messages() * 10  # 60 invalid messages
@@ -79,7 +81,7 @@ def test_a_burst_of_invalid_payloads_never_blocks_the_valid_ones(
             mixed.append((topic, payload))
     mixed.extend((t, p) for t, p, _i, _w in invalid)
     ears = Ears(mosquitto.port)
-    with running(_collector(mosquitto, store, letters)) as collector:
+    with running(_collector(mosquitto, store, letters, client=client)) as collector:
         publish(mosquitto.port, mixed)
         wait_for(lambda: collector.stats.stored + collector.stats.dead == len(mixed), what="all")
         wait_for(lambda: len(ears.dead) == 60, what="dead letters on MQTT")
