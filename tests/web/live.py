@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +18,7 @@ import httpx
 
 from sharing.identities import add_professional, add_team
 from sharing.terms import Role
+from tests.support.waits import wait_until
 from tests.web.server import free_port
 from tests.web.world import NOW, SECRET
 from veille.db import create_schema, import_models, make_engine, session_factory
@@ -42,18 +42,15 @@ def prepare(url: str, names: Mapping[str, str]) -> None:
 
 
 def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
+    def answers() -> bool:
         if process.poll() is not None:
             raise RuntimeError(f"veille web exited with {process.returncode}")
         try:
-            if httpx.get(f"{url}/login", timeout=2).status_code == 200:
-                return
+            return httpx.get(f"{url}/login", timeout=2).status_code == 200
         except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"veille web did not answer on {url}")
-        time.sleep(0.05)
+            return False
+
+    wait_until(answers, timeout, f"veille web answering on {url}")
 
 
 @contextmanager
