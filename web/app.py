@@ -26,11 +26,12 @@ from collector.store import ReadingStore, open_store
 from veille.clock import Clock, SystemClock
 from veille.db import import_models, make_engine, session_factory
 from veille.gcpolicy import settle_after_startup
+from web import localnum
 from web.deps import CSRF_COOKIE, Services, get_language
 from web.housekeeping import Housekeeping
 from web.i18n import t
 from web.metric_labels import metric_label
-from web.routes import api, auth, codeview, patient, team
+from web.routes import api, auth, codeview, patient, team, team_patient
 from web.settings import WebSettings
 from web.triage import SummaryCache
 
@@ -59,6 +60,7 @@ def create_app(
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["t"] = t
     templates.env.globals["metric_label"] = metric_label
+    templates.env.globals["number"] = localnum.number
     services = Services(
         settings=settings,
         key=settings.key(),
@@ -95,7 +97,7 @@ def create_app(
     app.state.services = services
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
-    for module in (auth, team, patient, codeview, api):
+    for module in (auth, team, team_patient, patient, codeview, api):
         app.include_router(module.router)
 
     @app.middleware("http")
