@@ -255,8 +255,9 @@ def chart(
             f'<g class="marker"><title>{escape(marker.label)}</title>'
             f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{floor}" stroke="#a3231f" '
             'stroke-width="2" stroke-dasharray="4 3"/>'
-            f'<text x="{x + 3:.1f}" y="{top + 13}" font-size="12" fill="#a3231f">'
-            f"{escape(marker.short)}</text></g>"
+            f'<text x="{x - 3 if x > width - 120 else x + 3:.1f}" y="{top + 13}" '
+            f'text-anchor="{"end" if x > width - 120 else "start"}" font-size="12" '
+            f'fill="#a3231f">{escape(marker.short)}</text></g>'
         )
     for index, s in enumerate(series):
         colour = PALETTE[index % len(PALETTE)]

@@ -140,7 +140,7 @@ def series_stats(
     values = [v for _, v in pts]
 
     def n(v: float) -> str:
-        return f"{localnum.number(v, lang, digits)} {unit}"
+        return f"{localnum.number(v, lang, digits, fixed=True)} {unit}"
 
     when = localnum.moment(datetime.fromtimestamp(pts[-1][0], zone), lang, zone)
     return t("stats", lang).format(
@@ -179,6 +179,7 @@ def patient_charts(
     alerts: Sequence[AlertRecord],
     lang: Language,
     zone: ZoneInfo,
+    say_absent: bool = True,
 ) -> Charts:
     """One chart per kind the capability covers and the patient measures, in ``lang``."""
     start = now - timedelta(days=days)
@@ -199,7 +200,8 @@ def patient_charts(
         title = sharing_text(f"kind.{kind.value}", lang)
         title = title[:1].upper() + title[1:]
         if kind not in measured:
-            absent.append(t("no_device", lang).format(kind=title))
+            if say_absent:
+                absent.append(t("no_device", lang).format(kind=title))
             continue
         reference = gain_rule(rules) if kind is Kind.WEIGHT else None
         since = start

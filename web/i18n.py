@@ -225,6 +225,22 @@ _T: Mapping[str, tuple[str, str]] = {
         "Rules of measurements this patient does not take ({kinds})",
     ),
     "version": ("version", "version"),
+    "tick_one": ("Cochez au moins une mesure.", "Tick at least one measurement."),
+    "days_range": (
+        "Un nombre de jours entier entre 1 et {high}.",
+        "A whole number of days between 1 and {high}.",
+    ),
+    "hours_range": (
+        "Un nombre d'heures entier entre 1 et 720 (30 jours).",
+        "A whole number of hours between 1 and 720 (30 days).",
+    ),
+    "invalid_request": ("Demande incomplète", "Incomplete request"),
+    "invalid_request_text": (
+        "Cette adresse ou ce formulaire contient une valeur qui n'est pas acceptée. "
+        "Revenez à la page précédente et réessayez.",
+        "This address or form holds a value that is not accepted. "
+        "Go back to the previous page and try again.",
+    ),
     "end_view": ("Terminer la consultation", "End this view"),
     "view_ended": (
         "La consultation est terminée : ce code ne donne plus accès depuis ce navigateur.",

@@ -137,7 +137,8 @@ def target_forms(rules: RuleSet, kinds: frozenset[Kind], lang: Language) -> tupl
 def _limits_of(
     rules: RuleSet, metric: str
 ) -> tuple[list[tuple[float, Any]], list[tuple[float, Any]]]:
-    low, high = [], []
+    low: list[tuple[float, Any]] = []
+    high: list[tuple[float, Any]] = []
     for rule in rules.enabled():
         if isinstance(rule, ThresholdRule | AverageRule) and metric in rule.limits:
             side = low if rule.op in ("<", "<=") else high

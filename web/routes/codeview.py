@@ -32,7 +32,7 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/code", response_class=HTMLResponse)
 def code_form(
-    request: Request, services: ServicesDep, user: MaybeUser, lang: LangDep
+    request: Request, services: ServicesDep, user: MaybeUser, lang: LangDep, ended: bool = False
 ) -> HTMLResponse:
     return page(
         request,
@@ -42,6 +42,7 @@ def code_form(
         user=user,
         title=t("redeem", lang),
         error=None,
+        ended=ended,
     )
 
 
@@ -53,9 +54,27 @@ def redeem(
     user: MaybeUser,
     lang: LangDep,
     now: NowDep,
-    code: Annotated[str, Form(max_length=20)],
-    name: Annotated[str, Form(min_length=1, max_length=200)],
+    code: Annotated[str, Form(max_length=40)] = "",
+    name: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
+    missing = {
+        field: t("field_required", lang)
+        for field, value in (("code", code.strip()), ("name", name.strip()))
+        if not value
+    }
+    if missing:
+        return page(
+            request,
+            services,
+            "code_form.html",
+            lang=lang,
+            user=user,
+            title=t("redeem", lang),
+            error=None,
+            errors=missing,
+            typed={"code": code, "name": name},
+            status_code=422,
+        )
     source = request.client.host if request.client else "unknown"
     try:
         redeemed = redeem_code(
@@ -78,6 +97,7 @@ def redeem(
             user=user,
             title=t("redeem", lang),
             error=t("code_refused", lang),
+            typed={"code": code, "name": name},
             status_code=status,
         )
     cap = redeemed.capability
