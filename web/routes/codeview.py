@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sharing.codes import end_code_session, redeem_code
 from sharing.models import Patient
 from sharing.texts import kinds_text
-from veille.errors import NotAllowed
+from veille.errors import Inconsistent, NotAllowed
 from web.chartviews import patient_charts
 from web.deps import (
     CODE_COOKIE,
@@ -102,7 +102,8 @@ def redeem(
         )
     cap = redeemed.capability
     response = RedirectResponse(f"/code/patients/{cap.patient_id}", status_code=303)
-    assert cap.expires_at is not None
+    if cap.expires_at is None:  # a code's capability ends with the code
+        raise Inconsistent(f"access code session {cap.ref_id} has no end")
     response.set_cookie(
         CODE_COOKIE,
         redeemed.token,

@@ -43,6 +43,7 @@ from web.deps import (
     Services,
     ServicesDep,
     SessionDep,
+    patient_id_of,
 )
 from web.i18n import t
 from web.metric_labels import metric_label
@@ -83,8 +84,7 @@ def _home(
     typed: dict[str, object] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    pid = user.patient_id
-    assert pid is not None
+    pid = patient_id_of(user)
     now = services.clock.now()
     patient = session.get(Patient, pid)
     zone = patient.time_zone if patient else "UTC"
