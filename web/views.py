@@ -25,6 +25,7 @@ from web.triage import FOLLOWED, KindCell, PatientSummary
 
 LEVELS = ("urgent", "warning", "stopped", "ok")
 
+
 @dataclass(frozen=True, slots=True)
 class AlertLine:
     """What the triage list needs of an open alert (read as plain columns: a list of
