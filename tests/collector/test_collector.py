@@ -14,6 +14,7 @@ from collector.deadletter import DeadLetters
 from collector.sqlite_store import SqliteStore
 from devices.reading import Kind
 from devices.wire import encode
+from tests.collector.admit import admission
 from tests.collector.factory import wire
 from tests.collector.peers import Ears, as_message, publish, running, wait_for
 from tests.support.mosquitto import Mosquitto
@@ -37,7 +38,12 @@ def _collector(
     settings = CollectorSettings.model_validate(
         {"client_id": "test-collector", "batch_size": 50, "flush_interval_s": 0.05, **kw}
     )
-    return Collector(settings, mosquitto.settings(), store, letters)
+    admit = admission(
+        store.path.parent,
+        gateways=("gw-00", "gw-01", "gw-02"),
+        patients=("p-0", "p-1", "p-2", "p-0001", "p-0002"),
+    )
+    return Collector(settings, mosquitto.settings(), store, letters, admit)
 
 
 def _invalid_messages() -> list[tuple[str, bytes, str | None, str]]:
