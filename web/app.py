@@ -31,12 +31,8 @@ from collector.store import ReadingStore, open_store
 from veille.clock import Clock, SystemClock
 from veille.db import import_models, make_engine, session_factory
 from veille.gcpolicy import settle_after_startup
-<<<<<<< HEAD
 from web import localnum
-from web.deps import CSRF_COOKIE, Services, get_language
-=======
 from web.deps import Services, csrf_cookie, get_language
->>>>>>> main
 from web.housekeeping import Housekeeping
 from web.i18n import t
 from web.metric_labels import metric_label
@@ -165,7 +161,6 @@ def create_app(
             status_code=exc.status_code,
         )
 
-<<<<<<< HEAD
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
         """JSON for the API; a page in the reader's language everywhere else (the forms
@@ -187,11 +182,9 @@ def create_app(
             status_code=422,
         )
 
-=======
     if settings.trusted_proxies:
         # outermost: every route, the rate limits included, sees the client the proxy saw
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
->>>>>>> main
     return app
 
 
