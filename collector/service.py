@@ -21,6 +21,7 @@ from collector.deadletter import DeadLetters
 from collector.store import StoreSettings, dead_letter_path, open_store, sqlite_path
 from veille import logs
 from veille.config import load_section
+from veille.errors import ConfigError
 from veille.gcpolicy import settle_after_startup
 from veille.mqtt import BrokerSettings
 
@@ -54,7 +55,8 @@ def _serve(
     parent: int | None = None,
 ) -> None:
     store = open_store(store_settings)
-    assert collector.dead_letter_path is not None
+    if collector.dead_letter_path is None:
+        raise ConfigError("[collector] dead_letter_path is not set and no store gives a default")
     letters = DeadLetters(collector.dead_letter_path)
     service = Collector(collector, broker, store, letters)
     service.requires_v5 = extra

@@ -61,3 +61,22 @@ def test_package_respects_its_boundary(package: str) -> None:
 def test_vectors_ship_with_the_repository() -> None:
     """The repository stands alone: the decode vectors are in tests/data, not ../shared."""
     assert (ROOT / "tests" / "data" / "gatt.json").is_file()
+
+
+#: The house rule: a module that passes this is asking to be split (STYLE.md, "Size").
+MAX_LINES = 400
+#: Trees that are not the project's own code.
+NOT_OURS = {".venv", "build", ".git", "node_modules", ".mypy_cache", ".ruff_cache"}
+
+
+def test_no_python_file_is_over_400_lines() -> None:
+    files = [p for p in ROOT.rglob("*.py") if not NOT_OURS & set(p.relative_to(ROOT).parts)]
+    counted = {p.relative_to(ROOT).parts[0] for p in files}
+    # the product packages, bench, plugins and tests are all among what is counted
+    assert {"collector", "alerts", "web", "bench", "plugins", "tests"} <= counted
+    too_long = {
+        str(path.relative_to(ROOT)): lines
+        for path in files
+        if (lines := len(path.read_text().splitlines())) > MAX_LINES
+    }
+    assert not too_long, f"split these (lines over {MAX_LINES}): {too_long}"

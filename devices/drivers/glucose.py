@@ -41,7 +41,7 @@ from enum import Enum
 
 from devices.codecs import glucose, glucose_context, racp
 from devices.codecs.glucose_context import join_context
-from devices.driver import DeviceState, Matcher
+from devices.driver import DeviceState, Matcher, Note, NoteKind
 from devices.drivers.gatt import Context, uuid128
 from devices.drivers.racp_link import RacpDriver
 from devices.reading import Reading
@@ -125,14 +125,22 @@ class GlucoseDriver(RacpDriver):
             return None, mark
         if unwrap(last, mark) < mark:
             session.result.notes.append(
-                "2A52: the meter's record numbers restarted below the high-water mark "
-                "(reset or replaced); fetching all its records"
+                Note(
+                    NoteKind.RESYNC,
+                    "the meter's record numbers restarted below the high-water mark "
+                    "(reset or replaced); fetching all its records",
+                    racp.UUID,
+                )
             )
             return racp.report_all_records(), mark | WRAP_MASK
         if last < start:
             session.result.notes.append(
-                "2A52: the meter's record numbers went past 65535 and start again from 0; "
-                "fetching all its records, those already had are skipped"
+                Note(
+                    NoteKind.RESYNC,
+                    "the meter's record numbers went past 65535 and start again from 0; "
+                    "fetching all its records, those already had are skipped",
+                    racp.UUID,
+                )
             )
             return racp.report_all_records(), mark
         return await self._range(session, start, last), mark
@@ -216,11 +224,13 @@ class GlucoseDriver(RacpDriver):
                 broken = True
                 continue
             if reading.sequence is None:
-                session.result.notes.append(f"{char}: record without a number, skipped")
+                session.result.notes.append(Note(NoteKind.SKIPPED, "record without a number", char))
                 continue
             number = unwrap(reading.sequence, newest)
             if mark is not None and number <= mark:
-                session.result.notes.append(f"{char}: record the gateway already has, skipped")
+                session.result.notes.append(
+                    Note(NoteKind.SKIPPED, "record the gateway already has", char)
+                )
                 continue
             reading = replace(reading, sequence=number)
             newest = number if newest is None else max(newest, number)
@@ -229,10 +239,12 @@ class GlucoseDriver(RacpDriver):
                     try:
                         pending = join_context(pending, reading)
                     except DecodeError as error:
-                        session.result.notes.append(f"{char}: rejected: {error}")
+                        session.result.notes.append(Note(NoteKind.REJECTED, str(error), char))
                     await release()
                 else:
-                    session.result.notes.append(f"{char}: context without its measurement")
+                    session.result.notes.append(
+                        Note(NoteKind.UNPAIRED, "context without its measurement", char)
+                    )
                 continue
             await release()
             pending = reading

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from devices.codecs import plx_continuous, plx_features, plx_spot_check, racp
-from devices.driver import DeviceState, Matcher
+from devices.driver import DeviceState, Matcher, Note, NoteKind
 from devices.drivers.gatt import Context, offers, uuid128
 from devices.drivers.oximeter_stream import StreamSummary
 from devices.drivers.racp_link import DONE, RacpDriver
@@ -83,7 +83,11 @@ class _Conversation:
             await self.session.deliver(summary, device_timed=False)
         if self.stream.seen:
             self.session.result.notes.append(
-                f"2A5F: {self.stream.seen} stream sample(s) summarised"
+                Note(
+                    NoteKind.SUMMARY,
+                    f"{self.stream.seen} stream sample(s) summarised",
+                    plx_continuous.UUID,
+                )
             )
 
 
@@ -104,12 +108,16 @@ class PulseOximeterDriver(RacpDriver):
         try:
             features = plx_features.decode(bytes(raw))
         except DecodeError as error:
-            session.result.notes.append(f"2A60: rejected: {error}")
+            session.result.notes.append(Note(NoteKind.REJECTED, str(error), plx_features.UUID))
             return None
         if not features.status_flags:
             session.result.notes.append(
-                "2A60: the oximeter reports no signal or sensor status; its readings cannot "
-                "be told qualified"
+                Note(
+                    NoteKind.CAPABILITY,
+                    "the oximeter reports no signal or sensor status; its readings cannot "
+                    "be told qualified",
+                    plx_features.UUID,
+                )
             )
         return features
 
@@ -161,7 +169,9 @@ class PulseOximeterDriver(RacpDriver):
                 broken = True
                 continue
             if reading.time is None:
-                session.result.notes.append(f"{char}: stored record without a time, skipped")
+                session.result.notes.append(
+                    Note(NoteKind.SKIPPED, "stored record without a time", char)
+                )
                 continue
             at = cursor_of(reading.time)
             if talk.mark is not None and at <= talk.mark:

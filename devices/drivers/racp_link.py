@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from bleak.exc import BleakError
 
 from devices.codecs import racp
+from devices.driver import Note, NoteKind
 from devices.drivers.gatt import Context, GattDriver, uuid128
 from veille.errors import DeviceError
 
@@ -76,4 +77,6 @@ class RacpDriver(GattDriver):
             try:
                 await self._request(session, racp.abort_operation())
             except BleakError as error:
-                session.result.notes.append(f"2A52: abort failed: {error}")
+                session.result.notes.append(
+                    Note(NoteKind.PROTOCOL, f"abort failed: {error}", racp.UUID)
+                )

@@ -14,9 +14,11 @@ measurement was attempted, never an alert.
 from __future__ import annotations
 
 from devices.codecs import intermediate_temperature, temperature
-from devices.driver import DeviceState, Matcher
+from devices.driver import DeviceState, Matcher, Note, NoteKind
 from devices.drivers.gatt import Context, GattDriver
 from devices.reading import Reading
+
+SETTLING_UUID = intermediate_temperature.UUID
 
 
 class ThermometerDriver(GattDriver):
@@ -39,5 +41,7 @@ class ThermometerDriver(GattDriver):
             settling = None
             await session.deliver(reading)
         if settling is not None:
-            session.result.notes.append("2A1E: no result followed; last intermediate kept")
+            session.result.notes.append(
+                Note(NoteKind.SUMMARY, "no result followed; last intermediate kept", SETTLING_UUID)
+            )
             await session.deliver(settling)

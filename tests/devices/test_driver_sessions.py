@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from devices.conformance import same_reading, session
-from devices.driver import DeviceInfo
+from devices.driver import DeviceInfo, NoteKind
 from devices.drivers.scales import BloodPressureDriver, BodyCompositionDriver, WeightScaleDriver
 from devices.reading import Kind, Reading
 from devices.sim import BloodPressureCuff, BodyCompositionScale, Faults, VirtualRadio, WeightScale
@@ -102,7 +102,8 @@ def test_malformed_record_is_reported_and_the_others_arrive(fault: str) -> None:
     result, got = asyncio.run(session(radio, WeightScaleDriver(), device.address))
     assert [r.metrics["weight_kg"] for r in got] == [60.0, 62.0]
     assert len(result.notes) == 1
-    assert result.notes[0].startswith("2A9D: rejected:")
+    assert (result.notes[0].kind, result.notes[0].characteristic) == (NoteKind.REJECTED, "2A9D")
+    assert str(result.notes[0]).startswith("2A9D: rejected: ")
 
 
 def test_a_record_sent_again_keeps_its_reading_id() -> None:
@@ -197,4 +198,4 @@ def test_link_lost_during_identification_keeps_the_readings_already_sent() -> No
     assert result.device == INFO  # read before the link went
     assert result.clock_drift_s is None
     assert not result.clock_set
-    assert result.notes[0].startswith("identification incomplete")
+    assert result.notes[0].kind is NoteKind.INCOMPLETE
