@@ -204,11 +204,7 @@ class GlucoseDriver(RacpDriver):
                 pending = None
 
         while True:
-            item = await session.inbox.next(self.timeout)
-            if item is None:
-                await self._abort(session)
-                raise self._silence(session)
-            char, payload = item
+            char, payload = await self._next_record(session)
             if char == racp.UUID:
                 answer = racp.decode_response(payload)
                 await release()

@@ -147,11 +147,7 @@ class PulseOximeterDriver(RacpDriver):
         newest = talk.mark
         broken = False  # a record we could not decode: the cursor stops before it
         while True:
-            item = await session.inbox.next(self.timeout)
-            if item is None:
-                await self._abort(session)
-                raise self._silence(session)
-            char, payload = item
+            char, payload = await self._next_record(session)
             if char == racp.UUID:
                 answer = racp.decode_response(payload)
                 if isinstance(answer, racp.Response) and answer.code in DONE:

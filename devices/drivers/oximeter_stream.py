@@ -37,6 +37,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from devices.codecs.plx_status import DEVICE_FLAGS, MEASUREMENT_FLAGS
 from devices.reading import Kind, Reading
 
 MIN_SAMPLES = 10
@@ -47,30 +48,17 @@ MIN_EPISODE_S = 10.0
 BASELINE_S = 120.0
 MIN_BASELINE_SAMPLES = 5
 
-UNQUALIFIED = frozenset(
-    {
-        "early_estimated_data",
-        "data_for_demonstration",
-        "data_for_testing",
-        "calibration_ongoing",
-        "measurement_unavailable",
-        "questionable_measurement_detected",
-        "invalid_measurement_detected",
-        "equipment_malfunction_detected",
-        "signal_processing_irregularity_detected",
-        "inadequate_signal_detected",
-        "poor_signal_detected",
-        "low_perfusion_detected",
-        "erratic_signal_detected",
-        "nonpulsatile_signal_detected",
-        "sensor_interference_detected",
-        "sensor_unconnected_to_user",
-        "unknown_sensor_connected",
-        "sensor_displaced",
-        "sensor_malfunctioning",
-        "sensor_disconnected",
-    }
-)
+#: Status that says a sample is not a settled, trustworthy reading of the patient: every
+#: device and sensor problem, and the measurement states that are not a measurement.
+UNQUALIFIED = (
+    frozenset(DEVICE_FLAGS.values())
+    - {"extended_display_update_ongoing", "signal_analysis_ongoing", "questionable_pulse_detected"}
+) | frozenset(MEASUREMENT_FLAGS.values()) - {
+    "measurement_ongoing",
+    "validated_data",
+    "fully_qualified_data",
+    "data_from_measurement_storage",
+}
 
 
 def qualified(sample: Reading) -> bool:

@@ -53,6 +53,14 @@ class RacpDriver(GattDriver):
             )
         return DeviceError(f"{self.name}: the device stopped answering for {self.timeout} s")
 
+    async def _next_record(self, session: Context) -> tuple[str, bytes]:
+        """The next payload of a download; silence aborts the transfer and fails the session."""
+        item = await session.inbox.next(self.timeout)
+        if item is None:
+            await self._abort(session)
+            raise self._silence(session)
+        return item
+
     async def _has_records(
         self, session: Context, start: int | None, meanwhile: Meanwhile | None = None
     ) -> bool:

@@ -34,8 +34,9 @@ from devices.codecs import (
 )
 from devices.codecs.plx_status import DEVICE_FLAGS, MEASUREMENT_FLAGS
 from devices.reading import Kind, Reading
-from devices.sim.devices import MeasurementDevice, _Background
-from devices.sim.peripheral import CharSpec, Link, VirtualPeripheral
+from devices.sim.devices import MeasurementDevice
+from devices.sim.peripheral import CharSpec, Link
+from devices.sim.racp_peer import RacpPeripheral
 
 STORED = "data_from_measurement_storage"
 #: What a well-equipped oximeter says it supports: every status bit, storage, timestamps.
@@ -45,10 +46,11 @@ FULL_FEATURES = plx_features.Features(
 )
 
 
-class PulseOximeter(VirtualPeripheral):
+class PulseOximeter(RacpPeripheral):
     """Pulse Oximeter Service (0x1822): stored spot-checks over RACP, a continuous stream."""
 
     services = ("1822",)
+    record_char = plx_spot_check.UUID
 
     def __init__(
         self,
@@ -66,8 +68,6 @@ class PulseOximeter(VirtualPeripheral):
         self.records: list[Reading] = []
         self.samples: list[Reading] = []
         self.streamed: list[Reading] = []
-        self._background = _Background()
-        self._transfer: asyncio.Task[None] | None = None
 
     def store(self, reading: Reading) -> Reading:
         """A spot-check taken away from the gateway: kept in memory, advertised."""
@@ -112,62 +112,18 @@ class PulseOximeter(VirtualPeripheral):
                     self.radio.advance(self.sample_interval)
                 await link.notify(plx_continuous.UUID, plx_continuous.encode(sample))
                 self.streamed.append(sample)
-            if self._transfer is not None:  # a download still going: let it finish first
-                await asyncio.wait({self._transfer})
+            await self.transfer_done()  # a download still going: let it finish first
             await asyncio.sleep(self.linger)
             link.drop()
 
-    async def write(self, link: Link, char: str, data: bytes) -> None:
-        if char != racp.UUID:
-            await super().write(link, char, data)
-            return
-        link.require()
-        if racp.UUID not in link.subscriptions:
-            raise BleakError("ATT error 0xFD: Client Characteristic Configuration improperly set")
-        self._background.spawn(self._answer(link, racp.decode_request(data)))
-
-    async def _answer(self, link: Link, request: racp.Request) -> None:
-        with contextlib.suppress(BleakError):
-            await self._respond(link, request)
-
-    async def _respond(self, link: Link, request: racp.Request) -> None:
-        op = request.op_code
-        if op == racp.OpCode.ABORT_OPERATION:
-            if self._transfer is not None:
-                self._transfer.cancel()
-            await link.notify(racp.UUID, racp.encode_response(op, racp.ResponseCode.SUCCESS))
-            return
-        if op not in (
-            racp.OpCode.REPORT_STORED_RECORDS,
-            racp.OpCode.REPORT_NUMBER_OF_STORED_RECORDS,
-        ):
-            code = racp.ResponseCode.OP_CODE_NOT_SUPPORTED
-            await link.notify(racp.UUID, racp.encode_response(op, code))
-            return
+    def _selected(self, request: racp.Request) -> list[Reading] | None:
         if request.operator != racp.Operator.ALL_RECORDS:
-            code = racp.ResponseCode.OPERATOR_NOT_SUPPORTED  # PLX records have no numbers
-            await link.notify(racp.UUID, racp.encode_response(op, code))
-            return
-        if op == racp.OpCode.REPORT_NUMBER_OF_STORED_RECORDS:
-            await link.notify(racp.UUID, racp.encode_number_of_records(len(self.records)))
-            return
-        if not self.records:
-            await link.notify(
-                racp.UUID, racp.encode_response(op, racp.ResponseCode.NO_RECORDS_FOUND)
-            )
-            return
-        self._transfer = asyncio.current_task()
-        try:
-            for record in list(self.records):
-                flagged = replace(record, flags=(*record.flags, STORED))
-                await link.send_record(plx_spot_check.UUID, plx_spot_check.encode(flagged))
-            for extra in self.faults.extra_records:
-                await link.notify(plx_spot_check.UUID, extra)
-        except asyncio.CancelledError:
-            return
-        finally:
-            self._transfer = None
-        await link.notify(racp.UUID, racp.encode_response(op, racp.ResponseCode.SUCCESS))
+            return None  # PLX records have no numbers: "all records" is the only operator
+        return list(self.records)
+
+    async def send(self, link: Link, record: Reading) -> None:
+        flagged = replace(record, flags=(*record.flags, STORED))
+        await link.send_record(plx_spot_check.UUID, plx_spot_check.encode(flagged))
 
 
 class Thermometer(MeasurementDevice):
