@@ -40,6 +40,19 @@ SESSION_COOKIE = "veille_session"
 CODE_COOKIE = "veille_code"
 CSRF_COOKIE = "veille_csrf"
 
+
+def csrf_cookie(secure: bool) -> str:
+    """The anonymous CSRF cookie's name: ``__Host-`` whenever cookies are Secure.
+
+    The prefix makes the browser refuse the cookie unless it is Secure, for
+    ``/``, and without a Domain, so a sibling subdomain cannot plant a known
+    token for a login CSRF. Browsers drop ``__Host-`` cookies sent over plain
+    HTTP, so with ``cookie_secure = false`` (the demo and tests on loopback,
+    where there is no sibling subdomain) the plain name is used.
+    """
+    return f"__Host-{CSRF_COOKIE}" if secure else CSRF_COOKIE
+
+
 log = structlog.get_logger("web")
 
 
