@@ -22,14 +22,15 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from collector.ack import Ack, Rejected, encode_ack
+from collector.admission import Admission
 from collector.deadletter import DeadLetter, DeadLetters, message, readable_id
+from collector.poison import PoisonJournal, digest
 from collector.session import Incoming, Session
 from collector.settings import CollectorSettings
 from collector.store import ReadingStore
-from collector.validate import check
 from devices.wire import WireReading
 from veille import logs
-from veille.errors import PayloadError, StoreError, StoreUnavailable
+from veille.errors import StoreError, StoreUnavailable
 from veille.mqtt import DEAD_LETTER_TOPIC, BrokerSettings, Connection, ack_topic, gateway_of
 
 __all__ = ["Collector", "CollectorSettings", "Incoming", "Stats"]
@@ -55,6 +56,8 @@ class _Prepared:
     batch: Sequence[Incoming]
     valid: dict[int, WireReading]
     reasons: dict[int, str]
+    #: the poison journal's entry for this batch, ended once it is acknowledged
+    entry: int | None = None
 
 
 class _Stopping(Exception):
@@ -76,11 +79,15 @@ class Collector:
         broker: BrokerSettings,
         store: ReadingStore,
         dead_letters: DeadLetters,
+        admission: Admission,
+        journal: PoisonJournal | None = None,
     ) -> None:
         self.settings = settings
         self.broker = broker
         self.store = store
         self.dead_letters = dead_letters
+        self.admission = admission
+        self.journal = journal
         self.stats = Stats()
         self.log = logs.get("collector")
         self._stop = threading.Event()
@@ -130,7 +137,13 @@ class Collector:
                 try:
                     while not self._stop.is_set():
                         batch = self.session.take()
-                        prepared = self._prepare(batch) if batch else None
+                        digests = self._digests(batch)
+                        if digests and self.journal is not None and self.journal.has_suspects:
+                            if inflight is not None:  # suspects go alone, after what is in flight
+                                inflight.result()
+                                inflight = None
+                            batch, digests = self._suspects_alone(batch, digests)
+                        prepared = self._prepare(batch, digests) if batch else None
                         if inflight is not None:
                             inflight.result()
                             inflight = None
@@ -138,6 +151,7 @@ class Collector:
                             inflight = writer.submit(self._commit, prepared)
                         else:
                             self._flush_acks()  # nothing in flight: acks are ours
+                            self._retry(self.admission.ready)  # pairings, refusal counts
                     if inflight is not None:
                         inflight.result()
                 except _Stopping:
@@ -176,20 +190,40 @@ class Collector:
 
     def process(self, batch: Sequence[Incoming]) -> None:
         """Validate, store, dead-letter, then ack to gateways and to the broker."""
-        self._commit(self._prepare(batch))
+        self._commit(self._prepare(batch, self._digests(batch)))
 
-    def _prepare(self, batch: Sequence[Incoming]) -> _Prepared:
-        """Validate every payload of ``batch`` (pure: nothing stored or acked)."""
-        valid: dict[int, WireReading] = {}
-        reasons: dict[int, str] = {}
-        for index, item in enumerate(batch):
-            try:
-                valid[index] = check(item.topic, item.payload)
-            except PayloadError as err:
-                reasons[index] = str(err)
-        return _Prepared(batch, valid, reasons)
+    def _digests(self, batch: Sequence[Incoming]) -> list[bytes]:
+        return [] if self.journal is None else [digest(i.topic, i.payload) for i in batch]
 
-    def _commit(self, prepared: _Prepared) -> None:
+    def _suspects_alone(
+        self, batch: list[Incoming], digests: list[bytes]
+    ) -> tuple[list[Incoming], list[bytes]]:
+        """Handle alone each message of a batch in flight when this process died
+        (`collector.poison`); the rest of ``batch`` is returned."""
+        journal = self.journal
+        if journal is None:
+            return batch, digests
+        alone = journal.judge(digests).suspect
+        for i in sorted(alone):
+            entry = journal.begin([digests[i]], alone=True)
+            self._commit(self._prepare([batch[i]], [], entry=entry), cleared=[digests[i]])
+        keep = [i for i in range(len(batch)) if i not in alone]
+        return [batch[i] for i in keep], [digests[i] for i in keep]
+
+    def _prepare(
+        self, batch: Sequence[Incoming], digests: Sequence[bytes], entry: int | None = None
+    ) -> _Prepared:
+        """Admit or refuse every payload of ``batch`` (nothing stored or acked yet)."""
+        journal, poison = self.journal, frozenset[int]()
+        if journal is not None and digests:
+            poison = journal.judge(digests).poison
+            entry = self._retry(lambda: journal.begin(digests))
+        self._retry(self.admission.ready)
+        messages = [(item.topic, item.payload) for item in batch]
+        valid, reasons = self.admission.admit_many(messages, poison)
+        return _Prepared(batch, valid, reasons, entry)
+
+    def _commit(self, prepared: _Prepared, cleared: Sequence[bytes] = ()) -> None:
         """Store, dead-letter, then ack: the second half of `process`."""
         batch, valid, reasons = prepared.batch, prepared.valid, prepared.reasons
         unique = list({reading.id: index for index, reading in valid.items()}.values())
@@ -215,6 +249,9 @@ class Collector:
             self._retry(lambda: self.dead_letters.record(letters))
             self._publish_dead_letters(letters)
         self._acknowledge(batch, valid, reasons)
+        if prepared.entry is not None and self.journal is not None:
+            entry, journal = prepared.entry, self.journal
+            self._retry(lambda: journal.end(entry, cleared))
         self._flush_acks(force=self.settings.ack_interval_s == 0)
         self.stats.batches += 1
         self.stats.stored += len(valid)

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from collector.plausibility import PlausibilitySettings
+
 
 class CollectorSettings(BaseModel):
     """The ``[collector]`` section."""
@@ -39,3 +41,7 @@ class CollectorSettings(BaseModel):
     #: Processes sharing the subscription (MQTT 5 only: a 3.1.1 broker has no shared
     #: subscriptions, so extra workers there stop at once and one consumes).
     workers: int = Field(default=1, ge=1, le=64)
+    #: Physically possible values and times (`collector.plausibility`).
+    plausibility: PlausibilitySettings = Field(default_factory=PlausibilitySettings)
+    #: How often the gateway -> patient pairings are read again from the database.
+    pairings_refresh_s: float = Field(default=10.0, gt=0, le=3600)
