@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -80,3 +81,17 @@ def test_no_python_file_is_over_400_lines() -> None:
         if (lines := len(path.read_text().splitlines())) > MAX_LINES
     }
     assert not too_long, f"split these (lines over {MAX_LINES}): {too_long}"
+
+
+def test_mypy_checks_every_python_file() -> None:
+    """A new package (or a stray script) cannot slip out of mypy strict."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mypy"]
+    checked = [ROOT / entry for entry in config["files"]]
+    assert config["strict"] is True
+    left_out = sorted(
+        str(path.relative_to(ROOT))
+        for path in ROOT.rglob("*.py")
+        if not NOT_OURS & set(path.relative_to(ROOT).parts)
+        and not any(path == root or root in path.parents for root in checked)
+    )
+    assert not left_out, f"add to [tool.mypy] files: {left_out}"

@@ -97,10 +97,10 @@ def test_a_burst_of_invalid_payloads_never_blocks_the_valid_ones(
     dead = letters.all()
     assert len(dead) == 60
     by_payload = {x.payload: x for x in dead}
-    for topic, payload, reading_id, word in _invalid_messages():
+    for topic, payload, readable, word in _invalid_messages():
         letter = by_payload[payload]
         assert word in letter.reason
-        assert (letter.reading_id, letter.topic, letter.gateway) == (reading_id, topic, "gw-01")
+        assert (letter.reading_id, letter.topic, letter.gateway) == (readable, topic, "gw-01")
     assert {d["reason"] for d in ears.dead} == {x.reason for x in dead}
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from tests.support.postgres import Postgres
 from tests.web.world import NOW, SECRET, World, build, close, password, reopen
@@ -45,7 +46,7 @@ def clock() -> ManualClock:
 def app(world: World, clock: ManualClock, tmp_path: Path) -> FastAPI:
     settings = WebSettings(
         data_dir=tmp_path,
-        secret_key=SECRET,
+        secret_key=SecretStr(SECRET),
         cookie_secure=False,
         triage_cache_seconds=0,
         housekeeping_hours=0,  # tests/web/test_housekeeping.py runs it

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from sharing.errors import InvalidRequest
 from tests.web.conftest import signed_in
@@ -24,7 +25,8 @@ def _login(client: TestClient, name: str, secret: str) -> int:
     client.get("/login")
     token = client.cookies.get("veille_csrf") or client.cookies["__Host-veille_csrf"]
     response = client.post("/login", data={"username": name, "password": secret, "csrf": token})
-    return response.status_code
+    status: int = response.status_code
+    return status
 
 
 def test_password_is_stored_as_argon2_only(world: World) -> None:
@@ -37,15 +39,11 @@ def test_password_is_stored_as_argon2_only(world: World) -> None:
 def test_session_cookie_is_httponly_lax_and_secure_when_configured(world: World, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from web.app import create_app
 
-    settings = WebSettings(data_dir=tmp_path, secret_key=SECRET, cookie_secure=True)
+    settings = WebSettings(data_dir=tmp_path, secret_key=SecretStr(SECRET), cookie_secure=True)
     app = create_app(settings, clock=ManualClock(NOW), store=world.store, sessions=world.sessions)
     client = TestClient(app, follow_redirects=False, base_url="https://testserver")
     assert _login(client, "claire", password("claire")) == 303
-    header = next(
-        h
-        for h in client.cookies.jar
-        if h.name == "veille_session"  # type: ignore[attr-defined]
-    )
+    header = next(h for h in client.cookies.jar if h.name == "veille_session")
     assert header.secure
     raw = [v for k, v in client.get("/login").headers.multi_items() if k == "set-cookie"]
     assert all("HttpOnly" in v for v in raw if v.startswith("veille_"))
@@ -134,7 +132,7 @@ def test_secret_key_is_required_and_long(tmp_path) -> None:  # type: ignore[no-u
     with pytest.raises(ConfigError, match="secret_key_file"):
         WebSettings(data_dir=tmp_path).key()
     with pytest.raises(ConfigError, match="shorter"):
-        WebSettings(secret_key="short").key()
+        WebSettings(secret_key=SecretStr("short")).key()
     key_file = tmp_path / "key"
     key_file.write_text(SECRET + "\n")
     assert WebSettings(secret_key_file=key_file).key() == SECRET.encode()
@@ -149,7 +147,7 @@ def test_security_headers(app: FastAPI) -> None:
 def _secure_app(world: World, tmp_path: Path) -> FastAPI:
     from web.app import create_app
 
-    settings = WebSettings(data_dir=tmp_path, secret_key=SECRET, cookie_secure=True)
+    settings = WebSettings(data_dir=tmp_path, secret_key=SecretStr(SECRET), cookie_secure=True)
     return create_app(settings, clock=ManualClock(NOW), store=world.store, sessions=world.sessions)
 
 
