@@ -7,8 +7,8 @@ the viewer's zone. A decimal comma typed in a form is read back by `parse_number
 from __future__ import annotations
 
 import math
-from decimal import InvalidOperation
 from datetime import datetime
+from decimal import InvalidOperation
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_skeleton
