@@ -1,16 +1,20 @@
-"""``/api/docs``: Swagger UI from the files of the ``swagger-ui-bundle`` package, served by
-this app, started by a script of its own (the CSP ``script-src 'self'`` forbids inline
-code and any CDN, and stays as it is)."""
+"""``/api/docs``: Swagger UI 5 (it reads OpenAPI 3.1, which FastAPI writes) from the files
+the ``fastapi-offline`` package ships, served by this app and started by a script of its
+own: the CSP ``script-src 'self'`` forbids inline code and any CDN, and stays as it is.
+(``swagger-ui-bundle`` on PyPI still ships Swagger UI 4, which refuses OpenAPI 3.1.)"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import fastapi_offline
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
-from swagger_ui_bundle import swagger_ui_path
 
 router = APIRouter(include_in_schema=False)
 ASSETS = "/api/docs/assets"
+SWAGGER_UI = Path(fastapi_offline.__file__).parent / "static"
 
 PAGE = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -30,5 +34,5 @@ def api_docs() -> HTMLResponse:
 
 def mount(app: FastAPI) -> None:
     """The docs page and the vendored Swagger UI files it loads."""
-    app.mount(ASSETS, StaticFiles(directory=str(swagger_ui_path)), name="swagger-ui")
+    app.mount(ASSETS, StaticFiles(directory=str(SWAGGER_UI)), name="swagger-ui")
     app.include_router(router)
