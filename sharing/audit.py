@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from sharing.models import AuditEntry, Professional
 from sharing.terms import ActorType, Event, Language, Result, Via
-from sharing.texts import kinds_text, language, reason_text, text
+from sharing.texts import CATALOGUE, kinds_text, language, reason_text, text
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +134,10 @@ def local_time(moment: datetime | None, time_zone: str = "UTC") -> str:
     """A moment as the patient reads it, in their own zone (``2026-11-23 09:30``)."""
     if moment is None:
         return "?"
-    return moment.astimezone(ZoneInfo(time_zone)).strftime("%Y-%m-%d %H:%M")
+    try:
+        return moment.astimezone(ZoneInfo(time_zone)).strftime("%Y-%m-%d %H:%M")
+    except OverflowError:  # 9999-12-31 in a zone east of UTC (a store may hold such a time)
+        return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def describe(entry: AuditEntry, lang: Language | str, time_zone: str = "UTC") -> AuditLine:
@@ -150,6 +153,16 @@ def describe(entry: AuditEntry, lang: Language | str, time_zone: str = "UTC") ->
         else:
             why = reason_text(entry.reason, lang)
             sentence = text("audit.access_refused", lang, who=who, kind=kind, reason=why)
+    elif entry.result == Result.REFUSED.value:  # a refused redemption or break-glass
+        refused = f"audit.{event.value}_refused"
+        sentence = text(
+            refused if refused in CATALOGUE else "audit.access_refused",
+            lang,
+            who=who,
+            kind=kind,
+            reason=reason_text(entry.reason, lang),
+            detail=entry.detail or "",
+        )
     else:
         sentence = text(
             f"audit.{event.value}",
