@@ -53,9 +53,9 @@ def _share_and_measure(world: World) -> None:
     batch = []
     for day in range(6):
         at = NOW - timedelta(days=day, hours=2)
-        spo2 = {"spo2_pct": 95.0 - (day == 0) * 4, "pulse_bpm": 78.0}
+        spo2: dict[str, float | None] = {"spo2_pct": 95.0 - (day == 0) * 4, "pulse_bpm": 78.0}
         batch.append(reading("p-amber", Kind.SPO2, at, spo2))
-        temp = {"temperature_c": 36.8 + (day == 0) * 1.8}
+        temp: dict[str, float | None] = {"temperature_c": 36.8 + (day == 0) * 1.8}
         batch.append(reading("p-amber", Kind.TEMPERATURE, at + timedelta(minutes=5), temp))
     batch.append(
         reading(
