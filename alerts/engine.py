@@ -68,7 +68,7 @@ from alerts.store import (
 )
 from alerts.terms import Category, Severity
 from devices.reading import Kind
-from devices.wire import WireReading
+from wire.reading import WireReading
 
 #: Arrivals closer than this are one measuring session (a duplicate BP, a retry).
 SESSION_S = 3600.0

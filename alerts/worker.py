@@ -39,14 +39,16 @@ from alerts.notify.webhook import WebhookChannel
 from alerts.ruleset import DeviceRule, load_rules
 from alerts.sqlstore import DbTargets, SqlAlertStore, SqlReadingLog
 from collector.store import StoreSettings, open_store
-from devices.wire import decode
 from sharing.models import Patient
 from veille import logs
 from veille.clock import Clock, SystemClock
 from veille.config import load_section
 from veille.db import create_schema, make_engine, session_factory
-from veille.errors import ConfigError, PayloadError, VeilleError
-from veille.mqtt import ALL_READINGS, BrokerSettings, connection, shared
+from veille.errors import ConfigError, VeilleError
+from veille.mqtt import BrokerSettings, connection
+from wire import topics
+from wire.errors import PayloadError
+from wire.reading import WireReading
 
 log = logs.get("alerts.worker")
 
@@ -97,7 +99,7 @@ class Worker:
         wires = []
         for payload in payloads:
             try:
-                wires.append(decode(payload))
+                wires.append(WireReading.decode(payload))
             except PayloadError as err:
                 log.warning("alerts_bad_payload", error=str(err))
         now = self.clock.now()
@@ -209,7 +211,9 @@ def run(
     client_id = settings.client_id or f"veille-alerts-{socket.gethostname()}-{os.getpid()}"
     conn = connection(broker, client_id, persistent=True)
     inbox: queue.Queue[bytes] = queue.Queue(maxsize=10_000)
-    topic = shared(settings.group, ALL_READINGS) if conn.is_v5 else ALL_READINGS
+    topic = (
+        topics.shared(settings.group, topics.ALL_READINGS) if conn.is_v5 else topics.ALL_READINGS
+    )
 
     def on_connect(client: paho.Client, _u: Any, _f: Any, rc: Any, _p: Any) -> None:
         client.subscribe(topic, qos=1)

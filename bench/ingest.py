@@ -53,9 +53,10 @@ sys.path.insert(0, str(ROOT))
 
 from collector.consumer import CollectorSettings  # noqa: E402
 from collector.store import ReadingStore, StoreSettings, open_store  # noqa: E402
+from devices.envelope import envelope  # noqa: E402
 from devices.reading import Kind, Reading  # noqa: E402
-from devices.wire import DeviceRef, decode, encode, envelope  # noqa: E402
-from veille.mqtt import ALL_READINGS, reading_topic  # noqa: E402
+from wire import topics  # noqa: E402
+from wire.reading import DeviceRef, WireReading  # noqa: E402
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -81,7 +82,7 @@ def payloads(start: int, count: int, gateways: int, tag: str) -> list[tuple[str,
             time=measured,
             received=measured + timedelta(seconds=2),
         )
-        out.append((reading_topic(gateway, "blood_pressure"), encode(wire)))
+        out.append((topics.reading(gateway, "blood_pressure"), wire.encode()))
     return out
 
 
@@ -182,10 +183,12 @@ def naive(port: int, settings_json: str) -> None:
     client = paho.Client(
         CallbackAPIVersion.VERSION2, client_id="naive", protocol=MQTTProtocolVersion.MQTTv5
     )
-    client.on_message = lambda _c, _u, msg: store.write_batch([decode(bytes(msg.payload))])
+    client.on_message = lambda _c, _u, msg: store.write_batch(
+        [WireReading.decode(bytes(msg.payload))]
+    )
     client.on_subscribe = lambda *_a: print("ready", flush=True)
     client.connect("127.0.0.1", port)
-    client.subscribe(ALL_READINGS, qos=1)
+    client.subscribe(topics.ALL_READINGS, qos=1)
     signal.signal(signal.SIGTERM, lambda *_a: client.disconnect())
     client.loop_forever()
 
@@ -357,7 +360,9 @@ def _collector_run(
         done.set()
         collector.send_signal(signal.SIGTERM)
         collector.wait(30)
-    expected = {decode(p).id for _t, p in payloads(0, args.readings, args.gateways, "b")}
+    expected = {
+        WireReading.decode(p).id for _t, p in payloads(0, args.readings, args.gateways, "b")
+    }
     stored_ids = {r.id for patient in store.patients() for r in store.readings(patient)}
     store.close()
     stored = len(expected & stored_ids)

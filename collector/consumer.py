@@ -30,24 +30,17 @@ from typing import Any, TypeVar
 import paho.mqtt.client as paho
 from pydantic import BaseModel, ConfigDict, Field
 
-from collector.ack import Ack, Rejected, encode_ack
 from collector.deadletter import DeadLetter, DeadLetters, message, readable_id
 from collector.fastclient import BatchingClient
 from collector.store import ReadingStore
 from collector.validate import check
-from devices.wire import WireReading
 from veille import logs
-from veille.errors import PayloadError, StoreError, StoreUnavailable
-from veille.mqtt import (
-    ALL_READINGS,
-    DEAD_LETTER_TOPIC,
-    BrokerSettings,
-    Connection,
-    ack_topic,
-    connection,
-    gateway_of,
-    shared,
-)
+from veille.errors import StoreError, StoreUnavailable
+from veille.mqtt import BrokerSettings, Connection, connection
+from wire import topics
+from wire.ack import Ack, Rejected
+from wire.errors import PayloadError
+from wire.reading import WireReading
 
 T = TypeVar("T")
 
@@ -167,7 +160,11 @@ class Collector:
             self._generation += 1
             self._pending.clear()  # unacked: the broker sends them again in this session
         assert self.conn is not None
-        topic = shared(self.settings.group, ALL_READINGS) if self.conn.is_v5 else ALL_READINGS
+        topic = (
+            topics.shared(self.settings.group, topics.ALL_READINGS)
+            if self.conn.is_v5
+            else topics.ALL_READINGS
+        )
         client.subscribe(topic, qos=1)
         self.log.info("subscribing", topic=topic, session_present=bool(flags.session_present))
 
@@ -363,7 +360,7 @@ class Collector:
             letters = [
                 DeadLetter(
                     topic=batch[i].topic,
-                    gateway=gateway_of(batch[i].topic),
+                    gateway=topics.gateway_of(batch[i].topic),
                     reading_id=readable_id(batch[i].payload),
                     reason=reason,
                     payload=batch[i].payload,
@@ -382,7 +379,7 @@ class Collector:
 
     def _publish_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
         for letter in letters:
-            self._publish(DEAD_LETTER_TOPIC, message(letter))
+            self._publish(topics.DEAD_LETTER, message(letter))
             self.log.info(
                 "dead_letter",
                 topic=letter.topic,
@@ -406,7 +403,7 @@ class Collector:
                 ack = Ack.model_construct(  # from validated readings: no second validation
                     ids=ids[start : start + _IDS_PER_ACK], rejected=rejected if start == 0 else []
                 )
-                self._publish(ack_topic(gateway), encode_ack(ack))
+                self._publish(topics.ack(gateway), ack.encode())
 
     def _acknowledge(
         self, batch: Sequence[Incoming], valid: dict[int, WireReading], reasons: dict[int, str]
@@ -422,7 +419,7 @@ class Collector:
                     ids = stored[reading.gateway] = []
                 ids.append(reading.id)
                 continue
-            gateway = gateway_of(item.topic)
+            gateway = topics.gateway_of(item.topic)
             if gateway is None:
                 continue
             if (reading_id := readable_id(item.payload)) is not None:

@@ -47,8 +47,8 @@ from typing import TYPE_CHECKING
 from collector.sqlite_file import open_durable
 from collector.store import series_frame
 from devices.reading import Kind
-from devices.wire import WireReading
 from veille.errors import StoreError, StoreUnavailable
+from wire.reading import WireReading
 
 if TYPE_CHECKING:
     import pandas as pd

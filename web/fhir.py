@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from devices.reading import Kind
-from devices.wire import WireReading
+from wire.reading import WireReading
 
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"

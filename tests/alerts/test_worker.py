@@ -17,13 +17,13 @@ from alerts.models import Alert, AlertEvent
 from alerts.worker import AddressSettings, AlertsSettings, run
 from collector.sqlite_store import SqliteStore
 from devices.reading import Kind
-from devices.wire import WireReading, encode
 from sharing.grants import create_grant
 from sharing.identities import add_patient, add_team
 from tests.alerts.conftest import wire
 from tests.support.mosquitto import Mosquitto
 from veille.db import create_schema, make_engine, session_factory, transaction
-from veille.mqtt import reading_topic
+from wire import topics
+from wire.reading import WireReading
 
 
 @pytest.mark.integration
@@ -58,7 +58,7 @@ def test_worker_consumes_readings_and_publishes_alerts(
     listener = paho.Client(CallbackAPIVersion.VERSION2, client_id="listener")
     listener.on_message = lambda _c, _u, message: received.append(message)
     listener.connect("127.0.0.1", mosquitto.port)
-    listener.subscribe("veille/v1/alerts/#", qos=1)
+    listener.subscribe(topics.ALL_ALERTS, qos=1)
     listener.loop_start()
     readings = SqliteStore(tmp_path / "readings.sqlite")
     reading = wire(Kind.GLUCOSE, now, glucose_mmol_l=2.6)
@@ -76,7 +76,7 @@ def test_worker_consumes_readings_and_publishes_alerts(
     try:
         time.sleep(1.0)  # let the worker subscribe
         publisher.publish(
-            reading_topic("gw-1", "glucose"), encode(reading), qos=1
+            topics.reading("gw-1", "glucose"), reading.encode(), qos=1
         ).wait_for_publish(5)
         deadline = time.monotonic() + 10
         while not received and time.monotonic() < deadline:
@@ -93,7 +93,7 @@ def test_worker_consumes_readings_and_publishes_alerts(
         ("p-1", "severe_hypoglycemia", "urgent")
     ]
     [message] = received
-    assert message.topic == "veille/v1/alerts/urgent"
+    assert message.topic == topics.alert("urgent")
     assert json.loads(message.payload)["alert"] == alerts[0].id
     db.dispose()
     readings.close()
@@ -129,8 +129,8 @@ def two_workers(
     try:
         time.sleep(1.5)  # let both subscribe
         for reading in readings:
-            topic = reading_topic("gw-1", reading.kind.value)
-            publisher.publish(topic, encode(reading), qos=1)
+            topic = topics.reading("gw-1", reading.kind.value)
+            publisher.publish(topic, reading.encode(), qos=1)
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             with sessions() as session:

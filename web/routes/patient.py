@@ -13,7 +13,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from sqlalchemy.orm import Session
 
 from devices.reading import Kind
-from devices.wire import WireReading, to_json_dict
 from sharing.audit import audit_for_patient, local_time
 from sharing.codes import codes_for_patient, create_code, revoke_code
 from sharing.errors import InvalidRequest
@@ -48,6 +47,7 @@ from web.i18n import t
 from web.metric_labels import metric_label
 from web.routes.render import page
 from web.triage import latest_text
+from wire.reading import WireReading
 
 
 def value_text(reading: WireReading, lang: Language) -> str:
@@ -328,7 +328,7 @@ def export_jsonl(services: ServicesDep, user: PatientUser, cap: SelfCap) -> Stre
 
     def lines() -> Iterator[bytes]:
         for reading in services.store.readings(cap.patient_id):
-            yield json.dumps(to_json_dict(reading)).encode() + b"\n"
+            yield json.dumps(reading.as_json()).encode() + b"\n"
 
     return StreamingResponse(
         lines(),
