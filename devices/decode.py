@@ -17,6 +17,10 @@ from devices.codecs import body_composition as _body_composition
 from devices.codecs import glucose as _glucose
 from devices.codecs import glucose_context as _glucose_context
 from devices.codecs import intermediate_cuff_pressure as _icp
+from devices.codecs import intermediate_temperature as _intermediate_temperature
+from devices.codecs import plx_continuous as _plx_continuous
+from devices.codecs import plx_spot_check as _plx_spot_check
+from devices.codecs import temperature as _temperature
 from devices.codecs import weight as _weight
 from devices.codecs.glucose_context import join_context
 from devices.reading import Reading
@@ -32,6 +36,10 @@ CHARACTERISTICS: Mapping[str, Codec] = MappingProxyType(
             _icp.CODEC,
             _glucose.CODEC,
             _glucose_context.CODEC,
+            _plx_spot_check.CODEC,
+            _plx_continuous.CODEC,
+            _temperature.CODEC,
+            _intermediate_temperature.CODEC,
         )
     }
 )

@@ -28,6 +28,19 @@ CATALOGUE: Mapping[str, Mapping[Language, str]] = {
         Language.FR: "repas et contexte de glycémie",
         Language.EN: "meals and blood sugar context",
     },
+    "kind.spo2": {
+        Language.FR: "saturation en oxygène",
+        Language.EN: "blood oxygen saturation",
+    },
+    "kind.spo2_continuous": {
+        Language.FR: "saturation en oxygène en continu",
+        Language.EN: "continuous blood oxygen saturation",
+    },
+    "kind.temperature": {Language.FR: "température", Language.EN: "body temperature"},
+    "kind.intermediate_temperature": {
+        Language.FR: "température en cours de mesure",
+        Language.EN: "temperature while measuring",
+    },
     "kind.all": {Language.FR: "toutes vos mesures", Language.EN: "all your measurements"},
     # --- purposes
     "purpose.view": {Language.FR: "a consulté", Language.EN: "looked at"},
@@ -156,6 +169,10 @@ CATALOGUE: Mapping[str, Mapping[Language, str]] = {
         Language.FR: "lecteur de glycémie",
         Language.EN: "blood sugar meter",
     },
+    "device.spo2": {Language.FR: "oxymètre", Language.EN: "pulse oximeter"},
+    "device.spo2_continuous": {Language.FR: "oxymètre", Language.EN: "pulse oximeter"},
+    "device.temperature": {Language.FR: "thermomètre", Language.EN: "thermometer"},
+    "device.intermediate_temperature": {Language.FR: "thermomètre", Language.EN: "thermometer"},
     "device.any": {Language.FR: "appareil", Language.EN: "device"},
     "problem.no_value": {
         Language.FR: "la mesure n'a pas abouti",
@@ -232,6 +249,82 @@ CATALOGUE: Mapping[str, Mapping[Language, str]] = {
     "flag.measurement_unsuccessful": {
         Language.FR: "la pesée n'a pas abouti",
         Language.EN: "the weighing did not work",
+    },
+    "flag.calibration_ongoing": {
+        Language.FR: "l'oxymètre était en cours d'étalonnage",
+        Language.EN: "the oximeter was calibrating",
+    },
+    "flag.measurement_unavailable": {
+        Language.FR: "l'oxymètre n'a pas pu mesurer",
+        Language.EN: "the oximeter could not measure",
+    },
+    "flag.questionable_measurement_detected": {
+        Language.FR: "l'oxymètre doute de cette mesure",
+        Language.EN: "the oximeter doubts this measurement",
+    },
+    "flag.invalid_measurement_detected": {
+        Language.FR: "l'oxymètre indique une mesure non valable",
+        Language.EN: "the oximeter says the measurement is not valid",
+    },
+    "flag.equipment_malfunction_detected": {
+        Language.FR: "l'oxymètre signale une panne",
+        Language.EN: "the oximeter reports a fault",
+    },
+    "flag.signal_processing_irregularity_detected": {
+        Language.FR: "l'oxymètre a eu du mal à lire le signal",
+        Language.EN: "the oximeter had trouble reading the signal",
+    },
+    "flag.inadequate_signal_detected": {
+        Language.FR: "le signal était insuffisant",
+        Language.EN: "the signal was not good enough",
+    },
+    "flag.poor_signal_detected": {
+        Language.FR: "le signal était faible",
+        Language.EN: "the signal was weak",
+    },
+    "flag.low_perfusion_detected": {
+        Language.FR: "le doigt était peut-être trop froid (peu de circulation)",
+        Language.EN: "the finger may have been too cold (little blood flow)",
+    },
+    "flag.erratic_signal_detected": {
+        Language.FR: "le signal était instable (mouvement ?)",
+        Language.EN: "the signal was unsteady (movement?)",
+    },
+    "flag.nonpulsatile_signal_detected": {
+        Language.FR: "l'oxymètre ne trouvait pas le pouls",
+        Language.EN: "the oximeter could not find the pulse",
+    },
+    "flag.questionable_pulse_detected": {
+        Language.FR: "le pouls mesuré est douteux",
+        Language.EN: "the measured pulse is doubtful",
+    },
+    "flag.sensor_interference_detected": {
+        Language.FR: "le capteur a été perturbé (lumière, mouvement)",
+        Language.EN: "the sensor was disturbed (light, movement)",
+    },
+    "flag.sensor_unconnected_to_user": {
+        Language.FR: "le capteur n'était pas sur le doigt",
+        Language.EN: "the sensor was not on the finger",
+    },
+    "flag.unknown_sensor_connected": {
+        Language.FR: "le capteur branché n'est pas reconnu",
+        Language.EN: "the connected sensor is not recognised",
+    },
+    "flag.sensor_displaced": {
+        Language.FR: "le capteur avait glissé",
+        Language.EN: "the sensor had slipped",
+    },
+    "flag.sensor_malfunctioning": {
+        Language.FR: "le capteur est en défaut",
+        Language.EN: "the sensor is faulty",
+    },
+    "flag.sensor_disconnected": {
+        Language.FR: "le capteur était débranché",
+        Language.EN: "the sensor was unplugged",
+    },
+    "flag.device_clock_not_set": {
+        Language.FR: "l'heure de l'appareil n'est pas réglée",
+        Language.EN: "the device's clock is not set",
     },
     # --- access code instructions for the patient
     "code.instructions": {

@@ -20,13 +20,14 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from alerts.ruleset import RuleSet, load_rules
 from collector.store import ReadingStore, open_store
 from veille.clock import Clock, SystemClock
 from veille.db import import_models, make_engine, session_factory
 from veille.gcpolicy import settle_after_startup
-from web.deps import CSRF_COOKIE, Services, get_language
+from web.deps import Services, csrf_cookie, get_language
 from web.housekeeping import Housekeeping
 from web.i18n import t
 from web.metric_labels import metric_label
@@ -76,7 +77,12 @@ def create_app(
         if settings.housekeeping_hours <= 0:
             yield
             return
-        housekeeping = Housekeeping(sessions, services.clock, settings.housekeeping_hours * 3600)
+        housekeeping = Housekeeping(
+            sessions,
+            services.clock,
+            settings.housekeeping_hours * 3600,
+            settings.lockout_policy().window,
+        )
         housekeeping.start()
         try:
             yield
@@ -98,17 +104,20 @@ def create_app(
     for module in (auth, team, patient, codeview, api):
         app.include_router(module.router)
 
+    csrf_name = csrf_cookie(settings.cookie_secure)
+
     @app.middleware("http")
     async def security(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        anonymous = request.cookies.get(CSRF_COOKIE)
+        anonymous = request.cookies.get(csrf_name)
         request.state.csrf = anonymous or secrets.token_urlsafe(32)
         response = await call_next(request)
         if anonymous is None:
             response.set_cookie(
-                CSRF_COOKIE,
+                csrf_name,
                 request.state.csrf,
+                path="/",
                 httponly=True,
                 samesite="strict",
                 secure=settings.cookie_secure,
@@ -146,6 +155,9 @@ def create_app(
             status_code=exc.status_code,
         )
 
+    if settings.trusted_proxies:
+        # outermost: every route, the rate limits included, sees the client the proxy saw
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     return app
 
 

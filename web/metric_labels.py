@@ -41,6 +41,15 @@ METRIC_NAMES: Mapping[str, tuple[str, str, str]] = {
     "medication_mg": ("Médicament", "Medication", "mg"),
     "medication_ml": ("Médicament", "Medication", "mL"),
     "hba1c_pct": ("HbA1c", "HbA1c", "%"),
+    # pulse oximetry
+    "spo2_pct": ("Saturation en oxygène", "Oxygen saturation", "%"),
+    "pulse_amplitude_index_pct": ("Indice de perfusion", "Perfusion index", "%"),
+    "spo2_fast_pct": ("Saturation en oxygène (rapide)", "Oxygen saturation (fast)", "%"),
+    "pulse_fast_bpm": ("Pouls (rapide)", "Pulse (fast)", "/min"),
+    "spo2_slow_pct": ("Saturation en oxygène (lissée)", "Oxygen saturation (smoothed)", "%"),
+    "pulse_slow_bpm": ("Pouls (lissé)", "Pulse (smoothed)", "/min"),
+    # thermometry
+    "temperature_c": ("Température", "Temperature", "°C"),
 }
 
 

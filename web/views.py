@@ -1,7 +1,7 @@
 """What the pages show, computed from sharing, alerts and the store for one capability.
 
 No HTTP here and no permission decision: every function takes the
-`Capability` that `web.deps` obtained and shows only the kinds it allows.
+`Capability` that `web.deps` obtained and shows what `sharing.visibility` lets it.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,9 +21,9 @@ from alerts.terms import Category, Severity, Status
 from collector.store import ReadingStore
 from devices.reading import Kind
 from sharing.capability import Capability
-from sharing.models import Enrolment, Grant, Patient, Professional
-from sharing.models import live as grant_live
+from sharing.models import Patient
 from sharing.terms import Language
+from sharing.visibility import visible_alerts
 from web.charts import Band, chart
 from web.metric_labels import metric_label, metric_unit
 from web.triage import FOLLOWED, KindCell, PatientSummary, points
@@ -69,18 +68,6 @@ def open_alert_lines(session: Session, patient_ids: Sequence[str]) -> list[Alert
     return lines
 
 
-A = TypeVar("A", AlertRecord, AlertLine)
-
-
-def visible_alerts(alerts: Sequence[A], cap: Capability) -> list[A]:
-    """Clinical alerts on kinds the capability covers (device problems go to the patient)."""
-    return [
-        a
-        for a in alerts
-        if a.category.clinical and ((a.kind is None and cap.kinds) or a.kind in cap.kinds)
-    ]
-
-
 @dataclass(frozen=True, slots=True)
 class TriageRow:
     patient_id: str
@@ -90,24 +77,6 @@ class TriageRow:
     cells: Sequence[KindCell]
     adherence: int | None
     last_time: datetime | None
-
-
-def team_patient_ids(session: Session, professional_id: int, now: datetime) -> list[str]:
-    """Patients the professional's team follows, plus those who share with them directly."""
-    professional = session.get(Professional, professional_id)
-    ids: set[str] = set()
-    if professional is not None and professional.team_id is not None:
-        enrolled = select(Enrolment.patient_id).where(
-            Enrolment.team_id == professional.team_id, Enrolment.ended_at.is_(None)
-        )
-        ids |= set(session.scalars(enrolled))
-    direct = session.execute(
-        select(Grant.patient_id, Grant.starts_at, Grant.ends_at, Grant.revoked_at).where(
-            Grant.professional_id == professional_id
-        )
-    )
-    ids |= {row[0] for row in direct if grant_live(row[1], row[2], row[3], now)}
-    return sorted(ids)
 
 
 def triage_rows(

@@ -21,6 +21,10 @@ class Kind(StrEnum):
     INTERMEDIATE_CUFF_PRESSURE = "intermediate_cuff_pressure"
     GLUCOSE = "glucose"
     GLUCOSE_CONTEXT = "glucose_context"
+    SPO2 = "spo2"
+    SPO2_CONTINUOUS = "spo2_continuous"
+    TEMPERATURE = "temperature"
+    INTERMEDIATE_TEMPERATURE = "intermediate_temperature"
 
 
 #: Every metric name Veille knows, with its unit (UCUM where one exists).
@@ -52,6 +56,15 @@ METRICS: Mapping[str, str] = {
     "medication_mg": "mg",
     "medication_ml": "mL",
     "hba1c_pct": "%",
+    # pulse oximetry (pulse_bpm above is shared with the cuff)
+    "spo2_pct": "%",
+    "pulse_amplitude_index_pct": "%",
+    "spo2_fast_pct": "%",
+    "pulse_fast_bpm": "/min",
+    "spo2_slow_pct": "%",
+    "pulse_slow_bpm": "/min",
+    # thermometry (Fahrenheit is converted by the codec)
+    "temperature_c": "Cel",
 }
 
 #: Every flag a reading may carry: device status bits and what the gateway observed.
@@ -79,6 +92,37 @@ FLAGS: frozenset[str] = frozenset(
         "time_fault",
         # weight scale
         "measurement_unsuccessful",
+        # pulse oximeter: PLX Measurement Status (devices/codecs/plx_status.py)
+        "measurement_ongoing",
+        "early_estimated_data",
+        "validated_data",
+        "fully_qualified_data",
+        "data_from_measurement_storage",
+        "data_for_demonstration",
+        "data_for_testing",
+        "calibration_ongoing",
+        "measurement_unavailable",
+        "questionable_measurement_detected",
+        "invalid_measurement_detected",
+        # pulse oximeter: PLX Device and Sensor Status
+        "extended_display_update_ongoing",
+        "equipment_malfunction_detected",
+        "signal_processing_irregularity_detected",
+        "inadequate_signal_detected",
+        "poor_signal_detected",
+        "low_perfusion_detected",
+        "erratic_signal_detected",
+        "nonpulsatile_signal_detected",
+        "questionable_pulse_detected",
+        "signal_analysis_ongoing",
+        "sensor_interference_detected",
+        "sensor_unconnected_to_user",
+        "unknown_sensor_connected",
+        "sensor_displaced",
+        "sensor_malfunctioning",
+        "sensor_disconnected",
+        # pulse oximeter spot-check: the device says its clock was never set
+        "device_clock_not_set",
         # what drivers and the gateway conclude
         "control_solution",
         "stored_error_record",

@@ -22,7 +22,7 @@ from bleak.exc import BleakError
 from devices.codecs import clock as clock_codec
 from devices.decode import characteristic_key
 from devices.decode import decode as strict_decode
-from devices.driver import DeviceInfo, DeviceState, Driver, Emit, SessionResult
+from devices.driver import DeviceInfo, DeviceState, Driver, Emit, Note, NoteKind, SessionResult
 from devices.quirks import Dropped, decode_with_quirks
 from devices.reading import Reading
 from veille.errors import DecodeError, DeviceError
@@ -110,7 +110,7 @@ class Collected:
     readings: int = 0
     dropped: int = 0
     state: DeviceState | None = None
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -131,11 +131,11 @@ class Context:
                 char, payload, manufacturer=self.info.manufacturer, model=self.info.model
             )
         except DecodeError as error:
-            self.result.notes.append(f"{char}: rejected: {error}")
+            self.result.notes.append(Note(NoteKind.REJECTED, str(error), char))
             return None
         if isinstance(decoded, Dropped):
             self.result.dropped += 1
-            self.result.notes.append(f"{char}: dropped: {decoded.reason}")
+            self.result.notes.append(Note(NoteKind.DROPPED, decoded.reason, char))
             return None
         return decoded
 
@@ -170,7 +170,7 @@ class GattDriver(Driver):
         clock: Callable[[], datetime] = datetime.now,
     ) -> SessionResult:
         inbox = Inbox(client)
-        notes: list[str] = []
+        notes: list[Note] = []
         info, battery, drift, clock_set = DeviceInfo(), None, None, False
         try:
             for char in self.subscribe:
@@ -185,7 +185,7 @@ class GattDriver(Driver):
             battery = await read_battery(client)
             drift, clock_set = await sync_clock(client, clock)
         except (BleakError, DecodeError) as error:
-            notes.append(f"identification incomplete: {error}")
+            notes.append(Note(NoteKind.INCOMPLETE, f"identification: {error}"))
         unreliable = drift is not None and abs(drift) > CLOCK_TOLERANCE_S
         context = Context(client, inbox, info, emit, unreliable)
         context.result.notes.extend(notes)

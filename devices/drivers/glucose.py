@@ -43,7 +43,7 @@ from bleak.exc import BleakError
 
 from devices.codecs import glucose, glucose_context, racp
 from devices.codecs.glucose_context import join_context
-from devices.driver import DeviceState, Matcher
+from devices.driver import DeviceState, Matcher, Note, NoteKind
 from devices.drivers.gatt import Context, GattDriver, uuid128
 from devices.reading import Reading
 from veille.errors import DecodeError, DeviceError
@@ -142,14 +142,22 @@ class GlucoseDriver(GattDriver):
             return None, mark
         if unwrap(last, mark) < mark:
             session.result.notes.append(
-                "2A52: the meter's record numbers restarted below the high-water mark "
-                "(reset or replaced); fetching all its records"
+                Note(
+                    NoteKind.RESYNC,
+                    "the meter's record numbers restarted below the high-water mark "
+                    "(reset or replaced); fetching all its records",
+                    racp.UUID,
+                )
             )
             return racp.report_all_records(), mark | WRAP_MASK
         if last < start:
             session.result.notes.append(
-                "2A52: the meter's record numbers went past 65535 and start again from 0; "
-                "fetching all its records, those already had are skipped"
+                Note(
+                    NoteKind.RESYNC,
+                    "the meter's record numbers went past 65535 and start again from 0; "
+                    "fetching all its records, those already had are skipped",
+                    racp.UUID,
+                )
             )
             return racp.report_all_records(), mark
         return await self._range(session, start, last), mark
@@ -249,11 +257,13 @@ class GlucoseDriver(GattDriver):
                 broken = True
                 continue
             if reading.sequence is None:
-                session.result.notes.append(f"{char}: record without a number, skipped")
+                session.result.notes.append(Note(NoteKind.SKIPPED, "record without a number", char))
                 continue
             number = unwrap(reading.sequence, newest)
             if mark is not None and number <= mark:
-                session.result.notes.append(f"{char}: record the gateway already has, skipped")
+                session.result.notes.append(
+                    Note(NoteKind.SKIPPED, "record the gateway already has", char)
+                )
                 continue
             reading = replace(reading, sequence=number)
             newest = number if newest is None else max(newest, number)
@@ -262,10 +272,12 @@ class GlucoseDriver(GattDriver):
                     try:
                         pending = join_context(pending, reading)
                     except DecodeError as error:
-                        session.result.notes.append(f"{char}: rejected: {error}")
+                        session.result.notes.append(Note(NoteKind.REJECTED, str(error), char))
                     await release()
                 else:
-                    session.result.notes.append(f"{char}: context without its measurement")
+                    session.result.notes.append(
+                        Note(NoteKind.UNPAIRED, "context without its measurement", char)
+                    )
                 continue
             await release()
             pending = reading
@@ -282,4 +294,6 @@ class GlucoseDriver(GattDriver):
                     uuid128(racp.UUID), racp.abort_operation(), response=True
                 )
             except BleakError as error:
-                session.result.notes.append(f"2A52: abort failed: {error}")
+                session.result.notes.append(
+                    Note(NoteKind.PROTOCOL, f"abort failed: {error}", racp.UUID)
+                )

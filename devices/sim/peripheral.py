@@ -21,6 +21,7 @@ from bleak.exc import BleakError
 from devices.codecs import clock as clock_codec
 from devices.driver import DeviceInfo, normalize_uuid
 from devices.reading import Reading
+from veille.errors import NotReady
 
 if TYPE_CHECKING:
     from devices.sim.radio import VirtualRadio
@@ -149,8 +150,12 @@ class VirtualPeripheral:
     # --- clock and advertising -------------------------------------------------------
 
     def device_time(self) -> datetime:
-        assert self.radio is not None, "add the device to a VirtualRadio first"
-        return self.radio.now() + self.faults.clock_offset
+        return self._radio().now() + self.faults.clock_offset
+
+    def _radio(self) -> VirtualRadio:
+        if self.radio is None:
+            raise NotReady(f"{self.address}: add the device to a VirtualRadio first")
+        return self.radio
 
     def stamped(self, reading: Reading) -> Reading:
         """``reading`` (timed by the world clock) as this device's clock records it."""
@@ -218,8 +223,7 @@ class VirtualPeripheral:
             if written is None:
                 raise BleakError(f"{self.address}: Current Time write without a date")
             self.clock_writes.append(written)
-            assert self.radio is not None
-            self.faults.clock_offset = written - self.radio.now()
+            self.faults.clock_offset = written - self._radio().now()
             return
         raise BleakError(f"{self.address}: characteristic {char} is not writable")
 

@@ -85,8 +85,19 @@ def test_vector_reencodes(case: dict[str, Any]) -> None:
         assert encoded.hex() == case["hex"]
 
 
-def test_the_table_holds_the_six_measurement_characteristics() -> None:
-    assert sorted(CHARACTERISTICS) == ["2A18", "2A34", "2A35", "2A36", "2A9C", "2A9D"]
+def test_the_table_holds_the_ten_measurement_characteristics() -> None:
+    assert sorted(CHARACTERISTICS) == [
+        "2A18",
+        "2A1C",
+        "2A1E",
+        "2A34",
+        "2A35",
+        "2A36",
+        "2A5E",
+        "2A5F",
+        "2A9C",
+        "2A9D",
+    ]
     assert {codec.kind.value for codec in CHARACTERISTICS.values()} == {
         "weight",
         "body_composition",
@@ -94,6 +105,10 @@ def test_the_table_holds_the_six_measurement_characteristics() -> None:
         "intermediate_cuff_pressure",
         "glucose",
         "glucose_context",
+        "spo2",
+        "spo2_continuous",
+        "temperature",
+        "intermediate_temperature",
     }
 
 

@@ -173,7 +173,7 @@ def test_renewal_extends_access(factory: sessionmaker[Session], world: World) ->
         ({"team_id": None}, "exactly one recipient"),
         ({"professional_id": 1}, "exactly one recipient"),
         ({"kinds": []}, "at least one kind"),
-        ({"kinds": ["temperature"]}, "unknown kind"),
+        ({"kinds": ["heart_sound"]}, "unknown kind"),
         ({"ends_at": NOW}, "in the future"),
         ({"ends_at": later(days=400)}, "at most 366 days"),
     ],

@@ -174,6 +174,16 @@ def test_every_device_flag_reads_in_plain_words() -> None:
         "control_solution",  # never shown: not a measurement of anyone
         "stored_error_record",
         "device_clock_unreliable",  # the gateway corrects it
+        # pulse oximeter status that describes the data, not a problem with it
+        "measurement_ongoing",
+        "early_estimated_data",
+        "validated_data",
+        "fully_qualified_data",
+        "data_from_measurement_storage",
+        "extended_display_update_ongoing",
+        "signal_analysis_ongoing",
+        "data_for_demonstration",  # never shown: not a measurement of anyone
+        "data_for_testing",
     }
     assert {f"flag.{flag}" for flag in device_flags} <= set(CATALOGUE)
 

@@ -24,19 +24,22 @@ from alerts.notify.base import render
 from alerts.replay import read_lines
 from alerts.ruleset import load_rules
 from alerts.terms import Change
+from collector.admission import Admission
+from collector.authority import DbAuthority
 from collector.consumer import Collector, CollectorSettings
 from collector.deadletter import DeadLetters
 from collector.sqlite_store import SqliteStore
-from collector.validate import check
 from devices.envelope import to_reading
 from devices.reading import Kind, Reading
 from gateway.pairing import Remembered
 from gateway.service import Gateway
 from gateway.settings import GatewaySettings
 from gateway.status_broker import read_status
+from tests.collector.admit import database_url, pair_all
 from tests.collector.peers import Ears, running, wait_for
 from tests.gateway.support import eventually
 from tests.support.mosquitto import Mosquitto
+from veille.db import make_engine, session_factory
 from veille.mqtt import BrokerSettings
 from web.fhir import observations
 from wire.alert import AlertMessage
@@ -64,6 +67,13 @@ def _gateway(tmp_path: Path, mosquitto_url: str = "mqtt://127.0.0.1:1") -> Gatew
     return gateway
 
 
+def _admission(tmp_path: Path) -> Admission:
+    """The collector's admission, with the pairing the home's enrolment would record."""
+    url = database_url(tmp_path / "server")
+    pair_all(url, ["gw-home"], ["p-7f3a"], paired_at=NOW - timedelta(days=30))
+    return Admission(DbAuthority(session_factory(make_engine(url))))
+
+
 def _take(gateway: Gateway, reading: Reading) -> tuple[str, bytes]:
     """The reading through the gateway's intake, as the outbox keeps it for the broker."""
     memory = gateway.store.remembered(ADDRESS)
@@ -87,7 +97,8 @@ def test_the_collector_the_rules_and_the_web_read_what_the_gateway_writes(
     finally:
         gateway.outbox.close()
         gateway.store.close()
-    stored = check(topic, payload)  # the collector's own check, topic against payload
+    # the collector's own admission: topic against payload, pairing, plausible values
+    stored = _admission(tmp_path).admit(topic, payload)
     _only_declared(stored, payload)
     assert (stored.gateway, stored.patient, stored.kind) == (
         "gw-home",
@@ -127,6 +138,7 @@ def test_the_gateway_reads_the_collectors_acks_and_operators_its_dead_letters(
     wrong["metrics"] = {"weight_stones": 11.0}
     gateway.outbox.add(wrong["id"], _topic, json.dumps(wrong).encode())
     store = SqliteStore(tmp_path / "readings.sqlite")
+    admit = _admission(tmp_path)
     letters = DeadLetters(tmp_path / "deadletter.sqlite")
     settings = CollectorSettings.model_validate(
         {"client_id": "sides-collector", "batch_size": 10, "flush_interval_s": 0.05}
@@ -146,7 +158,7 @@ def test_the_gateway_reads_the_collectors_acks_and_operators_its_dead_letters(
             await pump
 
     try:
-        with running(Collector(settings, mosquitto.settings(), store, letters)):
+        with running(Collector(settings, mosquitto.settings(), store, letters, admit)):
             asyncio.run(publish_until_settled())
             status = read_status(mosquitto.settings(), "gw-home", timeout_s=5)
             wait_for(lambda: len(ears.dead) == 1, what="the dead letter on MQTT")

@@ -67,19 +67,25 @@ def login(
     next: Annotated[str, Form(max_length=500)] = "/",
 ) -> Response:
     settings = services.settings
+    source = request.client.host if request.client else "unknown"
     try:
         cookie, who = sign_in(
             session,
             username,
             password,
+            source=source,
             now=now,
             key=services.key,
             lifetime=settings.session_hours_delta(),
-            max_failures=settings.lockout_failures,
-            lockout=settings.lockout_delta(),
+            policy=settings.lockout_policy(),
         )
     except SignInFailed as failed:
-        log.info("sign_in_refused", locked=failed.retry_after is not None)
+        log.warning(
+            "sign_in_refused",
+            account_ref=failed.account_ref,
+            source=source,
+            throttled=failed.retry_after is not None,
+        )
         status = 429 if failed.retry_after is not None else 401
         message = t("locked" if failed.retry_after else "bad_login", lang)
         response = page(

@@ -11,7 +11,7 @@ from devices.reading import Kind
 from sharing.codes import redeem_code
 from sharing.texts import kinds_text
 from sharing.texts import text as sharing_text
-from veille.errors import NotAllowed
+from veille.errors import Inconsistent, NotAllowed
 from web.deps import (
     CODE_COOKIE,
     CodeCap,
@@ -83,7 +83,8 @@ def redeem(
         )
     cap = redeemed.capability
     response = RedirectResponse(f"/code/patients/{cap.patient_id}", status_code=303)
-    assert cap.expires_at is not None
+    if cap.expires_at is None:  # a code's capability ends with the code
+        raise Inconsistent(f"access code session {cap.ref_id} has no end")
     response.set_cookie(
         CODE_COOKIE,
         redeemed.token,

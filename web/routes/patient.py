@@ -41,6 +41,7 @@ from web.deps import (
     Services,
     ServicesDep,
     SessionDep,
+    patient_id_of,
 )
 from web.fhir import bundle, observations
 from web.i18n import t
@@ -80,8 +81,7 @@ def _home(
     new_code: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    pid = user.patient_id
-    assert pid is not None
+    pid = patient_id_of(user)
     now = services.clock.now()
     patient = session.get(Patient, pid)
     zone = patient.time_zone if patient else "UTC"

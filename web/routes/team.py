@@ -19,6 +19,7 @@ from sharing.breakglass import open_break_glass
 from sharing.errors import InvalidRequest
 from sharing.models import Patient, Professional
 from sharing.texts import text as sharing_text
+from sharing.visibility import may_see_alert
 from veille.errors import ConfigError, NotAllowed, StoreError
 from web import alert_actions
 from web.deps import (
@@ -33,11 +34,12 @@ from web.deps import (
     SessionDep,
     TeamCaps,
     ViewCap,
+    professional_id_of,
 )
 from web.deps import Professional as ProfessionalDep
 from web.i18n import t
 from web.routes.render import page
-from web.views import patient_alerts, patient_charts, triage_rows, visible_alerts
+from web.views import patient_alerts, patient_charts, triage_rows
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 100
@@ -210,7 +212,7 @@ def inbox(
         a
         for a in found
         if a.patient in caps
-        and visible_alerts([a], caps[a.patient])
+        and may_see_alert(caps[a.patient], a)
         and (severity is None or a.severity is severity)
     ]
     labels = dict(
@@ -301,9 +303,8 @@ def break_glass(
     reason: Annotated[str, Form(max_length=1000)],
 ) -> Response:
     """Emergency access (sharing decides, notifies the patient and audits the reason)."""
-    assert user.professional_id is not None
     try:
-        open_break_glass(session, user.professional_id, patient_id, reason, now=now)
+        open_break_glass(session, professional_id_of(user), patient_id, reason, now=now)
     except InvalidRequest as exc:
         session.rollback()
         return page(
