@@ -10,6 +10,7 @@ validated again, so a target can never make a rule invalid.
 
 from __future__ import annotations
 
+import math
 import tomllib
 from collections.abc import Mapping
 from functools import cached_property
@@ -20,6 +21,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from alerts.terms import Category, Severity
+from collector.plausibility import BOUNDS
 from devices.reading import METRICS, Kind
 from veille.errors import ConfigError
 
@@ -28,7 +30,9 @@ Positive = Annotated[float, Field(gt=0)]
 
 
 class _Rule(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # no NaN or infinity in any parameter: a NaN limit compares false with every reading,
+    # which silently switched a rule off (issue 17)
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
     category: Category
@@ -51,6 +55,23 @@ def _check_metrics(names: Mapping[str, float]) -> None:
         raise ValueError("at least one metric limit is needed")
 
 
+def _check_limits(limits: Mapping[str, float]) -> None:
+    """Each limit finite and a value a body can have (the table ingest refuses readings by).
+
+    A limit outside it can never be crossed, or is crossed by every reading: either way the
+    rule no longer says what its name says.
+    """
+    _check_metrics(limits)
+    for metric, value in limits.items():
+        if not math.isfinite(value):
+            raise ValueError(f"{metric}: {value} is not a finite number")
+        low, high = BOUNDS[metric]
+        if not low <= value <= high:
+            raise ValueError(
+                f"{metric}: {value:g} is outside what a body can have, {low:g} to {high:g}"
+            )
+
+
 class ThresholdRule(_Rule):
     """Any metric of one reading beyond its limit; ``confirm`` consecutive readings
     (within ``confirm_within_hours``) must agree before it fires."""
@@ -64,7 +85,7 @@ class ThresholdRule(_Rule):
 
     @model_validator(mode="after")
     def _metrics(self) -> ThresholdRule:
-        _check_metrics(self.limits)
+        _check_limits(self.limits)
         return self
 
 
@@ -81,7 +102,7 @@ class AverageRule(_Rule):
 
     @model_validator(mode="after")
     def _metrics(self) -> AverageRule:
-        _check_metrics(self.limits)
+        _check_limits(self.limits)
         return self
 
 

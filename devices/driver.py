@@ -181,6 +181,10 @@ class NoteKind(StrEnum):
     RESYNC = "resync"
     #: a control-point exchange that failed on the way out (an abort nobody answered)
     PROTOCOL = "protocol"
+    #: what the device says it cannot report (an oximeter without signal status)
+    CAPABILITY = "capability"
+    #: what a driver made of a stream or a partial measurement (samples summarised)
+    SUMMARY = "summary"
 
 
 @dataclass(frozen=True, slots=True)

@@ -86,6 +86,16 @@ CATALOGUE: Mapping[str, Mapping[Language, str]] = {
         Language.FR: "{who} a utilisé votre code d'accès.",
         Language.EN: "{who} used your access code.",
     },
+    "audit.code_redeemed_refused": {
+        Language.FR: "{who} a essayé d'utiliser votre code d'accès. Refusé ({reason}).",
+        Language.EN: "{who} tried to use your access code. Refused ({reason}).",
+    },
+    "audit.break_glass_opened_refused": {
+        Language.FR: "{who} a demandé un accès d'urgence à vos mesures. Refusé ({reason}). "
+        "Raison donnée : « {detail} ».",
+        Language.EN: "{who} asked for emergency access to your measurements. "
+        "Refused ({reason}). Reason given: “{detail}”.",
+    },
     "audit.code_revoked": {
         Language.FR: "Vous avez annulé un code d'accès.",
         Language.EN: "You cancelled an access code.",
@@ -129,6 +139,10 @@ CATALOGUE: Mapping[str, Mapping[Language, str]] = {
         Language.EN: "code already used as many times as allowed",
     },
     "reason.code_revoked": {Language.FR: "code annulé", Language.EN: "code cancelled"},
+    "reason.not_enrolled": {
+        Language.FR: "cette équipe ne vous suit pas",
+        Language.EN: "this team does not follow you",
+    },
     "reason.code_session_expired": {
         Language.FR: "accès par code terminé",
         Language.EN: "code access has ended",
@@ -348,6 +362,7 @@ PLAIN_REASONS = frozenset(
         "code_exhausted",
         "code_revoked",
         "code_session_expired",
+        "not_enrolled",
     }
 )
 

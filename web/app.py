@@ -14,7 +14,11 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request, Response
-from fastapi.exception_handlers import http_exception_handler
+from fastapi.exception_handlers import (
+    http_exception_handler,
+    request_validation_exception_handler,
+)
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -27,11 +31,12 @@ from collector.store import ReadingStore, open_store
 from veille.clock import Clock, SystemClock
 from veille.db import import_models, make_engine, session_factory
 from veille.gcpolicy import settle_after_startup
+from web import localnum
 from web.deps import Services, csrf_cookie, get_language
 from web.housekeeping import Housekeeping
 from web.i18n import t
 from web.metric_labels import metric_label
-from web.routes import api, auth, codeview, patient, team
+from web.routes import api, auth, codeview, patient, patient_data, team, team_patient
 from web.settings import WebSettings
 from web.triage import SummaryCache
 
@@ -60,6 +65,7 @@ def create_app(
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["t"] = t
     templates.env.globals["metric_label"] = metric_label
+    templates.env.globals["number"] = localnum.number
     services = Services(
         settings=settings,
         key=settings.key(),
@@ -101,7 +107,7 @@ def create_app(
     app.state.services = services
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
-    for module in (auth, team, patient, codeview, api):
+    for module in (auth, team, team_patient, patient, patient_data, codeview, api):
         app.include_router(module.router)
 
     csrf_name = csrf_cookie(settings.cookie_secure)
@@ -153,6 +159,27 @@ def create_app(
                 break_glass=glass,
             ),
             status_code=exc.status_code,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        """JSON for the API; a page in the reader's language everywhere else (the forms
+        check their own fields and answer with the form itself: this is the last net)."""
+        if request.url.path.startswith("/api/"):
+            return await request_validation_exception_handler(request, exc)
+        lang = get_language(request)
+        return HTMLResponse(
+            templates.get_template("error.html").render(
+                t=t,
+                lang=lang,
+                title=t("invalid_request", lang),
+                text=t("invalid_request_text", lang),
+                user=None,
+                csrf="",
+                request=request,
+                break_glass=None,
+            ),
+            status_code=422,
         )
 
     if settings.trusted_proxies:

@@ -248,6 +248,7 @@ ViewCap = Annotated[Capability, Depends(capability_for(Purpose.VIEW))]
 ExportCap = Annotated[Capability, Depends(capability_for(Purpose.EXPORT))]
 FhirCap = Annotated[Capability, Depends(capability_for(Purpose.FHIR))]
 KindViewCap = Annotated[Capability, Depends(kind_capability_for(Purpose.VIEW))]
+KindExportCap = Annotated[Capability, Depends(kind_capability_for(Purpose.EXPORT))]
 
 
 def csrf_expected(request: Request, user: SignedIn | None) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,26 +16,14 @@ from sqlalchemy.orm import Session
 from alerts.inbox import alerts_for
 from alerts.lifecycle import AlertRecord
 from alerts.models import Alert
-from alerts.ruleset import AverageRule, RuleSet, ThresholdRule
 from alerts.terms import Category, Severity, Status
-from collector.store import ReadingStore
 from devices.reading import Kind
 from sharing.capability import Capability
 from sharing.models import Patient
-from sharing.terms import Language
 from sharing.visibility import visible_alerts
-from web.charts import Band, chart
-from web.metric_labels import metric_label, metric_unit
-from web.triage import FOLLOWED, KindCell, PatientSummary, points
+from web.triage import FOLLOWED, KindCell, PatientSummary
 
 LEVELS = ("urgent", "warning", "stopped", "ok")
-
-#: The metrics each followed kind charts, on one axis (they share a unit).
-CHARTED: Mapping[Kind, tuple[str, ...]] = {
-    Kind.WEIGHT: ("weight_kg",),
-    Kind.BLOOD_PRESSURE: ("systolic_mmhg", "diastolic_mmhg"),
-    Kind.GLUCOSE: ("glucose_mmol_l",),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,66 +113,6 @@ def triage_rows(
     unacked = {r.patient_id: any(a.status is Status.OPEN for a in r.alerts) for r in rows}
     rows.sort(key=lambda r: (LEVELS.index(r.level), not unacked[r.patient_id], r.label))
     return rows
-
-
-def bands(rules: RuleSet) -> dict[str, Band]:
-    """Target band per metric: above the highest "too low" limit, below the lowest "too high"."""
-    low: dict[str, float] = {}
-    high: dict[str, float] = {}
-    for rule in rules.enabled():
-        if not isinstance(rule, ThresholdRule | AverageRule):
-            continue
-        if rule.severity is Severity.INFO:
-            continue
-        for metric, limit in rule.limits.items():
-            if rule.op in ("<", "<="):
-                low[metric] = max(low.get(metric, limit), limit)
-            else:
-                high[metric] = min(high.get(metric, limit), limit)
-    return {m: Band(low.get(m), high.get(m)) for m in set(low) | set(high)}
-
-
-def patient_charts(
-    store: ReadingStore,
-    cap: Capability,
-    *,
-    days: int,
-    now: datetime,
-    rules: RuleSet,
-    alerts: Sequence[AlertRecord],
-    titles: Mapping[Kind, str],
-    lang: Language,
-) -> list[tuple[Kind, str]]:
-    """One SVG chart per shared followed kind, with target bands and alert markers;
-    legends and axis in ``lang`` (``titles``: each kind's name in it)."""
-    start = now - timedelta(days=days)
-    target = bands(rules)
-    result = []
-    for kind, metrics in CHARTED.items():
-        if kind not in cap.kinds:
-            continue
-        frame = store.series(cap.patient_id, kind, start, now)
-        lines = {}
-        for metric in metrics:
-            if metric in frame.columns:
-                lines[metric] = points(frame[metric])
-            else:
-                lines[metric] = []
-        markers = [
-            a.opened_at.timestamp() for a in alerts if a.kind is kind and a.opened_at >= start
-        ]
-        svg = chart(
-            lines,
-            start=start.timestamp(),
-            end=now.timestamp(),
-            title=titles[kind],
-            labels={m: metric_label(m, lang) for m in metrics},
-            axis=f"{titles[kind][:1].upper()}{titles[kind][1:]} ({metric_unit(metrics[0])})",
-            bands={m: target[m] for m in metrics if m in target},
-            markers=markers,
-        )
-        result.append((kind, svg))
-    return result
 
 
 def patient_alerts(session: Session, cap: Capability) -> list[AlertRecord]:

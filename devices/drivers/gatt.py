@@ -123,6 +123,8 @@ class Context:
     emit: Emit
     clock_unreliable: bool
     result: Collected = field(default_factory=Collected)
+    #: the gateway's local wall time: what times a stream that carries no timestamps
+    clock: Callable[[], datetime] = datetime.now
 
     def decode(self, char: str, payload: bytes) -> Reading | None:
         """Decoded with this model's quirks; a rejected or dropped record is counted, not raised."""
@@ -139,8 +141,10 @@ class Context:
             return None
         return decoded
 
-    async def deliver(self, reading: Reading) -> None:
-        if self.clock_unreliable and reading.time is not None:
+    async def deliver(self, reading: Reading, *, device_timed: bool = True) -> None:
+        """Emit ``reading``; ``device_timed=False`` for one the gateway's clock timed (an
+        oximetry stream's summary), which a wrong device clock cannot have misplaced."""
+        if device_timed and self.clock_unreliable and reading.time is not None:
             reading = replace(reading, flags=(*reading.flags, "device_clock_unreliable"))
         await self.emit(reading)
         self.result.readings += 1
@@ -187,7 +191,7 @@ class GattDriver(Driver):
         except (BleakError, DecodeError) as error:
             notes.append(Note(NoteKind.INCOMPLETE, f"identification: {error}"))
         unreliable = drift is not None and abs(drift) > CLOCK_TOLERANCE_S
-        context = Context(client, inbox, info, emit, unreliable)
+        context = Context(client, inbox, info, emit, unreliable, clock=clock)
         context.result.notes.extend(notes)
         try:
             await self.collect(context, state)

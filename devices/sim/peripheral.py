@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from bleak.backends.scanner import AdvertisementData
 from bleak.exc import BleakError
@@ -32,6 +32,19 @@ DEVICE_INFORMATION = "180A"
 BATTERY_SERVICE = "180F"
 CURRENT_TIME_SERVICE = "1805"
 _INFO_CHARS = {"2A29": "manufacturer", "2A24": "model", "2A25": "serial", "2A26": "firmware"}
+
+
+class Background:
+    """Tasks a device runs on its own; kept referenced until done."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def spawn(self, coro: Any) -> asyncio.Task[None]:
+        task: asyncio.Task[None] = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
 
 
 @dataclass(slots=True)

@@ -13,11 +13,14 @@ import sys
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 
-from sharing.identities import add_professional, add_team
+from devices.reading import Kind
+from sharing.codes import create_code
+from sharing.identities import add_patient, add_professional, add_team
 from sharing.terms import Role
 from tests.web.server import free_port
 from tests.web.world import NOW, SECRET
@@ -39,6 +42,18 @@ def prepare(url: str, names: Mapping[str, str]) -> None:
             create_account(session, name, password, now=NOW, professional_id=nurse.id)
         session.commit()
     engine.dispose()
+
+
+def prepare_code(url: str, patient: str = "p-0c0de") -> str:
+    """A patient and a live access code for their weight (now: the server uses the real clock)."""
+    engine = make_engine(url)
+    now = datetime.now(UTC)
+    with session_factory(engine)() as session:
+        add_patient(session, patient, now=now)
+        made = create_code(session, patient, kinds=[Kind.WEIGHT], now=now, max_uses=10)
+        session.commit()
+    engine.dispose()
+    return made.code
 
 
 def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 30) -> None:

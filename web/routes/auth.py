@@ -52,6 +52,7 @@ def login_form(
         title=t("sign_in", lang),
         next=_local(next, "/"),
         error=None,
+        username="",
     )
 
 
@@ -62,11 +63,30 @@ def login(
     session: SessionDep,
     lang: LangDep,
     now: NowDep,
-    username: Annotated[str, Form(max_length=120)],
-    password: Annotated[str, Form(max_length=500)],
+    username: Annotated[str, Form(max_length=120)] = "",
+    password: Annotated[str, Form(max_length=500)] = "",
     next: Annotated[str, Form(max_length=500)] = "/",
 ) -> Response:
     settings = services.settings
+    missing = {
+        name: t("field_required", lang)
+        for name, value in (("username", username.strip()), ("password", password))
+        if not value
+    }
+    if missing:
+        return page(
+            request,
+            services,
+            "login.html",
+            lang=lang,
+            user=None,
+            title=t("sign_in", lang),
+            next=_local(next, "/"),
+            error=None,
+            errors=missing,
+            username=username,
+            status_code=422,
+        )
     source = request.client.host if request.client else "unknown"
     try:
         cookie, who = sign_in(
@@ -97,6 +117,7 @@ def login(
             title=t("sign_in", lang),
             next=_local(next, "/"),
             error=message,
+            username=username,
             status_code=status,
         )
         if failed.retry_after is not None:

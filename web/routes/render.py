@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -35,3 +36,8 @@ def page(
         },
         status_code=status_code,
     )
+
+
+def team_zone(services: Services) -> ZoneInfo:
+    """The care team's time zone: every time on a team page is in it, and says so."""
+    return ZoneInfo(services.rules.time_zone)
