@@ -36,9 +36,9 @@ from gateway.service import Gateway
 from gateway.settings import GatewaySettings
 from gateway.status_broker import read_status
 from tests.collector.admit import database_url, pair_all
-from tests.collector.peers import Ears, running, wait_for
-from tests.gateway.support import eventually
+from tests.collector.peers import Ears, running
 from tests.support.mosquitto import Mosquitto
+from tests.support.waits import eventually, wait_until
 from veille.db import make_engine, session_factory
 from veille.mqtt import BrokerSettings
 from web.fhir import observations
@@ -161,7 +161,7 @@ def test_the_gateway_reads_the_collectors_acks_and_operators_its_dead_letters(
         with running(Collector(settings, mosquitto.settings(), store, letters, admit)):
             asyncio.run(publish_until_settled())
             status = read_status(mosquitto.settings(), "gw-home", timeout_s=5)
-            wait_for(lambda: len(ears.dead) == 1, what="the dead letter on MQTT")
+            wait_until(lambda: len(ears.dead) == 1, what="the dead letter on MQTT")
         reasons = gateway.outbox.set_aside_reasons()
         [stored] = store.readings("p-7f3a")
     finally:
