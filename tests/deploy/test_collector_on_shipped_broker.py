@@ -15,7 +15,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +24,7 @@ import pytest
 from devices.envelope import envelope
 from devices.reading import Kind, Reading
 from tests.deploy.broker import Peer, ShippedBroker
+from tests.support.waits import wait_until
 from wire import topics
 from wire.ack import Ack
 from wire.reading import DeviceRef
@@ -90,10 +90,12 @@ def test_collector_stores_a_gateways_reading_and_acks_it_to_that_gateway(
     # PUBACK 0x10 means "no matching subscriber": the collector is not subscribed
     # yet. Like the gateway's own republishing, send the same reading again.
     probe_id, probe = wire("gw-a", 0)
-    deadline = time.monotonic() + 20
-    while gateway.publish(topics.reading("gw-a", "weight"), probe) == 0x10:
-        assert time.monotonic() < deadline, "the collector never subscribed"
-        time.sleep(0.2)
+    wait_until(
+        lambda: gateway.publish(topics.reading("gw-a", "weight"), probe) != 0x10,
+        20,
+        "the collector subscribed (a PUBACK other than 'no matching subscribers')",
+        interval=0.2,  # a gateway's own republishing is slower still
+    )
     acked_ids(gateway, probe_id)
 
     spy = connect("gw-b", tls=True)
