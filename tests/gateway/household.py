@@ -9,13 +9,14 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from devices.driver import DeviceInfo
 from devices.reading import Kind, Reading
 from devices.sim import BloodPressureCuff, Faults, GlucoseMeter, VirtualRadio, WeightScale
 from gateway.pairing import GatewayStore
+from tests.collector.admit import database_url, pair_all
 
 ROOT = Path(__file__).resolve().parents[2]
 START = datetime(2026, 1, 5, 7, 0)
@@ -24,6 +25,14 @@ SCALE = "A4:C1:38:00:00:01"
 CUFF = "A4:C1:38:00:00:02"
 METER = "A4:C1:38:00:00:03"
 STRANGER = "A4:C1:38:00:00:99"
+
+
+#: When the home was set up on the server: before every reading the household makes.
+PAIRED = datetime(2026, 1, 1, tzinfo=UTC)
+#: The gateways of these tests and the patients their households hold (this one's and
+#: devices/sim/households/demo.toml's), as the server's pairings record them.
+SERVED_BY = ("gw-home", "gw-proc", "gw-demo")
+SERVED = ("p-anna", "p-bert", "p-3e9c", "p-7f3a", "p-b41d", "p-d208")
 
 
 def weighing(minutes: int, kg: float, user: int | None = 1) -> Reading:
@@ -161,6 +170,9 @@ def stored(data_dir: Path) -> list[tuple[str, str, str]]:
 
 
 def spawn_collector(data_dir: Path, broker_url: str, log: Path) -> subprocess.Popen[bytes]:
+    """`veille collector run` on ``data_dir``, the home paired on the server side first
+    (the collector admits only readings of patients their gateway serves)."""
+    pair_all(database_url(data_dir), SERVED_BY, SERVED, paired_at=PAIRED)
     env = {**os.environ, "VEILLE_BROKER__URL": broker_url}
     with log.open("ab") as out:
         return subprocess.Popen(
