@@ -36,7 +36,16 @@ from web.deps import Services, csrf_cookie, get_language
 from web.housekeeping import Housekeeping
 from web.i18n import t
 from web.metric_labels import metric_label
-from web.routes import api, auth, codeview, patient, patient_data, team, team_patient
+from web.routes import (
+    api,
+    auth,
+    codeview,
+    patient,
+    patient_data,
+    team,
+    team_lead,
+    team_patient,
+)
 from web.settings import WebSettings
 from web.triage import SummaryCache
 
@@ -107,7 +116,7 @@ def create_app(
     app.state.services = services
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
-    for module in (auth, team, team_patient, patient, patient_data, codeview, api):
+    for module in (auth, team, team_patient, team_lead, patient, patient_data, codeview, api):
         app.include_router(module.router)
 
     csrf_name = csrf_cookie(settings.cookie_secure)
