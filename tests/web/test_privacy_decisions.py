@@ -61,9 +61,9 @@ def test_a_code_shows_charts_only_unless_the_patient_allows_downloads(app: FastA
 
 def _open(client: TestClient, patient: str, **form: str) -> int:
     token = csrf(client, "/team/alerts")
-    return client.post(
-        f"/team/patients/{patient}/break-glass", data={"csrf": token, **form}
-    ).status_code
+    answer = client.post(f"/team/patients/{patient}/break-glass", data={"csrf": token, **form})
+    status: int = answer.status_code
+    return status
 
 
 def _team_lead(app: FastAPI, world: World) -> TestClient:
