@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from alerts.terms import Category, Severity
 from collector.plausibility import BOUNDS
-from devices.reading import METRICS, Kind
+from devices.reading import FLAGS, METRICS, Kind
 from veille.errors import ConfigError
 
 Op = Literal[">", ">=", "<", "<="]
@@ -45,6 +45,11 @@ class _Rule(BaseModel):
     reopen_hours: Annotated[float, Field(ge=0)] = 72.0
     #: an acknowledged alert is raised again when it gets this much worse
     worse_step: Positive = 1.0
+
+    @property
+    def kinds(self) -> tuple[Kind, ...]:
+        """The kinds of reading the rule judges."""
+        return (self.kind,)
 
 
 def _check_metrics(names: Mapping[str, float]) -> None:
@@ -82,6 +87,13 @@ class ThresholdRule(_Rule):
     confirm: Annotated[int, Field(ge=1, le=10)] = 1
     confirm_within_hours: Positive = 48.0
     clear_margin: Annotated[float, Field(ge=0)] = 0.0
+    #: other kinds whose readings carry the same metrics and feed this rule too (the
+    #: oximeter's pulse feeds the pulse rules); each kind keeps its own alert
+    also_kinds: list[Kind] = Field(default_factory=list)
+
+    @property
+    def kinds(self) -> tuple[Kind, ...]:
+        return (self.kind, *(k for k in self.also_kinds if k != self.kind))
 
     @model_validator(mode="after")
     def _metrics(self) -> ThresholdRule:
@@ -167,11 +179,20 @@ class DeviceRule(_Rule):
     jump_amount: Positive | None = None
     jump_pct: Positive | None = None
     jump_baseline_days: Positive = 14.0
+    #: metric -> flags that make that one value unfit for the rules while the rest of
+    #: the reading stands (an oximeter's doubtful pulse beside a sound saturation)
+    withhold: dict[str, list[str]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _shape(self) -> DeviceRule:
         if self.plausible:
             _check_metrics(dict.fromkeys(self.plausible, 0.0))
+        if self.withhold:
+            _check_metrics(dict.fromkeys(self.withhold, 0.0))
+        named = set(self.flags).union(*self.withhold.values())
+        unknown = sorted(named - FLAGS)
+        if unknown:
+            raise ValueError(f"unknown flag(s) {unknown}")
         if self.jump_metric is not None:
             _check_metrics({self.jump_metric: 0.0})
         return self
@@ -215,13 +236,13 @@ class RuleSet:
 
     @cached_property
     def kinds(self) -> frozenset[Kind]:
-        return frozenset(rule.kind for rule in self.enabled())
+        return frozenset(kind for rule in self.enabled() for kind in rule.kinds)
 
     def horizon_hours(self, kind: Kind) -> float:
         """How far back the rules of ``kind`` look: the history a window must hold."""
         hours = 48.0
         for rule in self.enabled():
-            if rule.kind != kind:
+            if kind not in rule.kinds:
                 continue
             if isinstance(rule, ChangeRule):
                 hours = max(hours, rule.baseline_from_hours + 12, (rule.reference_hours or 0) + 12)

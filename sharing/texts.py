@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from sharing.kinds import choices
 from sharing.terms import Language
 
 CATALOGUE: Mapping[str, Mapping[Language, str]] = {
@@ -384,7 +385,7 @@ def kinds_text(kinds: list[str] | frozenset[str] | None, lang: Language | str) -
     """A list of kinds in words (``poids, glycémie``); None means all kinds."""
     if not kinds:
         return text("kind.all", lang)
-    return ", ".join(text(f"kind.{k}", lang) for k in sorted(kinds))
+    return ", ".join(text(f"kind.{k}", lang) for k in choices(kinds))
 
 
 def reason_text(reason: str | None, lang: Language | str) -> str:

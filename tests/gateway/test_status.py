@@ -16,8 +16,8 @@ import pytest
 from gateway.outbox import Outbox
 from gateway.pairing import GatewayStore, Remembered
 from tests.gateway import household as hh
-from tests.gateway.support import wait_until
 from tests.support.mosquitto import Mosquitto
+from tests.support.waits import wait_until
 from veille.cli import main
 
 #: a wire payload with a health value in it: the status must never print it
@@ -114,8 +114,8 @@ def test_silent_device_full_outbox_and_rejections_in_json(
     assert meter["battery_pct"] == 12
     scale = next(d for d in body["devices"] if d["address"] == hh.SCALE)
     assert scale["patients"] == [
-        {"user_index": 1, "patient": "p-anna"},
-        {"user_index": 2, "patient": "p-bert"},
+        {"user_index": 1, "patient": "p-anna", "consent": None},
+        {"user_index": 2, "patient": "p-bert", "consent": None},
     ]
     assert scale["silent"] is False  # the "*" default (48 h) still applies to other drivers
     assert body["outbox"]["pending"] == 10
@@ -203,7 +203,7 @@ def test_online_while_the_gateway_runs_offline_after_it_died(
         # the scale measured and was read (the collector is absent: its readings wait)
         wait_until(
             lambda: check()[1].get("outbox", {"pending": 0})["pending"] == 3,
-            within=30,
+            timeout=30,
             what="three readings waiting",
         )
         code, body = check()
