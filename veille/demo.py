@@ -42,7 +42,7 @@ from veille.demo_gateway import (
     story_start,
 )
 from veille.demo_progress import Progress
-from veille.demo_seed import NURSE, PATIENT_ACCOUNTS, PHYSICIAN, seed
+from veille.demo_seed import LEAD, NURSE, PATIENT_ACCOUNTS, PHYSICIAN, seed
 from veille.demo_services import (
     CatchUpClock,
     DemoError,
@@ -222,8 +222,9 @@ class Demo:
         self.say("")
         self.say("Sign in — DEMO ACCOUNTS, for this local demo only (never reuse these passwords):")
         self.say(f"  {web_url}/login   (nurse: triage at /team, alerts at /team/alerts;")
-        self.say("  patient: their page and sharing choices at /me)")
-        for label, account in (("nurse", NURSE), ("physician", PHYSICIAN)):
+        self.say("  patient: their page and sharing choices at /me;")
+        self.say("  team lead: the team's emergency accesses at /team/break-glass)")
+        for label, account in (("nurse", NURSE), ("physician", PHYSICIAN), ("team lead", LEAD)):
             self.say(f"  {label:<10} user {account.username:<12} password {account.password}")
         for patient_id, account in PATIENT_ACCOUNTS.items():
             self.say(
