@@ -83,6 +83,8 @@ class ArrayHistory:
         return sum(array.size for array in self.times.values())
 
     def load(self, patient: str, kind: Kind, start: datetime, end: datetime) -> Series:
+        if kind not in self.times:  # no oximeter or thermometer in this cohort
+            return Series((), (), {})
         row = int(patient.removeprefix("p-"))
         times = self.times[kind][row]
         lo, hi = np.searchsorted(times, [start.timestamp(), end.timestamp()])
