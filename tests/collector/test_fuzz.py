@@ -27,9 +27,9 @@ from devices.reading import Kind
 from devices.wire import encode
 from tests.collector.admit import database_url, pair_all
 from tests.collector.factory import wire
-from tests.collector.peers import wait_for
 from tests.collector.process import collector_process
 from tests.support.mosquitto import Mosquitto
+from tests.support.waits import wait_until
 from veille.mqtt import reading_topic
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -133,7 +133,7 @@ def test_the_collector_survives_any_payload_and_keeps_storing(
     process, gateway, data = running
     good = wire(next(NUMBERS), kind=Kind.WEIGHT)
     gateway.send(*payloads, encode(good))
-    wait_for(lambda: process.poll() is not None or _has(data, good.id), what="the valid reading")
+    wait_until(lambda: process.poll() is not None or _has(data, good.id), what="the valid reading")
     assert process.poll() is None, "the collector stopped"
 
 
