@@ -19,9 +19,10 @@ from gateway.pairing_cli import register_on_scale
 from gateway.service import Gateway
 from gateway.status import collect
 from tests.gateway import household as hh
-from tests.gateway.support import Acker, eventually
+from tests.gateway.support import Acker
 from tests.gateway.test_household import run_gateway, settings
 from tests.support.mosquitto import Mosquitto
+from tests.support.waits import eventually
 from veille.errors import ConfigError
 
 FAMILY_SCALE = "5C:00:00:00:00:09"

@@ -49,12 +49,12 @@ from web.deps import (
 from web.i18n import t
 from web.metric_labels import metric_label
 from web.routes.render import page
-from web.triage import latest_text
+from web.triage import FOLLOWED, latest_text
 
 
 def value_text(reading: WireReading, lang: Language) -> str:
     """A value as the patient reads it (``128/80 mmHg``), whatever the kind."""
-    if reading.kind in (Kind.WEIGHT, Kind.BLOOD_PRESSURE, Kind.GLUCOSE):
+    if reading.kind in (*FOLLOWED, Kind.SPO2_CONTINUOUS):
         return latest_text(reading.kind, reading.metrics)
     return ", ".join(
         f"{metric_label(name, lang)}: {'—' if v is None else f'{v:g}'}"
