@@ -17,13 +17,13 @@ from zoneinfo import ZoneInfo
 
 from collector.store import ReadingStore
 from devices.reading import Kind
-from devices.wire import WireReading
 from sharing.terms import Language
 from sharing.texts import CATALOGUE
 from sharing.texts import text as sharing_text
 from web import localnum
 from web.i18n import t
 from web.metric_labels import METRIC_NAMES, metric_label
+from wire.reading import WireReading
 
 _ORDER = {name: index for index, name in enumerate(METRIC_NAMES)}
 #: The column a clinician reads first where the shared order would put another first

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from alerts.lifecycle import AlertRecord, Transition
+from alerts.ruleset import load_rules
 from alerts.sqlstore import persist
 from alerts.terms import Category, Change, Severity, Status
 from devices.reading import Kind
@@ -20,6 +21,7 @@ from tests.web.conftest import signed_in
 from tests.web.helpers import csrf
 from tests.web.world import NOW, World, reading
 from web.i18n import t
+from web.targets_form import target_forms
 
 
 def _share_and_measure(world: World) -> None:
@@ -163,3 +165,13 @@ def test_every_alert_category_has_words(lang: Language) -> None:
         words = t(f"cat.{category.value}", lang)
         assert words
         assert "_" not in words
+
+
+def test_the_targets_editor_offers_the_oximeter_s_rules_and_its_pulse() -> None:
+    forms = {f.rule: f for f in target_forms(load_rules(), frozenset({Kind.SPO2}), Language.FR)}
+    assert {"spo2_low", "spo2_very_low", "pulse_high_confirmed"} <= set(forms)
+    assert forms["pulse_high_confirmed"].kind is Kind.SPO2  # shown with the oximeter
+    assert "fever_confirmed" not in forms
+    assert forms["spo2_low"].legend == "Saturation en oxygène basse · à surveiller"
+    both = target_forms(load_rules(), frozenset({Kind.SPO2, Kind.BLOOD_PRESSURE}), Language.EN)
+    assert [f.kind for f in both if f.rule == "pulse_high_confirmed"] == [Kind.BLOOD_PRESSURE]

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from alerts.sqlstore import DbTargets
 from devices.reading import Kind
-from devices.wire import WireReading
 from sharing.audit import local_time
 from sharing.capability import Capability
 from sharing.codes import codes_for_patient, create_code, revoke_code
@@ -50,6 +49,7 @@ from web.i18n import t
 from web.metric_labels import metric_label
 from web.routes.render import page
 from web.triage import FOLLOWED, latest_text
+from wire.reading import WireReading
 
 
 def value_text(reading: WireReading, lang: Language) -> str:
