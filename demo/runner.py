@@ -214,7 +214,9 @@ class Demo:
         self.say("")
         self.say("Sign in — DEMO ACCOUNTS, for this local demo only (never reuse these passwords):")
         self.say(f"  {web_url}/login   (nurse: triage at /team, alerts at /team/alerts;")
-        self.say("  patient: their page and sharing choices at /me)")
+        self.say("  physician: a patient's page (from /team) edits targets, its readings tables")
+        self.say("  export CSV, its consultation summary prints or downloads as PDF;")
+        self.say("  patient: their own charts and sharing choices at /me)")
         for label, account in (("nurse", NURSE), ("physician", PHYSICIAN)):
             self.say(f"  {label:<10} user {account.username:<12} password {account.password}")
         for patient_id, account in PATIENT_ACCOUNTS.items():
