@@ -35,6 +35,11 @@ FORBIDDEN: dict[str, set[str]] = {
     "web": {"gateway"},
 }
 
+#: product packages: the ground floor (`veille`, `wire`) imports none of them
+PRODUCT = {"devices", "gateway", "collector", "alerts", "sharing", "web", "demo"}
+# the wire format is the contract both sides import: pydantic and the standard library only
+FORBIDDEN["wire"] = PRODUCT | {"veille", "paho", "sqlalchemy", "fastapi", "influxdb_client"}
+
 
 def imported_top_levels(path: Path) -> set[str]:
     tree = ast.parse(path.read_text(), filename=str(path))

@@ -24,11 +24,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from collector.pairings import pair
+from demo.gateway import GATEWAY_ID
 from sharing.demo import DemoWorld, seed_demo
 from sharing.identities import add_professional, update_patient
 from sharing.models import Professional
 from sharing.terms import Role
-from veille.demo_gateway import GATEWAY_ID
 from veille.errors import ConfigError
 from web.accounts import create_account
 from web.models import Account
