@@ -28,7 +28,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import devices.sim
-from devices.drivers.oximeter import time_of
+from devices.drivers.oximeter import cursor_of
 from devices.reading import Reading
 from devices.sim.devices import GlucoseMeter, MeasurementDevice
 from devices.sim.health import PulseOximeter
@@ -199,9 +199,10 @@ class SimulatedGateway:
                 waiting.extend(r for r, _c in device.records if (r.sequence or 0) > last)
             elif isinstance(device, PulseOximeter) and device.records:
                 cursor = gateway.store.remembered(device.address).last_sequence
-                taken = None if cursor is None else time_of(cursor)
                 waiting.extend(
-                    r for r in device.records if taken is None or (r.time and r.time > taken)
+                    r
+                    for r in device.records
+                    if cursor is None or (r.time and cursor_of(r.time) > cursor)
                 )
         zone = ZoneInfo(self.household.model.timezone)
         times = [r.time.replace(tzinfo=zone).astimezone(UTC) for r in waiting if r.time]
