@@ -46,6 +46,7 @@ KINDS = {
     SPOUSE: {"weight", "blood_pressure"},
     HYPERTENSION: {"blood_pressure"},
     DIABETES: {"glucose"},
+    "p-c0d5": {"spo2", "spo2_continuous", "temperature"},  # COPD: oximeter and thermometer
 }
 
 
