@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, Protocol
 
 from bleak.backends.scanner import AdvertisementData
 from bleak.exc import BleakError
@@ -23,8 +23,15 @@ from devices.driver import DeviceInfo, normalize_uuid
 from devices.reading import Reading
 from veille.errors import NotReady
 
-if TYPE_CHECKING:
-    from devices.sim.radio import VirtualRadio
+
+class WorldClock(Protocol):
+    """The world time a device's clock runs on: its `VirtualRadio` (which imports this
+    module, not the reverse)."""
+
+    def now(self) -> datetime: ...
+
+    def advance(self, delta: timedelta) -> None: ...
+
 
 Property = Literal["read", "write", "notify", "indicate", "write-without-response"]
 
@@ -154,7 +161,7 @@ class VirtualPeripheral:
         self.faults = faults or Faults()
         self.advertise_seconds = advertise_seconds
         self.has_current_time = current_time
-        self.radio: VirtualRadio | None = None
+        self.radio: WorldClock | None = None
         self.link: Link | None = None
         self._advertise_until = 0.0
         self.connections = 0
@@ -165,7 +172,7 @@ class VirtualPeripheral:
     def device_time(self) -> datetime:
         return self._radio().now() + self.faults.clock_offset
 
-    def _radio(self) -> VirtualRadio:
+    def _radio(self) -> WorldClock:
         if self.radio is None:
             raise NotReady(f"{self.address}: add the device to a VirtualRadio first")
         return self.radio

@@ -25,9 +25,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from demo.gateway import load_household
+from demo.gateway import produced as household_counts
 from tests.support.waits import wait_until
-from veille.demo_gateway import load_household
-from veille.demo_gateway import produced as household_counts
 from veille.mqtt import free_port
 
 pytestmark = pytest.mark.slow

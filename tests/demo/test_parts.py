@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from veille.demo import STATE_FILE, prepare
-from veille.demo_gateway import load_household, produced, story_start
-from veille.demo_services import CatchUpClock, DemoError
+from demo.gateway import load_household, produced, story_start
+from demo.runner import STATE_FILE, prepare
+from demo.services import CatchUpClock, DemoError
 
 
 def test_the_clock_stands_still_until_run_then_runs_fast_and_never_passes_the_wall() -> None:

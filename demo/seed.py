@@ -24,9 +24,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from collector.pairings import pair
+from demo.gateway import GATEWAY_ID
 from sharing.demo import DemoWorld, seed_demo
 from sharing.identities import update_patient
-from veille.demo_gateway import GATEWAY_ID
 from veille.errors import ConfigError
 from web.accounts import create_account
 from web.models import Account
