@@ -21,6 +21,12 @@ reading (same time, user and device; its own kind gives it its own stable
 reading id). A scale that offers Weight Measurement sends its weight there,
 and is not given a second one.
 
+A multi-user scale with the User Data Service (0x181C) sends a user's
+weighings only after consent: when the scale offers the User Control Point
+(0x2A9F), the scale drivers give consent for each user slot paired with a
+code (`DeviceState.users`) and take that slot's weighings after each
+answer (`devices.drivers.uds`); a refusal takes nothing and is reported.
+
 Blood-pressure Intermediate Cuff Pressure (0x2A36) is decoded, so a
 malformed one is reported, but never emitted: it is the cuff's pressure
 while it inflates and deflates, streamed during one measurement, not a

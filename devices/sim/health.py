@@ -104,14 +104,16 @@ class PulseOximeter(RacpPeripheral):
             self._background.spawn(self._play(link))
 
     async def _play(self, link: Link) -> None:
-        samples, self.samples = self.samples, []
+        """Stream the session; if the link drops, the rest plays at the next connection
+        (the patient still wears the probe and the oximeter reconnects)."""
         with contextlib.suppress(BleakError):
             await asyncio.sleep(0.01)
-            for sample in samples:
+            while self.samples:
+                link.require()
                 if self.radio is not None:
                     self.radio.advance(self.sample_interval)
-                await link.notify(plx_continuous.UUID, plx_continuous.encode(sample))
-                self.streamed.append(sample)
+                await link.notify(plx_continuous.UUID, plx_continuous.encode(self.samples[0]))
+                self.streamed.append(self.samples.pop(0))
             await self.transfer_done()  # a download still going: let it finish first
             await asyncio.sleep(self.linger)
             link.drop()
