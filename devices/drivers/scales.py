@@ -38,6 +38,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from devices import uuids
 from devices.codecs import blood_pressure, body_composition, weight
 from devices.codecs import intermediate_cuff_pressure as icp
 from devices.codecs import user_control_point as ucp
@@ -114,7 +115,11 @@ class _IndicatingDriver(GattDriver):
             await self.deliver(session, reading)
         if held is not None:
             session.result.notes.append(
-                Note(NoteKind.UNPAIRED, "second packet never came; first half kept alone", "2A9C")
+                Note(
+                    NoteKind.UNPAIRED,
+                    "second packet never came; first half kept alone",
+                    uuids.BODY_COMPOSITION_MEASUREMENT,
+                )
             )
             await self.deliver(session, held)
 
@@ -164,18 +169,21 @@ class _ScaleDriver(_IndicatingDriver):
 class WeightScaleDriver(_ScaleDriver):
     name = "weight_scale"
     description = "Bluetooth SIG Weight Scale Service (0x181D), with body composition if offered"
-    matchers = (Matcher(service_uuid="181D"),)
+    matchers = (Matcher(service_uuid=uuids.WEIGHT_SCALE_SERVICE),)
 
 
 class BodyCompositionDriver(_ScaleDriver):
     name = "body_composition"
     description = "Bluetooth SIG Body Composition Service (0x181B), with its weight"
-    matchers = (Matcher(service_uuid="181B"), Matcher(service_uuid=("181D", "181B")))
+    matchers = (
+        Matcher(service_uuid=uuids.BODY_COMPOSITION_SERVICE),
+        Matcher(service_uuid=(uuids.WEIGHT_SCALE_SERVICE, uuids.BODY_COMPOSITION_SERVICE)),
+    )
 
 
 class BloodPressureDriver(_IndicatingDriver):
     name = "blood_pressure"
     description = "Bluetooth SIG Blood Pressure Service (0x1810), with cuff pressure"
-    matchers = (Matcher(service_uuid="1810"),)
+    matchers = (Matcher(service_uuid=uuids.BLOOD_PRESSURE_SERVICE),)
     characteristics = (blood_pressure.UUID, icp.UUID)
     subscribe = (icp.UUID, blood_pressure.UUID)
