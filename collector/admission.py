@@ -60,17 +60,20 @@ class Admission:
         """Raise `StoreUnavailable` while the pairings were never read (callers retry)."""
         self.authority.table()
 
-    def admit(self, topic: str, payload: bytes) -> WireReading:
-        """The reading in ``payload`` if admitted; else raises `Refused` with the reason."""
+    def admit(self, topic: str, payload: bytes, now: datetime | None = None) -> WireReading:
+        """The reading in ``payload`` if admitted; else raises `Refused` with the reason.
+
+        ``now`` (default: the clock) may be read once for a whole batch."""
+        now = self.now() if now is None else now
         try:
-            return self._admit(topic, payload)
+            return self._admit(topic, payload, now)
         except Refused as err:
             if self.count_refusals:
                 gateway = gateway_of(topic) or "?"
-                self.authority.refusals.add(gateway, err.category, str(err), self.now())
+                self.authority.refusals.add(gateway, err.category, str(err), now)
             raise
 
-    def _admit(self, topic: str, payload: bytes) -> WireReading:
+    def _admit(self, topic: str, payload: bytes, now: datetime) -> WireReading:
         if len(payload) > MAX_PAYLOAD:
             raise Refused(
                 f"payload of {len(payload)} bytes; a reading is under {MAX_PAYLOAD}", INVALID
@@ -84,7 +87,7 @@ class Admission:
             category = IMPLAUSIBLE if str(err).startswith("implausible") else INVALID
             raise Refused(str(err), category) from err
         # an ended pairing still covers what was measured before its end (the outbox drains)
-        now, measured = self.now(), reading.time
+        measured = reading.time
         table: PairingTable = self.authority.table()
         address = reading.device.address
         pairing = table.find(reading.gateway, reading.patient, address, measured)
@@ -110,12 +113,14 @@ class Admission:
         exception out of here: one hostile message must not stop the stream."""
         valid: dict[int, WireReading] = {}
         reasons: dict[int, str] = {}
+        now = self.now()
+        admit = self.admit
         for index, (topic, payload) in enumerate(messages):
             if index in poison:
                 reasons[index] = POISON_REASON
                 continue
             try:
-                valid[index] = self.admit(topic, payload)
+                valid[index] = admit(topic, payload, now)
             except PayloadError as err:
                 reasons[index] = str(err)
             except Exception as err:  # noqa: BLE001 - a hostile payload never stops the stream
