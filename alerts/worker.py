@@ -44,14 +44,16 @@ from alerts.sqlstore import DbTargets, SqlAlertStore, SqlReadingLog
 from collector.admission import Admission
 from collector.authority import DbAuthority
 from collector.store import StoreSettings, open_store
-from devices.wire import WireReading, decode
 from sharing.models import Patient
 from veille import logs
 from veille.clock import Clock, SystemClock
 from veille.config import load_section
 from veille.db import create_schema, make_engine, session_factory
-from veille.errors import ConfigError, PayloadError, VeilleError
-from veille.mqtt import ALL_READINGS, BrokerSettings, connection, shared
+from veille.errors import ConfigError, VeilleError
+from veille.mqtt import BrokerSettings, connection
+from wire import topics
+from wire.errors import PayloadError
+from wire.reading import WireReading
 
 log = logs.get("alerts.worker")
 
@@ -141,7 +143,7 @@ class Worker:
         wires = []
         for payload in payloads:
             try:
-                wires.append(decode(payload))
+                wires.append(WireReading.decode(payload))
             except PayloadError as err:
                 log.warning("alerts_bad_payload", error=str(err)[:300])
             except Exception as err:  # noqa: BLE001 - a hostile payload never stops the worker
@@ -249,23 +251,31 @@ def run(
     clock: Clock | None = None,
     stop: threading.Event | None = None,
     store: SeriesStore | None = None,
+    subscribed: threading.Event | None = None,
 ) -> None:
-    """Consume readings until interrupted (or ``stop`` is set)."""
+    """Consume readings until interrupted (or ``stop`` is set); ``subscribed`` is set once
+    the broker has confirmed the subscription (tests and the demo wait on it)."""
     stop = stop or threading.Event()
     clock = clock or SystemClock()
     client_id = settings.client_id or f"veille-alerts-{socket.gethostname()}-{os.getpid()}"
     conn = connection(broker, client_id, persistent=True)
     inbox: queue.Queue[tuple[str, bytes]] = queue.Queue(maxsize=10_000)
-    topic = shared(settings.group, ALL_READINGS) if conn.is_v5 else ALL_READINGS
+    every = topics.ALL_READINGS
+    topic = topics.shared(settings.group, every) if conn.is_v5 else every
 
     def on_connect(client: paho.Client, _u: Any, _f: Any, rc: Any, _p: Any) -> None:
         client.subscribe(topic, qos=1)
         log.info("alerts_subscribed", topic=topic)
 
+    def on_subscribe(_c: paho.Client, _u: Any, _mid: int, codes: Any, _p: Any) -> None:
+        if subscribed is not None and not any(getattr(c, "is_failure", False) for c in codes):
+            subscribed.set()
+
     def on_message(_c: paho.Client, _u: Any, message: paho.MQTTMessage) -> None:
         inbox.put((message.topic, bytes(message.payload)))
 
     conn.client.on_connect = on_connect
+    conn.client.on_subscribe = on_subscribe
     conn.client.on_message = on_message
     worker = build(settings, conn.client, clock, store)
     conn.connect_async()

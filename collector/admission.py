@@ -17,9 +17,9 @@ from collector.authority import DbAuthority, PairingTable, refusal_reason
 from collector.plausibility import PlausibilitySettings, check_values, check_window
 from collector.poison import POISON_REASON
 from collector.validate import check
-from devices.wire import WireReading
-from veille.errors import PayloadError
-from veille.mqtt import gateway_of
+from wire import topics
+from wire.errors import PayloadError
+from wire.reading import WireReading
 
 #: A reading is under 2 KB; a body past this is refused unread (no parser sees 256 KB).
 MAX_PAYLOAD = 16_384
@@ -90,7 +90,7 @@ class Admission:
             return self._admit(topic, payload, bounds)
         except Refused as err:
             if self.count_refusals:
-                gateway = gateway_of(topic) or "?"
+                gateway = topics.gateway_of(topic) or "?"
                 self.authority.refusals.add(gateway, err.category, str(err), now)
             raise
 

@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from devices.reading import METRICS, Kind
-from devices.wire import DeviceRef, WireReading
+from wire.reading import DeviceRef, WireReading
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 TAGS = ("patient", "driver", "gateway")

@@ -23,8 +23,8 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from devices.wire import WireReading
-from veille.errors import PayloadError
+from wire.errors import PayloadError
+from wire.reading import WireReading
 
 #: metric -> (lowest, highest) physically possible value, in the metric's canonical unit.
 #: Every metric of `devices.reading.METRICS` has a row (a test checks it); names of

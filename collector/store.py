@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from devices.reading import Kind
-from devices.wire import WireReading
 from veille.errors import ConfigError
+from wire.reading import WireReading
 
 if TYPE_CHECKING:  # pandas is for readers; the collector process never loads it
     import pandas as pd

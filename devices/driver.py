@@ -12,7 +12,7 @@ session hands each `Reading` to ``emit`` (the gateway's durable outbox) and
 returns a `SessionResult`; the gateway commits ``result.state`` (for example
 the glucose high-water sequence) only when the session returned, so a link
 lost half-way leaves the old state and the next session fetches again. A
-replayed reading keeps its stable id (`devices.wire.reading_id`), so a
+replayed reading keeps its stable id (`devices.envelope.reading_id`), so a
 second delivery is recognised downstream.
 
 Drivers register through the ``veille.devices`` entry-point group (see

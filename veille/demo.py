@@ -54,6 +54,7 @@ from veille.demo_services import (
 )
 from veille.errors import VeilleError
 from veille.mqtt import BrokerSettings
+from wire import topics
 
 STATE_FILE = "demo-state.json"
 ZONE = "Europe/Paris"
@@ -178,7 +179,7 @@ class Demo:
             self._services.append(rules)
             self.say(
                 "  rules worker     alerts -> veille.db, the team notified on MQTT "
-                "veille/v1/alerts/#; its 'now' is the simulated clock"
+                f"{topics.ALL_ALERTS}; its 'now' is the simulated clock"
             )
             web = start_web(data_dir, options.port)
             self._services.append(web)

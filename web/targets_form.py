@@ -124,12 +124,14 @@ def target_forms(rules: RuleSet, kinds: frozenset[Kind], lang: Language) -> tupl
     """A form per editable rule of ``kinds`` (``rules``: the patient's effective set)."""
     forms = []
     for rule in rules.enabled():
-        if rule.kind not in kinds:
+        # a rule fed by several kinds (the pulse: cuff and oximeter) is under the first shared
+        shared = next((kind for kind in rule.kinds if kind in kinds), None)
+        if shared is None:
             continue
         fields = _fields(rule, rules, lang)
         if fields:
             forms.append(
-                TargetForm(rule.name, rule.kind, rule_title(rule, lang), rule.severity, fields)
+                TargetForm(rule.name, shared, rule_title(rule, lang), rule.severity, fields)
             )
     return tuple(forms)
 

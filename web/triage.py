@@ -12,7 +12,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -27,7 +27,11 @@ FOLLOWED: Mapping[Kind, str] = {
     Kind.WEIGHT: "weight_kg",
     Kind.BLOOD_PRESSURE: "systolic_mmhg",
     Kind.GLUCOSE: "glucose_mmol_l",
+    Kind.SPO2: "spo2_pct",
+    Kind.TEMPERATURE: "temperature_c",
 }
+#: Followed kinds measured when unwell, not daily: they do not count in adherence.
+OCCASIONAL: frozenset[Kind] = frozenset({Kind.TEMPERATURE})
 TREND_DAYS = 14
 #: No reading of any followed kind for this long: the patient "stopped measuring".
 STOPPED_AFTER = timedelta(days=3)
@@ -49,13 +53,17 @@ def _last_time(kinds: Mapping[Kind, KindSummary], wanted: frozenset[Kind]) -> da
 
 
 def _adherence(kinds: Mapping[Kind, KindSummary], wanted: frozenset[Kind]) -> int | None:
-    measured = [s.days_measured for k, s in kinds.items() if k in wanted and s.last_time]
+    measured = [
+        s.days_measured
+        for k, s in kinds.items()
+        if k in wanted and s.last_time and k not in OCCASIONAL
+    ]
     if not measured:
         return None
     return round(100 * sum(measured) / (len(measured) * TREND_DAYS))
 
 
-#: Every set of followed kinds a capability can cut out of a summary (eight of them).
+#: Every set of followed kinds a capability can cut out of a summary (2^5 of them).
 FOLLOWED_SUBSETS: tuple[frozenset[Kind], ...] = tuple(
     frozenset(k for i, k in enumerate(FOLLOWED) if mask >> i & 1)
     for mask in range(1 << len(FOLLOWED))
@@ -140,6 +148,12 @@ def latest_text(kind: Kind, metrics: Mapping[str, float | None]) -> str:
     if kind is Kind.BLOOD_PRESSURE:
         text = f"{f('systolic_mmhg')}/{f('diastolic_mmhg')} mmHg"
         return text + (f" · {f('pulse_bpm')} /min" if "pulse_bpm" in metrics else "")
+    if kind in (Kind.SPO2, Kind.SPO2_CONTINUOUS):
+        return f"SpO₂ {f('spo2_pct')} %" + (
+            f" · {f('pulse_bpm')} /min" if metrics.get("pulse_bpm") is not None else ""
+        )
+    if kind in (Kind.TEMPERATURE, Kind.INTERMEDIATE_TEMPERATURE):
+        return f"{f('temperature_c', 1)} °C"
     return f"{f('glucose_mmol_l', 1)} mmol/L"
 
 
@@ -184,12 +198,16 @@ def summarise(store: ReadingStore, patient_id: str, now: datetime) -> PatientSum
 class SummaryCache:
     """Summaries per patient; one older than ``ttl`` seconds is served while a background
     thread recomputes it (a list never waits for a thousand patients at once), and only a
-    patient never summarised is computed inline. Thread-safe.
+    patient never summarised is computed inline. Thread-safe. ``clock`` (monotonic seconds)
+    is injectable so a test can age an entry without waiting.
     """
 
-    def __init__(self, store: ReadingStore, ttl: float) -> None:
+    def __init__(
+        self, store: ReadingStore, ttl: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.store = store
         self.ttl = ttl
+        self._clock = clock
         self._lock = threading.Lock()
         self._items: dict[str, tuple[float, PatientSummary]] = {}
         self._stale: queue.SimpleQueue[tuple[str, datetime]] = queue.SimpleQueue()
@@ -199,7 +217,7 @@ class SummaryCache:
     def get_many(self, patient_ids: Sequence[str], now: datetime) -> dict[str, PatientSummary]:
         found: dict[str, PatientSummary] = {}
         missing: list[str] = []
-        clock = time.monotonic()
+        clock = self._clock()
         with self._lock:
             for pid in patient_ids:
                 item = self._items.get(pid)
@@ -223,7 +241,7 @@ class SummaryCache:
     def _compute(self, patient_id: str, now: datetime) -> PatientSummary:
         summary = summarise(self.store, patient_id, now)
         with self._lock:
-            self._items[patient_id] = (time.monotonic(), summary)
+            self._items[patient_id] = (self._clock(), summary)
         return summary
 
     def _refresh(self) -> None:

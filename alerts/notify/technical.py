@@ -26,6 +26,7 @@ from alerts.notify.dispatch import Address
 from collector.models import GatewayRefusal
 from veille.db import transaction
 from veille.logs import get
+from wire.alert import RefusalsMessage
 
 log = get("alerts.technical")
 
@@ -70,14 +71,14 @@ def note_for(row: GatewayRefusal, new: int, language: str) -> Note:
         delivery_id=f"refusals:{row.gateway_id}:{row.category}:{row.count}",
         title=_text("title", language),
         body=_text("body", language).format(count=new, what=what),
-        payload={
-            "schema": "veille.refusals/1",
-            "gateway": row.gateway_id,
-            "category": row.category,
-            "count": row.count,
-            "new": new,
-            "last_at": row.last_at.isoformat(),
-        },
+        payload=RefusalsMessage(
+            delivery=f"refusals:{row.gateway_id}:{row.category}:{row.count}",
+            gateway=row.gateway_id,
+            category=row.category,
+            count=row.count,
+            new=new,
+            last_at=row.last_at,
+        ),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time as systime
 from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
@@ -29,7 +30,10 @@ from devices.reading import Kind
 from tests.alerts.conftest import wire
 from tests.alerts.servers import SmtpServer, http_receiver
 from tests.support.mosquitto import Mosquitto
+from tests.support.waits import wait_until
 from veille.db import create_schema, make_engine, session_factory
+from wire import topics
+from wire.alert import AlertMessage
 
 SECRET = b"0123456789abcdef-test-secret"
 LINK = "https://veille.example/alerts"
@@ -257,28 +261,30 @@ def test_mqtt_channel_publishes_on_the_severity_topic(
     received: list[paho.MQTTMessage] = []
     listener = paho.Client(CallbackAPIVersion.VERSION2, client_id="listener")
     listener.on_message = lambda _c, _u, message: received.append(message)
+    listening, connected = threading.Event(), threading.Event()
+    listener.on_subscribe = lambda *_a: listening.set()
     listener.connect("127.0.0.1", mosquitto.port)
-    listener.subscribe("veille/v1/alerts/#", qos=1)
+    listener.subscribe(topics.ALL_ALERTS, qos=1)
     listener.loop_start()
     publisher = paho.Client(CallbackAPIVersion.VERSION2, client_id="alerts")
+    publisher.on_connect = lambda *_a: connected.set()
     publisher.connect("127.0.0.1", mosquitto.port)
     publisher.loop_start()
     try:
-        systime.sleep(0.3)
+        assert listening.wait(10), "the listener did not subscribe"
+        assert connected.wait(10), "the publisher did not connect"
         directory = Fixed(Audience("team:1", (Address("mqtt", ""),)))
         dispatcher = Dispatcher(sessions, {"mqtt": MqttChannel(publisher)}, directory, link=LINK)
         dispatcher.enqueue(raise_alert(sessions, t0, 2.5), t0)
         assert dispatcher.deliver_due(t0).sent == 1
-        deadline = systime.monotonic() + 5
-        while not received and systime.monotonic() < deadline:
-            systime.sleep(0.05)
+        wait_until(lambda: received, 5, "the alert on MQTT")
     finally:
         listener.loop_stop()
         publisher.loop_stop()
         listener.disconnect()
         publisher.disconnect()
     [message] = received
-    assert message.topic == "veille/v1/alerts/urgent"
+    assert message.topic == topics.alert("urgent")
     assert json.loads(message.payload)["category"] == "severe_hypoglycemia"
 
 
@@ -322,9 +328,26 @@ def test_mqtt_channel_reports_a_refusal_by_the_broker(tmp_path: Path, t0: dateti
         publisher.loop_start()
         try:
             channel = MqttChannel(publisher, timeout_s=5)
-            note = Note(delivery_id="d-1", title="t", body="b", payload={"severity": "urgent"})
+            note = Note(delivery_id="d-1", title="t", body="b", payload=_urgent())
             with pytest.raises(DeliveryFailed, match="refused by the broker"):
                 channel.send("", note)
         finally:
             publisher.loop_stop()
             publisher.disconnect()
+
+
+def _urgent() -> AlertMessage:
+    return AlertMessage(
+        delivery="d-1",
+        alert="a" * 32,
+        change="opened",
+        patient="p-1",
+        category="severe_hypoglycemia",
+        severity="urgent",
+        status="open",
+        opened_at=datetime(2026, 1, 1, tzinfo=UTC),
+        message="glucose 2.9 mmol/L",
+        rule="glucose_level2_hypo",
+        rules_version="1",
+        link="http://localhost/alerts",
+    )

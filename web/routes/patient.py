@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from alerts.sqlstore import DbTargets
 from devices.reading import Kind
-from devices.wire import WireReading
 from sharing.audit import local_time
 from sharing.capability import Capability
 from sharing.codes import codes_for_patient, create_code, revoke_code
@@ -49,12 +48,13 @@ from web.deps import (
 from web.i18n import t
 from web.metric_labels import metric_label
 from web.routes.render import page
-from web.triage import latest_text
+from web.triage import FOLLOWED, latest_text
+from wire.reading import WireReading
 
 
 def value_text(reading: WireReading, lang: Language) -> str:
     """A value as the patient reads it (``128/80 mmHg``), whatever the kind."""
-    if reading.kind in (Kind.WEIGHT, Kind.BLOOD_PRESSURE, Kind.GLUCOSE):
+    if reading.kind in (*FOLLOWED, Kind.SPO2_CONTINUOUS):
         return latest_text(reading.kind, reading.metrics)
     return ", ".join(
         f"{metric_label(name, lang)}: {'—' if v is None else f'{v:g}'}"
