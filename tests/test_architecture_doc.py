@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from wire import topics
+
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "architecture.md"
 PACKAGES = ("wire", "veille", "devices", "gateway", "collector", "alerts", "sharing", "web", "demo")
@@ -17,7 +19,7 @@ def test_every_path_the_map_names_exists() -> None:
     missing = sorted(
         path
         for path in named
-        if not path.startswith("veille/v1")  # topics, not files
+        if not path.startswith(topics.ROOT)  # topics, not files
         and not (ROOT / path).exists()
         and not (ROOT / path.split(" ")[0]).exists()
     )
