@@ -23,6 +23,7 @@ from bleak.backends.scanner import AdvertisementDataCallback, BaseBleakScanner
 from bleak.backends.service import BleakGATTService, BleakGATTServiceCollection
 from bleak.exc import BleakDeviceNotFoundError, BleakError
 
+from devices import uuids
 from devices.driver import normalize_uuid
 from devices.sim.peripheral import Link, VirtualPeripheral
 
@@ -169,7 +170,9 @@ class SimClient(BaseBleakClient):
             self._handles[handle] = spec.uuid
             handle += 1
             if "notify" in spec.properties or "indicate" in spec.properties:
-                descriptor = BleakGATTDescriptor(None, handle, normalize_uuid("2902"), char)
+                descriptor = BleakGATTDescriptor(
+                    None, handle, normalize_uuid(uuids.CLIENT_CHARACTERISTIC_CONFIGURATION), char
+                )
                 collection.add_descriptor(descriptor)
                 handle += 1
         return collection

@@ -18,6 +18,7 @@ from typing import Any, Literal, Protocol
 from bleak.backends.scanner import AdvertisementData
 from bleak.exc import BleakError
 
+from devices import uuids
 from devices.codecs import clock as clock_codec
 from devices.driver import DeviceInfo, normalize_uuid
 from devices.reading import Reading
@@ -35,10 +36,15 @@ class WorldClock(Protocol):
 
 Property = Literal["read", "write", "notify", "indicate", "write-without-response"]
 
-DEVICE_INFORMATION = "180A"
-BATTERY_SERVICE = "180F"
-CURRENT_TIME_SERVICE = "1805"
-_INFO_CHARS = {"2A29": "manufacturer", "2A24": "model", "2A25": "serial", "2A26": "firmware"}
+DEVICE_INFORMATION = uuids.DEVICE_INFORMATION_SERVICE
+BATTERY_SERVICE = uuids.BATTERY_SERVICE
+CURRENT_TIME_SERVICE = uuids.CURRENT_TIME_SERVICE
+_INFO_CHARS = {
+    uuids.MANUFACTURER_NAME: "manufacturer",
+    uuids.MODEL_NUMBER: "model",
+    uuids.SERIAL_NUMBER: "serial",
+    uuids.FIRMWARE_REVISION: "firmware",
+}
 
 
 class Background:

@@ -91,8 +91,12 @@ def test_the_household_story_is_moved_to_end_today() -> None:
         assert record.time < datetime(2026, 10, 26)
         assert record.time > datetime(2026, 10, 24)
     counts = produced(household, start + timedelta(days=28))
-    assert set(counts) == {"p-7f3a", "p-b41d", "p-3e9c", "p-d208"}
+    assert set(counts) == {"p-7f3a", "p-b41d", "p-3e9c", "p-d208", "p-c0d5"}
+    assert counts["p-c0d5"] == {"spo2": 2 * 28 + 2, "temperature": 2 * 28}
     assert counts["p-7f3a"] == {"weight": 28}  # one weighing a day
     assert counts["p-d208"]["glucose"] > 28 * 4  # four a day, the stored ones, the events
     assert set(counts["p-b41d"]) == {"weight", "blood_pressure"}
-    assert produced(household, start) == {"p-d208": {"glucose": len(household.stored())}}
+    assert produced(household, start) == {
+        "p-d208": {"glucose": sum(r.device.endswith("04") for r in household.stored())},
+        "p-c0d5": {"spo2": 2},  # spot-checks in the oximeter's memory
+    }
