@@ -254,7 +254,9 @@ class Engine:
             elif wire.kind in state.deadlines:  # same sitting: the habit has not changed
                 deadline, usual, silence = state.deadlines[wire.kind]
                 state.deadlines[wire.kind] = (max(deadline, stamp + silence), usual, silence)
-            signals.append(Signal(Category.MISSING_DATA, wire.kind, active=False))
+            signals.append(
+                Signal(Category.MISSING_DATA, wire.kind, active=False, reading_id=wire.id)
+            )
         device = compiled.device.get(wire.kind)
         if verdict.problem:
             signals.append(
@@ -270,6 +272,7 @@ class Engine:
                     rule=device.name if device else "device",
                     reading_id=wire.id,
                     reopen_hours=device.reopen_hours if device else 72.0,
+                    params=_device_params(verdict.problem, verdict.detail),
                 )
             )
         if verdict.verdict is Verdict.CLINICAL and window is not None:
@@ -285,7 +288,9 @@ class Engine:
             latest = index == len(window.times) - 1
             if index >= 0:
                 if latest and not verdict.problem:
-                    signals.append(Signal(Category.DEVICE_PROBLEM, wire.kind, active=False))
+                    signals.append(
+                        Signal(Category.DEVICE_PROBLEM, wire.kind, active=False, reading_id=wire.id)
+                    )
                 signals.extend(self._clinical(state, wire, window, index, latest))
         return self._apply(wire.patient, state, signals, now)
 
@@ -343,9 +348,10 @@ class Engine:
                     reading_id=wire.id,
                     reopen_hours=lead.reopen_hours,
                     worse_step=lead.worse_step,
+                    params=best.params,
                 )
             elif best.state is State.CLEAR and latest:
-                yield Signal(category, wire.kind, active=False)
+                yield Signal(category, wire.kind, active=False, reading_id=wire.id)
 
     # --- the clock ------------------------------------------------------------
 
@@ -391,6 +397,7 @@ class Engine:
                         rule=rule.name,
                         reopen_hours=rule.reopen_hours,
                         worse_step=24.0,
+                        params={"shape": "missing", "hours": hours, "usual_hours": usual / 3600},
                     )
                 )
             if signals:
@@ -418,6 +425,14 @@ class Engine:
                     raise
         state.open_keys = {r.key for r in alerts.open_records()}
         return changes
+
+
+def _device_params(problem: str, detail: str) -> dict[str, object]:
+    """A device problem's parameters: the flags it saw, or which check it failed."""
+    params: dict[str, object] = {"shape": "device", "problem": problem}
+    if problem == "flag":
+        params["flags"] = [flag for flag in detail.split(",") if flag]
+    return params
 
 
 def _day(stamp: float, zone: ZoneInfo) -> int:

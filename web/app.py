@@ -33,6 +33,7 @@ from web.metric_labels import metric_label
 from web.routes import api, auth, codeview, patient, team
 from web.settings import WebSettings
 from web.triage import SummaryCache
+from web.words import describe, latest_value
 
 HERE = Path(__file__).parent
 
@@ -59,6 +60,8 @@ def create_app(
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["t"] = t
     templates.env.globals["metric_label"] = metric_label
+    templates.env.globals["describe"] = describe
+    templates.env.globals["latest_value"] = latest_value
     services = Services(
         settings=settings,
         key=settings.key(),

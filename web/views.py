@@ -7,29 +7,25 @@ No HTTP here and no permission decision: every function takes the
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alerts.inbox import alerts_for
 from alerts.lifecycle import AlertRecord
-from alerts.models import Alert
 from alerts.ruleset import AverageRule, RuleSet, ThresholdRule
 from alerts.terms import Category, Severity, Status
 from collector.store import ReadingStore
 from devices.reading import Kind
 from sharing.capability import Capability
-from sharing.models import Enrolment, Grant, Patient, Professional
+from sharing.models import Enrolment, Grant, Professional
 from sharing.models import live as grant_live
 from sharing.terms import Language
 from web.charts import Band, chart
 from web.metric_labels import metric_label, metric_unit
-from web.triage import FOLLOWED, KindCell, PatientSummary, points
-
-LEVELS = ("urgent", "warning", "stopped", "ok")
+from web.triage import points
 
 #: The metrics each followed kind charts, on one axis (they share a unit).
 CHARTED: Mapping[Kind, tuple[str, ...]] = {
@@ -39,37 +35,14 @@ CHARTED: Mapping[Kind, tuple[str, ...]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class AlertLine:
-    """What the triage list needs of an open alert (read as plain columns: a list of
-    a thousand patients cannot afford an ORM object per alert)."""
-
-    patient: str
-    category: Category
-    kind: Kind | None
-    severity: Severity
-    status: Status
-    message: str
+class _Categorised(Protocol):
+    @property
+    def category(self) -> Category: ...
+    @property
+    def kind(self) -> Kind | None: ...
 
 
-def open_alert_lines(session: Session, patient_ids: Sequence[str]) -> list[AlertLine]:
-    """Open and acknowledged alerts of these patients, urgent first."""
-    # Open alerts are few (they are worked on): read them all by status and keep those of
-    # these patients, rather than binding a thousand patient ids into the query.
-    query = select(
-        Alert.patient_id, Alert.category, Alert.kind, Alert.severity, Alert.status, Alert.message
-    ).where(Alert.status.in_([Status.OPEN.value, Status.ACKNOWLEDGED.value]))
-    wanted = set(patient_ids)
-    lines = [
-        AlertLine(pid, Category(cat), Kind(kind) if kind else None, Severity(sev), Status(st), msg)
-        for pid, cat, kind, sev, st, msg in session.execute(query)
-        if pid in wanted
-    ]
-    lines.sort(key=lambda a: -a.severity.rank)
-    return lines
-
-
-A = TypeVar("A", AlertRecord, AlertLine)
+A = TypeVar("A", bound=_Categorised)
 
 
 def visible_alerts(alerts: Sequence[A], cap: Capability) -> list[A]:
@@ -79,17 +52,6 @@ def visible_alerts(alerts: Sequence[A], cap: Capability) -> list[A]:
         for a in alerts
         if a.category.clinical and ((a.kind is None and cap.kinds) or a.kind in cap.kinds)
     ]
-
-
-@dataclass(frozen=True, slots=True)
-class TriageRow:
-    patient_id: str
-    label: str
-    level: str
-    alerts: list[AlertLine]
-    cells: Sequence[KindCell]
-    adherence: int | None
-    last_time: datetime | None
 
 
 def team_patient_ids(session: Session, professional_id: int, now: datetime) -> list[str]:
@@ -108,54 +70,6 @@ def team_patient_ids(session: Session, professional_id: int, now: datetime) -> l
     )
     ids |= {row[0] for row in direct if grant_live(row[1], row[2], row[3], now)}
     return sorted(ids)
-
-
-def triage_rows(
-    session: Session,
-    caps: Mapping[str, Capability],
-    summaries: Mapping[str, PatientSummary],
-    now: datetime,
-) -> list[TriageRow]:
-    """The allowed patients, urgent first, then warnings, then silent, then the rest."""
-    labels = dict(
-        session.execute(select(Patient.id, Patient.label).where(Patient.id.in_(list(caps)))).all()
-    )
-    by_patient: dict[str, list[AlertLine]] = {}
-    for alert in open_alert_lines(session, list(caps)):
-        by_patient.setdefault(alert.patient, []).append(alert)
-    rows = []
-    followed: dict[frozenset[Kind], frozenset[Kind]] = {}  # few distinct grants: cut once each
-    for pid, cap in caps.items():
-        summary = summaries[pid]
-        alerts = by_patient.get(pid)
-        shown = visible_alerts(alerts, cap) if alerts else []
-        kinds = followed.get(cap.kinds)
-        if kinds is None:
-            kinds = followed[cap.kinds] = frozenset(k for k in FOLLOWED if k in cap.kinds)
-        severities = {a.severity for a in shown}
-        view = summary.view(kinds)
-        if Severity.URGENT in severities:
-            level = "urgent"
-        elif Severity.WARNING in severities:
-            level = "warning"
-        elif kinds and summary.stopped(kinds, now):
-            level = "stopped"
-        else:
-            level = "ok"
-        rows.append(
-            TriageRow(
-                pid,
-                labels.get(pid) or pid,
-                level,
-                shown,
-                view.cells,
-                view.adherence,
-                view.last_time,
-            )
-        )
-    unacked = {r.patient_id: any(a.status is Status.OPEN for a in r.alerts) for r in rows}
-    rows.sort(key=lambda r: (LEVELS.index(r.level), not unacked[r.patient_id], r.label))
-    return rows
 
 
 def bands(rules: RuleSet) -> dict[str, Band]:

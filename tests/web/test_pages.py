@@ -30,7 +30,7 @@ def test_triage_urgent_then_warning_then_silent_then_rest(nurse: TestClient) -> 
     ]
     assert "p-other" not in page.text
     assert page.text.count('class="spark"') == 3 * 3 + 1  # p-green shows weight only
-    assert "2.6 mmol/L" in page.text  # the red patient's latest glucose
+    assert "2,6 mmol/L" in page.text  # the red patient's latest glucose, French decimals
 
 
 def test_triage_api_has_latest_values_and_adherence(nurse: TestClient) -> None:
@@ -69,7 +69,7 @@ def test_readings_table(nurse: TestClient) -> None:
     page = nurse.get("/team/patients/p-red/readings/glucose", params={"days": 7})
     assert page.status_code == 200
     assert page.text.count("<tr>") == 1 + 7 * 2 + 1  # header, twice a day, the low one
-    assert "2.6" in page.text
+    assert "2.6" in page.text or "2,6" in page.text
 
 
 def test_acknowledge_with_a_note_then_resolve_visible_to_the_team(
@@ -168,7 +168,7 @@ def test_patient_home_shows_devices_values_grants(red_patient: TestClient) -> No
     assert "Cardiologie" in page
     assert page.count('data-status="active"') == 1
     assert "lecteur de glycémie" in page
-    assert "2.6 mmol/L" in page
+    assert "2,6 mmol/L" in page
 
 
 def test_patient_shares_a_kind_with_a_professional_then_stops(app: FastAPI, world: World) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from devices.reading import Kind
 from devices.wire import WireReading, to_json_dict
-from sharing.audit import audit_for_patient, local_time
+from sharing.audit import audit_for_patient
 from sharing.codes import codes_for_patient, create_code, revoke_code
 from sharing.errors import InvalidRequest
 from sharing.grants import (
@@ -47,15 +47,16 @@ from web.fhir import bundle, observations
 from web.i18n import t
 from web.metric_labels import metric_label
 from web.routes.render import page
-from web.triage import latest_text
+from web.words import Words, latest_value, zone_of
 
 
-def value_text(reading: WireReading, lang: Language) -> str:
-    """A value as the patient reads it (``128/80 mmHg``), whatever the kind."""
+def value_text(reading: WireReading, words: Words) -> str:
+    """A value as the patient reads it (``128/80 mmHg``), whatever the kind, in the
+    locale's numbers."""
     if reading.kind in (Kind.WEIGHT, Kind.BLOOD_PRESSURE, Kind.GLUCOSE):
-        return latest_text(reading.kind, reading.metrics)
+        return latest_value(words, reading.kind.value, reading.metrics)
     return ", ".join(
-        f"{metric_label(name, lang)}: {'—' if v is None else f'{v:g}'}"
+        f"{metric_label(name, words.lang)} : {words.number(v, 1)}"
         for name, v in reading.metrics.items()
     )
 
@@ -84,13 +85,14 @@ def _home(
     assert pid is not None
     now = services.clock.now()
     patient = session.get(Patient, pid)
-    zone = patient.time_zone if patient else "UTC"
+    zone = patient.time_zone if patient else services.settings.time_zone
+    words = Words(lang, zone_of(zone, services.settings.time_zone))
     today = _today(now, zone)
     latest = services.store.latest(pid)
     devices: dict[str, tuple[str, str]] = {}
     for reading in latest:
         name = reading.device.model or sharing_text(f"device.{reading.kind.value}", lang)
-        when = local_time(reading.received, zone)
+        when = words.when(reading.received)
         if reading.device.address not in devices or devices[reading.device.address][1] < when:
             devices[reading.device.address] = (name, when)
     return page(
@@ -105,8 +107,8 @@ def _home(
         values=[
             (
                 sharing_text(f"kind.{r.kind.value}", lang),
-                value_text(r, lang),
-                local_time(r.time, zone),
+                value_text(r, words),
+                words.when(r.time),
             )
             for r in latest
         ],
@@ -122,7 +124,8 @@ def _home(
         kinds=SHAREABLE,
         kind_name=lambda k: sharing_text(f"kind.{Kind(k).value}", lang),
         kinds_text=lambda ks: kinds_text(sorted(k.value for k in ks), lang),
-        when=lambda m: local_time(m, zone),
+        when=words.when,
+        zone=zone,
         error=error,
         new_code=new_code,
         status_code=status_code,
@@ -307,7 +310,7 @@ def who_looked(
     lang: LangDep,
 ) -> HTMLResponse:
     patient = session.get(Patient, cap.patient_id)
-    zone = patient.time_zone if patient else "UTC"
+    zone = patient.time_zone if patient else services.settings.time_zone
     lines = audit_for_patient(session, cap.patient_id, lang=lang, time_zone=zone)
     return page(
         request,
@@ -318,7 +321,8 @@ def who_looked(
         title=t("who_looked", lang),
         body_class="patient",
         lines=lines,
-        when=lambda m: local_time(m, zone),
+        when=Words(lang, zone_of(zone, services.settings.time_zone)).when,
+        zone=zone,
     )
 
 

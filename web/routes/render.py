@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from sharing.terms import Language
 from web.accounts import SignedIn
 from web.deps import Services, csrf_expected
+from web.words import Words, zone_of
 
 
 def page(
@@ -21,8 +22,11 @@ def page(
     user: SignedIn | None,
     title: str,
     status_code: int = 200,
+    zone: str | None = None,
     **context: Any,
 ) -> HTMLResponse:
+    """``zone``: the viewer's time zone (a patient's own); the team's by default."""
+    words = Words(lang, zone_of(zone or services.settings.time_zone))
     return services.templates.TemplateResponse(
         request,
         template,
@@ -31,6 +35,7 @@ def page(
             "user": user,
             "title": title,
             "csrf": csrf_expected(request, user),
+            "w": words,
             **context,
         },
         status_code=status_code,
