@@ -1,11 +1,9 @@
 """The rules engine: a reading (or the clock) in, alert changes out.
 
-Stateless apart from its stores. Per patient it keeps a cache — the windows
-of recent readings the rules look at, when readings arrived, the keys of the
-open alerts — rebuilt from the `History` and the `AlertStore` when missing
-or older than ``cache_ttl_s``, so most readings cost a bisect and a few
-comparisons and touch no database. The alert store is read and written only
-when a condition is active, or clears while an alert is open.
+Stateless apart from its stores and its per-patient cache (`alerts.cache`:
+windows of recent readings, arrivals, open alert keys), so most readings cost
+a bisect and a few comparisons and touch no database. The alert store is read
+and written only when a condition is active, or clears while an alert is open.
 
 Confirmations across workers. Workers share the readings round robin (an
 MQTT 5 shared subscription), so the first reading of a pair a ``confirm``
@@ -35,27 +33,16 @@ it, never against the device's or the gateway's clock.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from itertools import pairwise
-from statistics import median
-from zoneinfo import ZoneInfo
 
 from alerts import evaluate
+from alerts.cache import PatientCache, PatientState, local_day
 from alerts.classify import Verdict, classify
 from alerts.evaluate import Outcome, State
-from alerts.history import RULE_METRICS, Arrivals, EmptyHistory, History, Window
-from alerts.lifecycle import Key, PatientAlerts, Signal, Transition, apply
-from alerts.ruleset import (
-    AverageRule,
-    ChangeRule,
-    DeviceRule,
-    MissingRule,
-    RuleSet,
-    ThresholdRule,
-)
+from alerts.history import EmptyHistory, History, Window
+from alerts.lifecycle import PatientAlerts, Signal, Transition, apply
+from alerts.ruleset import AverageRule, ChangeRule, RuleSet, ThresholdRule
 from alerts.store import (
     AlertConflict,
     AlertStore,
@@ -67,65 +54,14 @@ from alerts.store import (
     Targets,
 )
 from alerts.terms import Category, Severity
-from devices.reading import Kind
 from devices.wire import WireReading
-
-#: Arrivals closer than this are one measuring session (a duplicate BP, a retry).
-SESSION_S = 3600.0
-SEEN_IDS = 256
 
 Judged = ThresholdRule | ChangeRule | AverageRule
 
 
-@dataclass(frozen=True, slots=True)
-class Compiled:
-    """A rule set sorted for evaluation: per kind, the rules of each category."""
-
-    rules: RuleSet
-    by_kind: dict[Kind, dict[Category, tuple[object, ...]]]
-    missing: dict[Kind, MissingRule]
-    device: dict[Kind, DeviceRule]
-    #: per kind, the threshold rules that need ``confirm`` readings
-    confirming: dict[Kind, tuple[ThresholdRule, ...]]
-
-    @classmethod
-    def of(cls, rules: RuleSet) -> Compiled:
-        by_kind: dict[Kind, dict[Category, list[object]]] = {}
-        missing: dict[Kind, MissingRule] = {}
-        device: dict[Kind, DeviceRule] = {}
-        for rule in rules.enabled():
-            if isinstance(rule, MissingRule):
-                missing[rule.kind] = rule
-            elif isinstance(rule, DeviceRule):
-                device[rule.kind] = rule
-            else:
-                by_kind.setdefault(rule.kind, {}).setdefault(rule.category, []).append(rule)
-        frozen = {k: {c: tuple(v) for c, v in cats.items()} for k, cats in by_kind.items()}
-        confirming: dict[Kind, list[ThresholdRule]] = {}
-        for rule in rules.of_type(ThresholdRule):
-            if rule.confirm > 1:
-                confirming.setdefault(rule.kind, []).append(rule)
-        return cls(rules, frozen, missing, device, {k: tuple(v) for k, v in confirming.items()})
-
-
-@dataclass(slots=True)
-class PatientState:
-    compiled: Compiled
-    zone: ZoneInfo
-    loaded_at: float
-    windows: dict[Kind, Window] = field(default_factory=dict)
-    arrivals: dict[Kind, Arrivals] = field(default_factory=dict)
-    #: kind -> (when silence becomes missing data, usual gap, silence allowed), in seconds
-    deadlines: dict[Kind, tuple[float, float, float]] = field(default_factory=dict)
-    open_keys: set[Key] = field(default_factory=set)
-    seen: OrderedDict[str, None] = field(default_factory=OrderedDict)
-    #: readings the windows were loaded with from the store (id -> measurement time): one
-    #: of them arriving now is evaluated in its place, not added twice
-    stored: dict[str, float] = field(default_factory=dict)
-    stale: bool = False
-
-
 class Engine:
+    """Readings and the clock in, alert transitions out (the state lives in `PatientCache`)."""
+
     def __init__(
         self,
         rules: RuleSet,
@@ -138,13 +74,15 @@ class Engine:
         shared: ReadingLog | None = None,
     ) -> None:
         self.rules = rules
-        self.history: History = history or EmptyHistory()
         self.store: AlertStore = store or MemoryAlertStore()
-        self.targets: Targets = targets or NoTargets()
-        self._zone_of = zone_of
-        self.cache_ttl_s = cache_ttl_s
-        self._default = Compiled.of(rules)
-        self._states: dict[str, PatientState] = {}
+        self.cache = PatientCache(
+            rules,
+            history or EmptyHistory(),
+            self.store,
+            targets or NoTargets(),
+            zone_of,
+            cache_ttl_s,
+        )
         self.shared = shared
         #: ids a batch (`on_readings`) already put in the shared log
         self._recorded: set[str] = set()
@@ -152,57 +90,13 @@ class Engine:
         #: how long the shared log keeps a reading: a day past the longest confirmation
         self.share_for = timedelta(hours=longest + 24)
 
-    # --- per-patient cache -------------------------------------------------
-
-    def _zone(self, patient: str) -> ZoneInfo:
-        name = self._zone_of(patient) if self._zone_of else None
-        return ZoneInfo(name or self.rules.time_zone)
-
     def state(self, patient: str, now: datetime) -> PatientState:
         """The patient's cache, rebuilt when missing or older than ``cache_ttl_s``."""
-        stamp = now.timestamp()
-        state = self._states.get(patient)
-        ttl = float("inf") if self.cache_ttl_s is None else self.cache_ttl_s
-        if state is not None and not state.stale and stamp - state.loaded_at <= ttl:
-            return state
-        overrides = self.targets.for_patient(patient)
-        compiled = Compiled.of(self.rules.with_targets(overrides)) if overrides else self._default
-        open_keys = {r.key for r in self.store.load(patient, now).open_records()}
-        if state is not None and isinstance(self.history, EmptyHistory):
-            # the cache is the only history there is: refresh what others may have
-            # changed (targets, acknowledgements), keep the readings
-            state.compiled, state.loaded_at, state.open_keys = compiled, stamp, open_keys
-            state.stale = False
-            return state
-        previous, state = state, PatientState(compiled, self._zone(patient), stamp)
-        for kind in RULE_METRICS:
-            horizon_h = compiled.rules.horizon_hours(kind)
-            series = self.history.load(patient, kind, now - timedelta(hours=horizon_h), now)
-            if series.ids:  # a store that names its readings
-                state.stored.update(zip(series.ids, series.times, strict=True))
-            state.windows[kind] = Window.from_series(series, RULE_METRICS[kind], horizon_h * 3600)
-            rule = compiled.missing.get(kind)
-            if rule is not None:
-                arrivals = Arrivals(rule.learn_days * 86400, SESSION_S)
-                for moment in series.received:
-                    arrivals.add(moment, _day(moment, state.zone))
-                if previous is not None and kind in previous.arrivals:
-                    # what this worker saw arrive is truer than the store's measurement
-                    # times (a backlog measured days ago arrived now)
-                    seen = previous.arrivals[kind]
-                    for moment, day in zip(seen.times, seen.days, strict=True):
-                        arrivals.add(moment, day)
-                state.arrivals[kind] = arrivals
-                self._set_deadline(state, kind, rule)
-        state.open_keys = open_keys
-        self._states[patient] = state
-        return state
+        return self.cache.get(patient, now)
 
     def forget(self, patient: str) -> None:
         """Reload a patient's targets and alert state at their next reading."""
-        state = self._states.get(patient)
-        if state is not None:
-            state.stale = True
+        self.cache.forget(patient)
 
     # --- readings -------------------------------------------------------------
 
@@ -234,11 +128,8 @@ class Engine:
     def on_reading(self, wire: WireReading, now: datetime) -> list[Transition]:
         """Evaluate one reading that reached the server at ``now``."""
         state = self.state(wire.patient, now)
-        if wire.id in state.seen:
+        if not state.first_sight(wire.id):
             return []  # a resend of a reading already evaluated
-        state.seen[wire.id] = None
-        if len(state.seen) > SEEN_IDS:
-            state.seen.popitem(last=False)
         compiled = state.compiled
         window = state.windows.get(wire.kind)
         verdict = classify(wire, compiled.device.get(wire.kind), window)
@@ -249,8 +140,8 @@ class Engine:
         if missing is not None:
             stamp = now.timestamp()
             arrivals = state.arrivals[wire.kind]
-            if arrivals.add(stamp, _day(stamp, state.zone)):
-                self._set_deadline(state, wire.kind, missing)
+            if arrivals.add(stamp, local_day(stamp, state.zone)):
+                state.set_deadline(wire.kind, missing)
             elif wire.kind in state.deadlines:  # same sitting: the habit has not changed
                 deadline, usual, silence = state.deadlines[wire.kind]
                 state.deadlines[wire.kind] = (max(deadline, stamp + silence), usual, silence)
@@ -355,27 +246,13 @@ class Engine:
 
     # --- the clock ------------------------------------------------------------
 
-    def _set_deadline(self, state: PatientState, kind: Kind, rule: MissingRule) -> None:
-        arrivals = state.arrivals[kind]
-        if arrivals.last is None or len(set(arrivals.days)) < rule.min_days:
-            state.deadlines.pop(kind, None)
-            return
-        sessions = arrivals.sessions
-        gaps = [b - a for a, b in pairwise(sessions)]
-        usual = median(gaps) if gaps else 86400.0
-        longest = max(gaps) if gaps else 0.0
-        silence = max(
-            rule.min_silence_hours * 3600, rule.gap_factor * usual, rule.longest_factor * longest
-        )
-        state.deadlines[kind] = (arrivals.last + silence, usual, silence)
-
     def tick(self, now: datetime) -> list[Transition]:
         """Advance the clock: open missing-data alerts whose silence has run out."""
         stamp = now.timestamp()
         if self.shared is not None:
             self.shared.prune(now - self.share_for)
         changes: list[Transition] = []
-        for patient, state in self._states.items():
+        for patient, state in self.cache:
             signals = []
             for kind, (deadline, usual, _silence) in state.deadlines.items():
                 if stamp < deadline or (Category.MISSING_DATA, kind) in state.open_keys:
@@ -433,11 +310,6 @@ def _device_params(problem: str, detail: str) -> dict[str, object]:
     if problem == "flag":
         params["flags"] = [flag for flag in detail.split(",") if flag]
     return params
-
-
-def _day(stamp: float, zone: ZoneInfo) -> int:
-    """The local calendar day of an instant, as an ordinal."""
-    return datetime.fromtimestamp(stamp, zone).toordinal()
 
 
 #: Flags that say the device's clock cannot be trusted for this reading.

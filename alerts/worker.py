@@ -38,8 +38,10 @@ from alerts.notify.mqtt import MqttChannel
 from alerts.notify.webhook import WebhookChannel
 from alerts.ruleset import DeviceRule, load_rules
 from alerts.sqlstore import DbTargets, SqlAlertStore, SqlReadingLog
+from collector.admission import Admission
+from collector.authority import DbAuthority
 from collector.store import StoreSettings, open_store
-from devices.wire import decode
+from devices.wire import WireReading, decode
 from sharing.models import Patient
 from veille import logs
 from veille.clock import Clock, SystemClock
@@ -83,28 +85,62 @@ class AlertsSettings(BaseModel):
 class Worker:
     """Evaluates readings and runs the housekeeping; the MQTT loop is `run`'s business."""
 
-    def __init__(self, engine: Engine, dispatcher: Dispatcher | None, clock: Clock) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        dispatcher: Dispatcher | None,
+        clock: Clock,
+        admission: Admission | None = None,
+    ) -> None:
         self.engine = engine
         self.dispatcher = dispatcher
         self.clock = clock
+        #: the collector's own admission: what it refuses (implausible, another home's
+        #: patient) never reaches the rules either
+        self.admission = admission
 
     def handle(self, payload: bytes) -> list[Transition]:
         return self.handle_many([payload])
 
-    def handle_many(self, payloads: list[bytes]) -> list[Transition]:
+    def handle_many(
+        self, payloads: list[bytes], topics: list[str] | None = None
+    ) -> list[Transition]:
         """Judge what arrived together (the shared reading log written in one commit);
-        a payload that is not a reading is logged and skipped."""
+        a payload that is not an admitted reading is logged and skipped, whatever it
+        makes the parser raise."""
+        wires = self._readings(payloads, topics)
+        now = self.clock.now()
+        try:
+            changes = self.engine.on_readings(wires, now)
+        except Exception:
+            if len(wires) <= 1:
+                raise
+            changes = []
+            for wire in wires:  # alone, so only the reading that fails is lost to the rules
+                try:
+                    changes.extend(self.engine.on_readings([wire], now))
+                except Exception as err:  # noqa: BLE001 - logged with the reading id, skipped
+                    log.error("alerts_reading_failed", reading=wire.id, error=type(err).__name__)
+        if changes and self.dispatcher is not None:
+            self.dispatcher.enqueue(changes, now)
+        return changes
+
+    def _readings(self, payloads: list[bytes], topics: list[str] | None) -> list[WireReading]:
+        if self.admission is not None and topics is not None:
+            self.admission.ready()  # the pairings database down: the supervisor loop waits
+            valid, reasons = self.admission.admit_many(list(zip(topics, payloads, strict=True)))
+            for reason in reasons.values():
+                log.warning("alerts_refused_payload", error=reason[:300])
+            return [valid[i] for i in sorted(valid)]
         wires = []
         for payload in payloads:
             try:
                 wires.append(decode(payload))
             except PayloadError as err:
-                log.warning("alerts_bad_payload", error=str(err))
-        now = self.clock.now()
-        changes = self.engine.on_readings(wires, now)
-        if changes and self.dispatcher is not None:
-            self.dispatcher.enqueue(changes, now)
-        return changes
+                log.warning("alerts_bad_payload", error=str(err)[:300])
+            except Exception as err:  # noqa: BLE001 - a hostile payload never stops the worker
+                log.warning("alerts_bad_payload", error=type(err).__name__)
+        return wires
 
     def housekeeping(self) -> list[Transition]:
         now = self.clock.now()
@@ -175,14 +211,15 @@ def build(
         link=settings.link,
         escalate_after=timedelta(minutes=settings.escalate_after_min),
     )
-    return Worker(engine, dispatcher, clock)
+    admission = Admission(DbAuthority(sessions), now=clock.now, count_refusals=False)
+    return Worker(engine, dispatcher, clock, admission)
 
 
 #: Readings judged together at most (what waits in the inbox, not a wait for more).
 BATCH = 500
 
 
-def _waiting(inbox: queue.Queue[bytes], most: int) -> list[bytes]:
+def _waiting(inbox: queue.Queue[tuple[str, bytes]], most: int) -> list[tuple[str, bytes]]:
     """The next payload (waiting up to 0.2 s), and whatever else is already queued."""
     try:
         payloads = [inbox.get(timeout=0.2)]
@@ -208,7 +245,7 @@ def run(
     clock = clock or SystemClock()
     client_id = settings.client_id or f"veille-alerts-{socket.gethostname()}-{os.getpid()}"
     conn = connection(broker, client_id, persistent=True)
-    inbox: queue.Queue[bytes] = queue.Queue(maxsize=10_000)
+    inbox: queue.Queue[tuple[str, bytes]] = queue.Queue(maxsize=10_000)
     topic = shared(settings.group, ALL_READINGS) if conn.is_v5 else ALL_READINGS
 
     def on_connect(client: paho.Client, _u: Any, _f: Any, rc: Any, _p: Any) -> None:
@@ -216,7 +253,7 @@ def run(
         log.info("alerts_subscribed", topic=topic)
 
     def on_message(_c: paho.Client, _u: Any, message: paho.MQTTMessage) -> None:
-        inbox.put(bytes(message.payload))
+        inbox.put((message.topic, bytes(message.payload)))
 
     conn.client.on_connect = on_connect
     conn.client.on_message = on_message
@@ -228,7 +265,7 @@ def run(
             payloads = _waiting(inbox, BATCH)
             try:
                 if payloads:
-                    worker.handle_many(payloads)
+                    worker.handle_many([p for _t, p in payloads], [t for t, _p in payloads])
                 stamp = clock.now().timestamp()
                 if stamp - last_tick >= settings.tick_s:
                     worker.housekeeping()

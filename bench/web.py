@@ -236,13 +236,15 @@ def main() -> int:
                 "csrf": login.cookies["veille_csrf"],
             },
         )
-        assert answer.status_code == 303, answer.text
+        if answer.status_code != 303:
+            raise RuntimeError(f"bench.nurse could not sign in: {answer.text}")
         cookies = dict(login.cookies)
         began = time.perf_counter()
         # the first list in each worker computes every patient's summary once (cold cache)
         cold = [login.get("/team") for _ in range(args.workers * 3)]
         cold_ms = (time.perf_counter() - began) * 1000
-        assert all(answer.status_code == 200 for answer in cold)
+        if any(answer.status_code != 200 for answer in cold):
+            raise RuntimeError("the triage list failed while cold")
         patient_ids = [f"p-{i:05d}" for i in range(args.patients)]
         alone: list[float] = []  # one request at a time: the service time itself
         for _ in range(20):

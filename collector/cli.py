@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from collector import pairing_cli
 from collector.store import StoreSettings, open_store, sqlite_path
 from devices.reading import Kind
 from devices.wire import to_json_dict
@@ -39,8 +40,8 @@ def _run(args: argparse.Namespace) -> int:
         if value is not None
     }
     try:
-        collector, broker, store = load_settings(_config(args), args.data_dir, overrides)
-        run(collector, broker, store)
+        collector, broker, store, database = load_settings(_config(args), args.data_dir, overrides)
+        run(collector, broker, store, database)
     except VeilleError as err:
         print(f"veille collector run: {err}", file=sys.stderr)
         return 2
@@ -82,6 +83,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     run.add_argument("--batch-size", type=int, help="readings per store write")
     run.add_argument("--json-logs", action="store_true", help="JSON log lines on stderr")
     run.set_defaults(handler=_run)
+    pairing_cli.register(commands)
 
     export = subparsers.add_parser("export", help="a patient's readings as JSON lines")
     export.add_argument("--patient", help="pseudonymous patient id (default: every patient)")

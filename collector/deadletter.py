@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from pydantic_core import from_json
+
 from collector.sqlite_file import open_durable
 from veille.errors import StoreUnavailable
 
@@ -38,11 +40,21 @@ class DeadLetter:
     received: datetime
 
 
+#: Past this a payload is not a reading (a real one is under 2 KB): its id is not looked for.
+MAX_ID_SCAN = 65_536
+
+
 def readable_id(payload: bytes) -> str | None:
-    """The reading id of an invalid payload, when one can still be read from it."""
+    """The reading id of an invalid payload, when one can still be read from it.
+
+    Hostile bytes reach this: pydantic-core's parser bounds nesting depth (a
+    ``ValueError``, where `json.loads` raised `RecursionError` on ``[`` x 5,000
+    and stopped the collector) and refuses invalid UTF-8."""
+    if len(payload) > MAX_ID_SCAN:
+        return None
     try:
-        data = json.loads(payload)
-    except (ValueError, UnicodeDecodeError):
+        data = from_json(payload)
+    except (ValueError, RecursionError, UnicodeDecodeError):
         return None
     if isinstance(data, dict):
         found = data.get("id")

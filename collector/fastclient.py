@@ -150,14 +150,15 @@ class BatchingClient(paho.Client):
 
     def _handle_publish(self) -> MQTTErrorCode:
         header = self._in_packet["command"]
-        if self.on_publish_packet is None or header & 0x06 == 0x04:  # QoS 2: paho's handshake
-            return super()._handle_publish()
-        return self._deliver(header, self._in_packet["packet"])
-
-    def _deliver(self, header: int, packet: bytes | bytearray) -> MQTTErrorCode:
-        """One PUBLISH at QoS 0 or 1 to `on_publish_packet` (set by the caller)."""
         handler = self.on_publish_packet
-        assert handler is not None
+        if handler is None or header & 0x06 == 0x04:  # QoS 2: paho's handshake
+            return super()._handle_publish()
+        return self._deliver(handler, header, self._in_packet["packet"])
+
+    def _deliver(
+        self, handler: PacketHandler, header: int, packet: bytes | bytearray
+    ) -> MQTTErrorCode:
+        """One PUBLISH at QoS 0 or 1 to ``handler`` (the caller's `on_publish_packet`)."""
         v5 = self._protocol == MQTTProtocolVersion.MQTTv5
         mid, qos, topic, payload = _publish_parts(header, packet, v5)
         if not topic and not v5:
@@ -183,10 +184,11 @@ class BatchingClient(paho.Client):
         if whole is None:
             return super()._packet_read()
         command, body = whole
-        if command & 0xF6 == 0x32 and self.on_publish_packet is not None:
+        handler = self.on_publish_packet
+        if command & 0xF6 == 0x32 and handler is not None:
             # a QoS 1 PUBLISH, the collector's every message: no per-packet state to build
             try:
-                rc = self._deliver(command, body)
+                rc = self._deliver(handler, command, body)
             except MalformedPacket as exc:
                 self._easy_log(paho.MQTT_LOG_DEBUG, "Received malformed packet: %s", exc)
                 rc = MQTTErrorCode.MQTT_ERR_PROTOCOL

@@ -328,7 +328,8 @@ async def check_session(
             report.fail(f"SessionResult.readings = {result.readings}, emitted {len(got)}")
         _compare(report, "session", got, expected, tolerance)
         return report
-    assert isinstance(driver, AdvertisementDriver)
+    if not isinstance(driver, AdvertisementDriver):
+        raise DriverError(f"{driver.name}: neither a GATT session driver nor an advertisement one")
     heard: list[Reading] = []
     failures: list[str] = []
 

@@ -26,6 +26,7 @@ import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING, ClassVar
 
 from devices.reading import Reading
@@ -46,6 +47,8 @@ __all__ = [
     "DriverError",
     "Emit",
     "Matcher",
+    "Note",
+    "NoteKind",
     "Reading",
     "SessionResult",
     "normalize_uuid",
@@ -161,6 +164,51 @@ class DeviceState:
     last_sequence: int | None = None
 
 
+class NoteKind(StrEnum):
+    """What a session note is about; the gateway counts and reports by kind."""
+
+    #: a record that did not decode (the gateway counts it as rejected)
+    REJECTED = "rejected"
+    #: a record a model's quirk recognised as not a measurement (counted with the rejected)
+    DROPPED = "dropped"
+    #: a record left out on purpose: no record number, or one the gateway already has
+    SKIPPED = "skipped"
+    #: half of a measurement without the other (a glucose context, a multiple-packet weight)
+    UNPAIRED = "unpaired"
+    #: device information, battery or clock could not be read: readings are unaffected
+    INCOMPLETE = "incomplete"
+    #: the device's record numbers restarted or wrapped: every record is fetched again
+    RESYNC = "resync"
+    #: a control-point exchange that failed on the way out (an abort nobody answered)
+    PROTOCOL = "protocol"
+    #: what the device says it cannot report (an oximeter without signal status)
+    CAPABILITY = "capability"
+    #: what a driver made of a stream or a partial measurement (samples summarised)
+    SUMMARY = "summary"
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """Something a session noticed that is worth a log line, typed so it is matched on kind.
+
+    ``characteristic`` is the 16-bit key (``"2A9D"``) the note is about, if any; ``str``
+    gives the log text, ``"2A9D: rejected: reserved flag bits set at byte 0"``.
+    """
+
+    kind: NoteKind
+    text: str
+    characteristic: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.characteristic}: " if self.characteristic else ""
+        return f"{where}{self.kind.value}: {self.text}"
+
+    @property
+    def counts_as_rejected(self) -> bool:
+        """A record the device sent that the gateway could not publish as a reading."""
+        return self.kind in (NoteKind.REJECTED, NoteKind.DROPPED)
+
+
 @dataclass(frozen=True, slots=True)
 class SessionResult:
     """What one GATT session did. Commit ``state`` only because the session returned.
@@ -178,7 +226,7 @@ class SessionResult:
     clock_drift_s: float | None = None
     clock_set: bool = False
     dropped: int = 0
-    notes: tuple[str, ...] = field(default_factory=tuple)
+    notes: tuple[Note, ...] = field(default_factory=tuple)
 
 
 class BaseDriver:

@@ -360,10 +360,12 @@ class Radio:
             activity.battery_pct = result.battery_pct
         activity.clock_drift_s = result.clock_drift_s
         for note in result.notes:
-            if ": rejected:" in note or ": dropped:" in note:
+            if note.counts_as_rejected:
                 activity.records_rejected += 1
-                activity.last_rejection = note[:300]
-            log.warning("session_note", device=address, driver=driver.name, note=note)
+                activity.last_rejection = str(note)[:300]
+            log.warning(
+                "session_note", device=address, driver=driver.name, kind=note.kind, note=str(note)
+            )
         log.info(
             "session_done",
             device=address,

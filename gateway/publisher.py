@@ -32,7 +32,7 @@ from gateway.ackmsg import AckMessage, parse_ack
 from gateway.outbox import Outbox
 from gateway.settings import GatewaySettings
 from veille import logs
-from veille.errors import PayloadError, VeilleError
+from veille.errors import NotReady, PayloadError, VeilleError
 from veille.mqtt import (
     BrokerSettings,
     BrokerUnavailable,
@@ -285,7 +285,8 @@ class Publisher:
             self._wake.set()
 
     def _publish(self, topic: str, payload: bytes, retain: bool, reading: str | None) -> None:
-        assert self.conn is not None
+        if self.conn is None:
+            raise NotReady("publisher: connect() first")
         info = self.conn.client.publish(topic, payload, qos=1, retain=retain)
         with self._lock:
             early = self._early.pop(info.mid, None)
@@ -341,17 +342,19 @@ class Publisher:
 
     async def pump(self) -> None:
         """Forever: publish due rows when woken or every second (republish timer)."""
-        assert self._wake is not None, "connect() first"
+        wake = self._wake
+        if wake is None:
+            raise NotReady("publisher: connect() first")
         settling: asyncio.Task[None] | None = None
         try:
             while True:
-                self._wake.clear()
+                wake.clear()
                 self.publish_due()
                 # bookkeeping runs beside publishing: its fsyncs never hold a reading back
                 if settling is None or settling.done():
                     settling = asyncio.create_task(self.settle())
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=1.0)
+                    await asyncio.wait_for(wake.wait(), timeout=1.0)
         finally:
             if settling is not None:
                 await asyncio.shield(settling)

@@ -19,6 +19,7 @@ from devices.sim.radio import VirtualRadio
 from gateway.pairing import GatewayStore
 from gateway.service import Backends, Gateway, install_signal_handlers
 from gateway.settings import GatewaySettings
+from veille.errors import ConfigError
 from veille.mqtt import BrokerSettings
 
 
@@ -52,7 +53,8 @@ async def run_gateway(settings: GatewaySettings, broker: BrokerSettings) -> None
     if settings.ble.backend == "bluez":
         await Gateway(settings, broker).run(stop)
         return
-    assert settings.ble.household is not None  # checked by BleSettings
+    if settings.ble.household is None:  # BleSettings refuses this; kept explicit
+        raise ConfigError("ble.backend = 'simulator' needs ble.household (a household TOML)")
     radio, live = _household(settings.ble.household, settings)
     gateway = Gateway(
         settings, broker, Backends(radio.scanner_backend, radio.client_backend, radio.now)

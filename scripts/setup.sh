@@ -10,7 +10,7 @@ want=()
 if [[ "${1:-}" == "--test" ]]; then
   # real broker, real InfluxDB 1.6 (Debian), VictoriaMetrics for the v2 write API, real browser,
   # real PostgreSQL (the relational store of a server), dbus-daemon (gateway pairing agent tests), systemd-analyze (Pi unit)
-  want+=(mosquitto mosquitto-clients influxdb victoria-metrics chromium chromium-driver postgresql shellcheck dbus-daemon systemd)
+  want+=(mosquitto mosquitto-clients influxdb victoria-metrics chromium chromium-driver postgresql shellcheck dbus-daemon systemd caddy)
 fi
 missing=()
 for pkg in "${want[@]}"; do

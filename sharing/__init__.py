@@ -13,6 +13,7 @@ Modules, one job each:
 - `sharing.access`        `authorize`: the one decision every read goes through, audited
 - `sharing.decisions`     the rule for professionals: grants, then break-glass, then why not
 - `sharing.recipients`    `alert_recipients`: who may receive an alert on a kind
+- `sharing.visibility`    whose patients a professional's list holds, which alerts it shows
 - `sharing.audit`         audit rows, and the patient's log as plain sentences
 - `sharing.notifications` notices on the patient's page (and `device_notice` for alerts)
 - `sharing.reminders`     a notice before a grant ends (`veille sharing daily`)

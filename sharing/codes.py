@@ -316,3 +316,16 @@ def redeem_code(
         ref_id=code_session.id,
     )
     return CodeRedemption(token=token, capability=capability)
+
+
+def end_code_session(session: Session, token: str, *, now: datetime) -> bool:
+    """The professional closes the read-only view: its bearer token stops working now
+    (not only in this browser). False when the token names no live session."""
+    found = session.scalars(
+        select(CodeSession).where(CodeSession.token_hash == token_hash(token))
+    ).first()
+    if found is None or found.expires_at <= now:
+        return False
+    found.expires_at = now
+    session.commit()
+    return True

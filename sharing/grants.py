@@ -22,7 +22,7 @@ from sharing.audit import Actor, professional_actor, record
 from sharing.errors import InvalidRequest
 from sharing.models import CareTeam, Grant, Patient, Professional
 from sharing.terms import ActorType, Event, Reason
-from veille.errors import NotAllowed
+from veille.errors import Inconsistent, NotAllowed
 
 #: The longest a grant may run before the patient renews it.
 MAX_GRANT = timedelta(days=366)
@@ -36,7 +36,8 @@ def recipient_actor(session: Session, grant: Grant) -> Actor:
     if grant.team_id is not None:
         team = session.get(CareTeam, grant.team_id)
         return Actor(ActorType.CARE_TEAM, str(grant.team_id), team.name if team else None)
-    assert grant.professional_id is not None  # the table's check constraint
+    if grant.professional_id is None:  # the table's check constraint says one is set
+        raise Inconsistent(f"grant {grant.id} has neither a team nor a professional")
     professional = session.get(Professional, grant.professional_id)
     return professional_actor(professional, grant.professional_id)
 

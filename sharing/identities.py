@@ -7,6 +7,7 @@ care team, never received from the home. Accounts and passwords belong to
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -33,16 +34,32 @@ def _zone(name: str) -> str:
 _PATIENT_ID: TypeAdapter[str] = TypeAdapter(Identifier)
 
 
+#: 20 base-32 characters: 100 random bits. A short id (``p-7f3a``: 65,536 values) can be
+#: guessed by whoever holds one gateway's credentials; the collector refuses readings for
+#: patients a gateway does not serve, and a long id makes another patient's id unguessable
+#: in the first place. Ids made before keep working: this is for new patients only.
+PATIENT_ID_BITS = 100
+_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
+
+
+def new_patient_id() -> str:
+    """A fresh pseudonymous patient id, ``p-`` and 100 random bits (`secrets`)."""
+    return "p-" + "".join(secrets.choice(_ALPHABET) for _ in range(PATIENT_ID_BITS // 5))
+
+
 def add_patient(
     session: Session,
-    patient_id: str,
+    patient_id: str | None = None,
     *,
     now: datetime,
     label: str | None = None,
     time_zone: str = "Europe/Paris",
     language: Language | str = Language.FR,
 ) -> Patient:
-    """Register a pseudonymous patient id (the id the gateway publishes)."""
+    """Register a pseudonymous patient id (the id the gateway publishes); without one, a
+    new unguessable id is made (`new_patient_id`)."""
+    if patient_id is None:
+        patient_id = new_patient_id()
     try:
         _PATIENT_ID.validate_python(patient_id)
     except ValidationError as exc:

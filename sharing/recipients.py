@@ -19,6 +19,7 @@ from sharing.capability import Recipient
 from sharing.grants import recipient_actor
 from sharing.models import Grant, Professional
 from sharing.terms import Purpose, RecipientType, Via
+from veille.errors import Inconsistent
 
 #: The alert category that never leaves the patient (see the replay contract of issue 5).
 DEVICE_PROBLEM = "device_problem"
@@ -63,7 +64,8 @@ def alert_recipients(
             key = (RecipientType.CARE_TEAM, grant.team_id)
             recipient = Recipient(key[0], patient_id, team_id=grant.team_id, grant_id=grant.id)
         else:
-            assert grant.professional_id is not None  # the table's check constraint
+            if grant.professional_id is None:  # the table's check constraint says one is set
+                raise Inconsistent(f"grant {grant.id} has neither a team nor a professional")
             professional = session.get(Professional, grant.professional_id)
             if professional is None or not professional.active:
                 continue

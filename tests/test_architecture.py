@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -61,3 +62,36 @@ def test_package_respects_its_boundary(package: str) -> None:
 def test_vectors_ship_with_the_repository() -> None:
     """The repository stands alone: the decode vectors are in tests/data, not ../shared."""
     assert (ROOT / "tests" / "data" / "gatt.json").is_file()
+
+
+#: The house rule: a module that passes this is asking to be split (STYLE.md, "Size").
+MAX_LINES = 400
+#: Trees that are not the project's own code.
+NOT_OURS = {".venv", "build", ".git", "node_modules", ".mypy_cache", ".ruff_cache"}
+
+
+def test_no_python_file_is_over_400_lines() -> None:
+    files = [p for p in ROOT.rglob("*.py") if not NOT_OURS & set(p.relative_to(ROOT).parts)]
+    counted = {p.relative_to(ROOT).parts[0] for p in files}
+    # the product packages, bench, plugins and tests are all among what is counted
+    assert {"collector", "alerts", "web", "bench", "plugins", "tests"} <= counted
+    too_long = {
+        str(path.relative_to(ROOT)): lines
+        for path in files
+        if (lines := len(path.read_text().splitlines())) > MAX_LINES
+    }
+    assert not too_long, f"split these (lines over {MAX_LINES}): {too_long}"
+
+
+def test_mypy_checks_every_python_file() -> None:
+    """A new package (or a stray script) cannot slip out of mypy strict."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mypy"]
+    checked = [ROOT / entry for entry in config["files"]]
+    assert config["strict"] is True
+    left_out = sorted(
+        str(path.relative_to(ROOT))
+        for path in ROOT.rglob("*.py")
+        if not NOT_OURS & set(path.relative_to(ROOT).parts)
+        and not any(path == root or root in path.parents for root in checked)
+    )
+    assert not left_out, f"add to [tool.mypy] files: {left_out}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
 
@@ -12,7 +13,8 @@ from veille.cli import COMMAND_MODULES, OWNERS, build_parser
 
 def test_every_registered_command_has_its_owner() -> None:
     parser = build_parser()
-    commands = set(parser._subparsers._group_actions[0].choices)  # type: ignore[union-attr]
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    commands = set(sub.choices)
     assert commands == set(OWNERS)
     assert set(OWNERS.values()) == set(COMMAND_MODULES)
 

@@ -30,7 +30,7 @@ def test_clients_fall_back_to_311_and_messages_flow() -> None:
         subscriber = _client("sub", clean=True)
 
         def on_message(_c: paho.Client, _u: object, msg: paho.MQTTMessage) -> None:
-            received.append(msg.payload)
+            received.append(bytes(msg.payload))
             got.set()
 
         subscribed = threading.Event()

@@ -5,8 +5,10 @@ patients of the demo household are registered with their own choices, made
 to show that consent matters: three share their clinical kinds with the
 team, alerts included; the spouse who shares his scale shares only weight,
 without alerts.
-Each person gets a web account. Everything is idempotent: a second run on
-the same data directory finds it all in place.
+Each person gets a web account, and the server is told that the demo
+gateway serves these four patients (`collector.pairings`: the collector
+refuses readings of any other patient from it). Everything is idempotent: a
+second run on the same data directory finds it all in place.
 
 The passwords are DEMO passwords, printed on purpose, valid only for the
 demo's own database on loopback.
@@ -21,8 +23,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from collector.pairings import pair
 from sharing.demo import DemoWorld, seed_demo
 from sharing.identities import update_patient
+from veille.demo_gateway import GATEWAY_ID
 from veille.errors import ConfigError
 from web.accounts import create_account
 from web.models import Account
@@ -99,4 +103,6 @@ def seed(session: Session, patient_ids: Collection[str], now: datetime) -> DemoW
     _account(session, PHYSICIAN, now, professional_id=world.physician_id)
     for patient_id, account in PATIENT_ACCOUNTS.items():
         _account(session, account, now, patient_id=patient_id)
+    for patient_id in LABELS:
+        pair(session, GATEWAY_ID, patient_id, now=now)
     return world

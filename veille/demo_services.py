@@ -19,8 +19,11 @@ from pathlib import Path
 
 from collector.consumer import Collector, CollectorSettings
 from collector.deadletter import DeadLetters
+from collector.poison import PoisonJournal
+from collector.service import admission, poison_path
 from collector.store import StoreSettings, dead_letter_path, open_store, sqlite_path
 from veille.clock import Clock
+from veille.db import DatabaseSettings
 from veille.errors import VeilleError
 from veille.mqtt import BrokerSettings, connection
 
@@ -120,7 +123,9 @@ def start_collector(broker: BrokerSettings, data_dir: Path) -> Service:
     settings = CollectorSettings(
         client_id="veille-demo-collector", dead_letter_path=dead_letter_path(data_dir)
     )
-    collector = Collector(settings, broker, store, letters)
+    journal = PoisonJournal(poison_path(dead_letter_path(data_dir)), settings.client_id)
+    admit = admission(settings, DatabaseSettings(url=database_url(data_dir)))
+    collector = Collector(settings, broker, store, letters, admit, journal)
 
     def run() -> None:
         try:
@@ -128,6 +133,7 @@ def start_collector(broker: BrokerSettings, data_dir: Path) -> Service:
         finally:
             store.close()
             letters.close()
+            journal.close()
 
     service = Service("collector", run, collector.stop).start()
     wait_for(collector.subscribed.is_set, 20, "the collector did not subscribe")
@@ -216,7 +222,13 @@ def start_web(data_dir: Path, port: int) -> Service:
     store = open_store(store_settings(data_dir))
     app = create_app(settings, store=store)
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="off"
+        app,
+        host="127.0.0.1",
+        port=port,
+        proxy_headers=False,  # uvicorn would believe X-Forwarded-For from any loopback client
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
     )
     server = uvicorn.Server(config)  # in a thread: uvicorn leaves the signals to the demo
 

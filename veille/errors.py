@@ -11,7 +11,9 @@
      │    └── StoreUnavailable    down or unreachable: retry later, never drop
      ├── ConfigError          a configuration that cannot work
      ├── DeviceError          a BLE device that misbehaved during a conversation
-     └── NotAllowed           a sharing check refused access (web answers 403)
+     ├── NotAllowed           a sharing check refused access (web answers 403)
+     ├── NotReady             an object used before it was set up (connect() first)
+     └── Inconsistent         data or state that breaks a promise made elsewhere
 
 Foreign exceptions (bleak, paho, sqlite3, urllib3) are wrapped once, at the
 edge that calls them. Messages say what went wrong, where, and what to try.
@@ -71,3 +73,19 @@ class NotAllowed(VeilleError):
     def __init__(self, message: str, *, reason: str = "not_allowed") -> None:
         super().__init__(message)
         self.reason = reason
+
+
+class NotReady(VeilleError):
+    """An object used before the call that sets it up (``connect()``, joining a radio).
+
+    A programming error, raised instead of an ``assert`` so it survives ``python -O``.
+    """
+
+
+class Inconsistent(VeilleError):
+    """Data or state that breaks a promise made elsewhere: a bug, or a hand-edited database.
+
+    For instance a grant with neither a team nor a professional (a check constraint says
+    one of them is set), or a factory that built another class than asked. Raised instead
+    of an ``assert`` so it survives ``python -O``; the message names the row or object.
+    """

@@ -1,14 +1,14 @@
-"""Accounts: create, sign in (argon2, lockout), sessions (server-side, signed cookie).
+"""Accounts: create, sign in (argon2, throttled per account and source), sessions.
 
 The cookie is ``<token>.<hmac>``: the token is 256 random bits looked up by
 its hash, the HMAC with the server key lets a forged or truncated cookie be
 refused before any database read. A wrong password and an unknown user get
-the same answer and cost the same argon2 work, so user names cannot be probed.
+the same answer and cost the same argon2 work, and are throttled alike
+(`web.throttle`), so user names cannot be probed.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
 import secrets
@@ -24,7 +24,9 @@ from sharing.errors import InvalidRequest
 from sharing.models import Patient, Professional
 from sharing.terms import Role
 from veille.errors import VeilleError
+from web import throttle
 from web.models import Account, WebSession
+from web.throttle import LockoutPolicy, account_ref
 
 PATIENT_ROLE = "patient"
 ROLES = frozenset({PATIENT_ROLE, *(r.value for r in Role)})
@@ -35,10 +37,16 @@ _DUMMY_HASH = _HASHER.hash("no such account, same work")
 
 
 class SignInFailed(VeilleError):
-    """Wrong user name or password, or the account is locked; ``retry_after`` if locked."""
+    """Wrong user name or password, or too many attempts (``retry_after`` set).
 
-    def __init__(self, message: str, retry_after: timedelta | None = None) -> None:
+    ``account_ref`` is the pseudonymous reference of the name typed, for the log.
+    """
+
+    def __init__(
+        self, message: str, account_ref: str, retry_after: timedelta | None = None
+    ) -> None:
         super().__init__(message)
+        self.account_ref = account_ref
         self.retry_after = retry_after
 
 
@@ -83,7 +91,6 @@ def create_account(
         role=role,
         professional_id=professional_id,
         patient_id=patient_id,
-        failed_logins=0,
         created_at=now,
     )
     session.add(account)
@@ -113,35 +120,36 @@ def sign_in(
     username: str,
     password: str,
     *,
+    source: str,
     now: datetime,
     key: bytes,
     lifetime: timedelta,
-    max_failures: int,
-    lockout: timedelta,
+    policy: LockoutPolicy,
 ) -> tuple[str, SignedIn]:
-    """Check the password and open a session: (cookie value, who). Commits."""
+    """Check the password and open a session: (cookie value, who). Commits.
+
+    The attempt is reserved (`web.throttle`) before anything else, for the name
+    typed and ``source`` together; a refused reservation answers the same for a
+    real and an unknown name, and costs neither an argon2 run.
+    """
+    subject = account_ref(key, username)
+    wait = throttle.reserve(session, subject, source, now, policy)
+    if wait is not None:
+        raise SignInFailed("too many attempts; try again later", subject, retry_after=wait)
     account = session.scalars(
         select(Account).where(Account.username == username.strip().lower())
     ).first()
-    if account is None:
-        with contextlib.suppress(VerifyMismatchError):
-            _HASHER.verify(_DUMMY_HASH, password + "x")
-        raise SignInFailed("wrong user name or password")
-    if account.locked_until is not None and account.locked_until > now:
-        raise SignInFailed("account locked", retry_after=account.locked_until - now)
     try:
+        if account is None:
+            _HASHER.verify(_DUMMY_HASH, password + "\x00")  # same work, never a match
+            raise VerifyMismatchError
         _HASHER.verify(account.password_hash, password)
     except (VerificationError, InvalidHashError) as exc:
-        account.failed_logins += 1
-        if account.failed_logins >= max_failures:
-            account.locked_until = now + lockout
-            account.failed_logins = 0
-        session.commit()
-        raise SignInFailed("wrong user name or password") from exc
+        throttle.failed(session, subject, source, now, policy)
+        raise SignInFailed("wrong user name or password", subject) from exc
+    throttle.succeeded(session, subject, source)
     if _HASHER.check_needs_rehash(account.password_hash):
         account.password_hash = _HASHER.hash(password)
-    account.failed_logins = 0
-    account.locked_until = None
     token = secrets.token_urlsafe(32)
     row = WebSession(
         token_hash=_digest(token),

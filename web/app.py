@@ -14,23 +14,29 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request, Response
-from fastapi.exception_handlers import http_exception_handler
+from fastapi.exception_handlers import (
+    http_exception_handler,
+    request_validation_exception_handler,
+)
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from alerts.ruleset import RuleSet, load_rules
 from collector.store import ReadingStore, open_store
 from veille.clock import Clock, SystemClock
 from veille.db import import_models, make_engine, session_factory
 from veille.gcpolicy import settle_after_startup
-from web.deps import CSRF_COOKIE, Services, get_language
+from web import localnum
+from web.deps import Services, csrf_cookie, get_language
 from web.housekeeping import Housekeeping
 from web.i18n import t
 from web.metric_labels import metric_label
-from web.routes import api, auth, codeview, patient, team
+from web.routes import api, auth, codeview, patient, patient_data, team, team_patient
 from web.settings import WebSettings
 from web.triage import SummaryCache
 from web.words import describe, latest_value
@@ -60,6 +66,7 @@ def create_app(
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["t"] = t
     templates.env.globals["metric_label"] = metric_label
+    templates.env.globals["number"] = localnum.number
     templates.env.globals["describe"] = describe
     templates.env.globals["latest_value"] = latest_value
     services = Services(
@@ -79,7 +86,12 @@ def create_app(
         if settings.housekeeping_hours <= 0:
             yield
             return
-        housekeeping = Housekeeping(sessions, services.clock, settings.housekeeping_hours * 3600)
+        housekeeping = Housekeeping(
+            sessions,
+            services.clock,
+            settings.housekeeping_hours * 3600,
+            settings.lockout_policy().window,
+        )
         housekeeping.start()
         try:
             yield
@@ -98,20 +110,23 @@ def create_app(
     app.state.services = services
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
-    for module in (auth, team, patient, codeview, api):
+    for module in (auth, team, team_patient, patient, patient_data, codeview, api):
         app.include_router(module.router)
+
+    csrf_name = csrf_cookie(settings.cookie_secure)
 
     @app.middleware("http")
     async def security(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        anonymous = request.cookies.get(CSRF_COOKIE)
+        anonymous = request.cookies.get(csrf_name)
         request.state.csrf = anonymous or secrets.token_urlsafe(32)
         response = await call_next(request)
         if anonymous is None:
             response.set_cookie(
-                CSRF_COOKIE,
+                csrf_name,
                 request.state.csrf,
+                path="/",
                 httponly=True,
                 samesite="strict",
                 secure=settings.cookie_secure,
@@ -149,6 +164,30 @@ def create_app(
             status_code=exc.status_code,
         )
 
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        """JSON for the API; a page in the reader's language everywhere else (the forms
+        check their own fields and answer with the form itself: this is the last net)."""
+        if request.url.path.startswith("/api/"):
+            return await request_validation_exception_handler(request, exc)
+        lang = get_language(request)
+        return HTMLResponse(
+            templates.get_template("error.html").render(
+                t=t,
+                lang=lang,
+                title=t("invalid_request", lang),
+                text=t("invalid_request_text", lang),
+                user=None,
+                csrf="",
+                request=request,
+                break_glass=None,
+            ),
+            status_code=422,
+        )
+
+    if settings.trusted_proxies:
+        # outermost: every route, the rate limits included, sees the client the proxy saw
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     return app
 
 

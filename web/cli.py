@@ -50,14 +50,14 @@ def _serve(args: argparse.Namespace) -> int:
             workers=args.workers,
             host=host,
             port=port,
-            proxy_headers=True,
+            proxy_headers=False,  # the app believes only [web] trusted_proxies (web.app)
             log_level="warning",
             access_log=False,
         )
         return 0
     settle_after_startup()
     uvicorn.run(
-        app, host=host, port=port, proxy_headers=True, log_level="warning", access_log=False
+        app, host=host, port=port, proxy_headers=False, log_level="warning", access_log=False
     )
     return 0
 

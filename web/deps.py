@@ -40,6 +40,19 @@ SESSION_COOKIE = "veille_session"
 CODE_COOKIE = "veille_code"
 CSRF_COOKIE = "veille_csrf"
 
+
+def csrf_cookie(secure: bool) -> str:
+    """The anonymous CSRF cookie's name: ``__Host-`` whenever cookies are Secure.
+
+    The prefix makes the browser refuse the cookie unless it is Secure, for
+    ``/``, and without a Domain, so a sibling subdomain cannot plant a known
+    token for a login CSRF. Browsers drop ``__Host-`` cookies sent over plain
+    HTTP, so with ``cookie_secure = false`` (the demo and tests on loopback,
+    where there is no sibling subdomain) the plain name is used.
+    """
+    return f"__Host-{CSRF_COOKIE}" if secure else CSRF_COOKIE
+
+
 log = structlog.get_logger("web")
 
 
@@ -133,6 +146,20 @@ def get_professional(user: CurrentUser) -> SignedIn:
 Professional = Annotated[SignedIn, Depends(get_professional)]
 
 
+def professional_id_of(user: SignedIn) -> int:
+    """The professional behind an account (`get_professional` admitted it; 403 otherwise)."""
+    if user.professional_id is None:
+        raise _forbidden()
+    return user.professional_id
+
+
+def patient_id_of(user: SignedIn) -> str:
+    """The patient behind an account (`get_patient_user` admitted it; 403 otherwise)."""
+    if user.patient_id is None:
+        raise _forbidden()
+    return user.patient_id
+
+
 def get_physician(user: Professional) -> SignedIn:
     if user.role != "physician":
         raise _forbidden()
@@ -221,6 +248,7 @@ ViewCap = Annotated[Capability, Depends(capability_for(Purpose.VIEW))]
 ExportCap = Annotated[Capability, Depends(capability_for(Purpose.EXPORT))]
 FhirCap = Annotated[Capability, Depends(capability_for(Purpose.FHIR))]
 KindViewCap = Annotated[Capability, Depends(kind_capability_for(Purpose.VIEW))]
+KindExportCap = Annotated[Capability, Depends(kind_capability_for(Purpose.EXPORT))]
 
 
 def csrf_expected(request: Request, user: SignedIn | None) -> str:
@@ -249,11 +277,11 @@ CsrfChecked = Depends(check_csrf)
 def get_team_caps(user: Professional, session: SessionDep, now: NowDep) -> dict[str, Capability]:
     """Capabilities for every patient on the professional's list (refused ones absent)."""
     from sharing.access import authorize_many
-    from web.views import team_patient_ids
+    from sharing.visibility import team_patient_ids
 
-    assert user.professional_id is not None  # get_professional checked it
-    ids = team_patient_ids(session, user.professional_id, now)
-    return authorize_many(session, ProfessionalUser(user.professional_id), ids, Purpose.TRIAGE, now)
+    professional_id = professional_id_of(user)
+    ids = team_patient_ids(session, professional_id, now)
+    return authorize_many(session, ProfessionalUser(professional_id), ids, Purpose.TRIAGE, now)
 
 
 TeamCaps = Annotated[dict[str, Capability], Depends(get_team_caps)]
@@ -275,7 +303,7 @@ def get_alert_access(
     from alerts.models import Alert
     from alerts.sqlstore import to_record
 
-    assert user.professional_id is not None
+    professional_id = professional_id_of(user)
     row = session.get(Alert, alert_id)
     if row is None:
         raise HTTPException(status_code=404, detail="no such alert")
@@ -284,7 +312,7 @@ def get_alert_access(
         raise HTTPException(status_code=404, detail="no such alert")
     cap = _decide(
         session,
-        ProfessionalUser(user.professional_id),
+        ProfessionalUser(professional_id),
         record.patient,
         record.kind,
         Purpose.VIEW,
@@ -298,8 +326,8 @@ AlertAccessDep = Annotated[AlertAccess, Depends(get_alert_access)]
 
 def get_self_cap(user: PatientUser, session: SessionDep, now: NowDep) -> Capability:
     """A signed-in patient's capability on their own data (sharing says yes; not audited)."""
-    assert user.patient_id is not None
-    return _decide(session, PatientSelf(user.patient_id), user.patient_id, None, Purpose.VIEW, now)
+    patient_id = patient_id_of(user)
+    return _decide(session, PatientSelf(patient_id), patient_id, None, Purpose.VIEW, now)
 
 
 SelfCap = Annotated[Capability, Depends(get_self_cap)]

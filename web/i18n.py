@@ -87,7 +87,6 @@ _T: Mapping[str, tuple[str, str]] = {
     "context": ("Mesures autour de l'alerte", "Readings around the alert"),
     "raised_it": ("a déclenché l'alerte", "raised the alert"),
     "cleared_it": ("a clos l'alerte", "cleared the alert"),
-    "device": ("Appareil", "Device"),
     "review": ("Revue", "Review"),
     "review_note": ("Note de revue", "Review note"),
     "mark_reviewed": ("Marquer comme revue", "Mark reviewed"),
@@ -168,6 +167,102 @@ _T: Mapping[str, tuple[str, str]] = {
         "For an emergency only: every measurement for 4 hours. "
         "The patient is told at once, with your reason.",
     ),
+    # charts, readings, targets, summary, form errors (issue 12, items 4-6, 8-10)
+    "target_zone": ("zone cible {low} à {high}", "target {low} to {high}"),
+    "target_from": ("zone cible à partir de {low}", "target from {low}"),
+    "target_upto": ("zone cible jusqu'à {high}", "target up to {high}"),
+    "zone_caption": ("Dates et heures : {zone}", "Dates and times: {zone}"),
+    "stats": (
+        "{label} : dernière valeur {last} ({when}), minimum {min}, maximum {max}, "
+        "moyenne {mean} — {n} mesures",
+        "{label}: last value {last} ({when}), minimum {min}, maximum {max}, "
+        "mean {mean} — {n} readings",
+    ),
+    "stats_none": ("{label} : aucune mesure sur la période", "{label}: no reading in this period"),
+    "no_device": (
+        "{kind} : partagé, mais aucun appareil ni aucune mesure pour l'instant (pas de courbe).",
+        "{kind}: shared, but no device and no reading yet (no chart).",
+    ),
+    "reference": ("Référence {value}", "Reference {value}"),
+    "alert_level": ("Seuil d'alerte {value}", "Alert level {value}"),
+    "reference_note": (
+        "La règle « prise de poids » compare chaque pesée au poids {how} entre {a} et {b} "
+        "avant : {value} aujourd'hui ; elle alerte au-delà de {limit} (+{amount}).",
+        "The weight-gain rule compares each weighing with the {how} weight between {a} and "
+        "{b} before: {value} today; it alerts above {limit} (+{amount}).",
+    ),
+    "lowest": ("le plus bas", "lowest"),
+    "median": ("médian", "median"),
+    "hours_ago": ("{n} h", "{n} h"),
+    "days_ago": ("{n} jours", "{n} days"),
+    "my_charts": ("Mes courbes", "My charts"),
+    "device": ("Appareil", "Device"),
+    "export_csv": ("Exporter en CSV", "Export as CSV"),
+    "op.<": ("alerte en dessous de", "alert below"),
+    "op.<=": ("alerte à cette valeur ou moins", "alert at this value or lower"),
+    "op.>": ("alerte au-dessus de", "alert above"),
+    "op.>=": ("alerte à partir de", "alert from"),
+    "mean_of": ("moyenne sur la période", "mean over the period"),
+    "window_days": ("Période de la moyenne (jours)", "Averaging period (days)"),
+    "gain_amount": ("Prise de poids qui alerte (kg)", "Weight gain that alerts (kg)"),
+    "loss_amount": ("Perte de poids qui alerte (kg)", "Weight loss that alerts (kg)"),
+    "change_pct": ("Variation qui alerte (% du poids)", "Change that alerts (% of weight)"),
+    "urgent_amount": ("Prise de poids urgente (kg)", "Urgent weight gain (kg)"),
+    "over_days": ("Sur (jours)", "Over (days)"),
+    "not_a_number": (
+        "Ce n'est pas un nombre. Écrivez par exemple 95 ou 95,5.",
+        "This is not a number. Write for example 95 or 95.5.",
+    ),
+    "out_of_range": (
+        "Valeur impossible ici : choisissez entre {low} et {high}{unit}.",
+        "Not a possible value here: choose between {low} and {high}{unit}.",
+    ),
+    "low_not_below_high": (
+        "Ce seuil bas doit rester en dessous du seuil haut de {high} {unit} ({rule}).",
+        "This low limit must stay below the high limit of {high} {unit} ({rule}).",
+    ),
+    "high_not_above_low": (
+        "Ce seuil haut doit rester au-dessus du seuil bas de {low} {unit} ({rule}).",
+        "This high limit must stay above the low limit of {low} {unit} ({rule}).",
+    ),
+    "reason_needed": (
+        "Dites pourquoi en quelques mots (3 caractères au moins).",
+        "Say why in a few words (at least 3 characters).",
+    ),
+    "target_saved": (
+        "Cible enregistrée : {rule} (version {version}).",
+        "Target saved: {rule} (version {version}).",
+    ),
+    "other_kinds": (
+        "Règles des mesures que ce patient ne fait pas ({kinds})",
+        "Rules of measurements this patient does not take ({kinds})",
+    ),
+    "version": ("version", "version"),
+    "tick_one": ("Cochez au moins une mesure.", "Tick at least one measurement."),
+    "days_range": (
+        "Un nombre de jours entier entre 1 et {high}.",
+        "A whole number of days between 1 and {high}.",
+    ),
+    "hours_range": (
+        "Un nombre d'heures entier entre 1 et 720 (30 jours).",
+        "A whole number of hours between 1 and 720 (30 days).",
+    ),
+    "invalid_request": ("Demande incomplète", "Incomplete request"),
+    "invalid_request_text": (
+        "Cette adresse ou ce formulaire contient une valeur qui n'est pas acceptée. "
+        "Revenez à la page précédente et réessayez.",
+        "This address or form holds a value that is not accepted. "
+        "Go back to the previous page and try again.",
+    ),
+    "end_view": ("Terminer la consultation", "End this view"),
+    "view_ended": (
+        "La consultation est terminée : ce code ne donne plus accès depuis ce navigateur.",
+        "The view has ended: this access no longer works from this browser.",
+    ),
+    "target_history": ("Modifications des cibles", "Changes to targets"),
+    "summary": ("Synthèse pour la consultation", "Summary for a consultation"),
+    "fix_below": ("Corrigez les champs signalés ci-dessous.", "Correct the fields marked below."),
+    "field_required": ("Ce champ est à remplir.", "This field is required."),
 }
 
 

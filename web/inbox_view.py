@@ -22,8 +22,8 @@ from alerts.terms import Severity, Status
 from collector.store import ReadingStore
 from devices.reading import Kind
 from sharing.capability import Capability
+from sharing.visibility import visible_alerts
 from web.triage_list import _needs_review_clause
-from web.views import visible_alerts
 
 #: The state filter's choices, default first.
 INBOX_STATES = ("", "to_review", "open", "acknowledged", "resolved", "all")

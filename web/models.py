@@ -33,8 +33,6 @@ class Account(Base):
     role: Mapped[str] = mapped_column(String(32))
     professional_id: Mapped[int | None] = mapped_column(ForeignKey("professionals.id"))
     patient_id: Mapped[str | None] = mapped_column(ForeignKey("patients.id"))
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -48,3 +46,19 @@ class WebSession(Base):
     csrf: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SignInThrottle(Base):
+    """Sign-in attempts in flight or failed, per (typed account, source) (`web.throttle`).
+
+    ``subject`` is a keyed hash of the user name typed (``*``: every account, for the
+    source's own cap); ``source`` the client address as the trusted proxies report it.
+    """
+
+    __tablename__ = "web_sign_in_throttle"
+
+    subject: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    attempts: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -7,14 +7,16 @@ The secret key signs session and CSRF cookies. It comes from a file
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from collector.store import StoreSettings, sqlite_path
 from sharing.settings import SharingSettings
 from veille.errors import ConfigError
+from web.throttle import LockoutPolicy
 
 
 class WebSettings(BaseModel):
@@ -32,9 +34,16 @@ class WebSettings(BaseModel):
     #: False only for plain-HTTP development on loopback.
     cookie_secure: bool = True
     session_hours: float = Field(default=12, gt=0, le=24 * 14)
-    #: Failed sign-ins in a row before an account is locked for ``lockout_minutes``.
+    #: Failed sign-ins for one account from one source within ``lockout_minutes`` before
+    #: that account is locked *from that source* for ``lockout_minutes`` (web.throttle).
     lockout_failures: int = Field(default=5, ge=1)
     lockout_minutes: float = Field(default=15, gt=0)
+    #: Failed sign-ins from one source, all accounts together, before the source is locked.
+    lockout_source_failures: int = Field(default=50, ge=1)
+    #: Addresses or networks of the reverse proxies whose X-Forwarded-For/-Proto are
+    #: believed (e.g. Caddy's fixed address in deploy/server/compose.yaml). None by
+    #: default: reached directly, a client's own forwarded headers are ignored.
+    trusted_proxies: list[str] = Field(default_factory=list)
     #: How long the triage summaries (latest values, 14-day trends) are reused.
     triage_cache_seconds: float = Field(default=60, ge=0)
     #: Sharing's daily job (reminders of grants ending soon) runs in the app this often;
@@ -44,6 +53,20 @@ class WebSettings(BaseModel):
     #: The care team's time zone: professionals' pages give times in it, zone shown
     #: (a patient reads their own pages in their own zone).
     time_zone: str = "Europe/Paris"
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxies(cls, value: object) -> object:
+        """A list, or one comma-separated string (``VEILLE_WEB__TRUSTED_PROXIES=10.0.0.2``)."""
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list):
+            for entry in value:
+                try:
+                    ipaddress.ip_network(str(entry), strict=False)
+                except ValueError as exc:
+                    raise ValueError(f"{entry!r} is not an IP address or network") from exc
+        return value
 
     def key(self) -> bytes:
         if self.secret_key_file is not None:
@@ -72,5 +95,6 @@ class WebSettings(BaseModel):
     def session_hours_delta(self) -> timedelta:
         return timedelta(hours=self.session_hours)
 
-    def lockout_delta(self) -> timedelta:
-        return timedelta(minutes=self.lockout_minutes)
+    def lockout_policy(self) -> LockoutPolicy:
+        span = timedelta(minutes=self.lockout_minutes)
+        return LockoutPolicy(self.lockout_failures, self.lockout_source_failures, span, span)

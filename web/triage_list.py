@@ -23,8 +23,8 @@ from alerts.terms import Category, Severity, Status
 from devices.reading import Kind
 from sharing.capability import Capability
 from sharing.models import Patient
+from sharing.visibility import visible_alerts
 from web.triage import FOLLOWED, KindCell, PatientSummary
-from web.views import visible_alerts
 
 LEVELS = ("urgent", "warning", "stopped", "ok")
 #: What the state filter offers (``to_review``: any alert waiting for a review).

@@ -22,7 +22,7 @@ from bleak.exc import BleakError
 from devices.codecs import clock as clock_codec
 from devices.decode import characteristic_key
 from devices.decode import decode as strict_decode
-from devices.driver import DeviceInfo, DeviceState, Driver, Emit, SessionResult
+from devices.driver import DeviceInfo, DeviceState, Driver, Emit, Note, NoteKind, SessionResult
 from devices.quirks import Dropped, decode_with_quirks
 from devices.reading import Reading
 from veille.errors import DecodeError, DeviceError
@@ -110,7 +110,7 @@ class Collected:
     readings: int = 0
     dropped: int = 0
     state: DeviceState | None = None
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -123,6 +123,8 @@ class Context:
     emit: Emit
     clock_unreliable: bool
     result: Collected = field(default_factory=Collected)
+    #: the gateway's local wall time: what times a stream that carries no timestamps
+    clock: Callable[[], datetime] = datetime.now
 
     def decode(self, char: str, payload: bytes) -> Reading | None:
         """Decoded with this model's quirks; a rejected or dropped record is counted, not raised."""
@@ -131,16 +133,18 @@ class Context:
                 char, payload, manufacturer=self.info.manufacturer, model=self.info.model
             )
         except DecodeError as error:
-            self.result.notes.append(f"{char}: rejected: {error}")
+            self.result.notes.append(Note(NoteKind.REJECTED, str(error), char))
             return None
         if isinstance(decoded, Dropped):
             self.result.dropped += 1
-            self.result.notes.append(f"{char}: dropped: {decoded.reason}")
+            self.result.notes.append(Note(NoteKind.DROPPED, decoded.reason, char))
             return None
         return decoded
 
-    async def deliver(self, reading: Reading) -> None:
-        if self.clock_unreliable and reading.time is not None:
+    async def deliver(self, reading: Reading, *, device_timed: bool = True) -> None:
+        """Emit ``reading``; ``device_timed=False`` for one the gateway's clock timed (an
+        oximetry stream's summary), which a wrong device clock cannot have misplaced."""
+        if device_timed and self.clock_unreliable and reading.time is not None:
             reading = replace(reading, flags=(*reading.flags, "device_clock_unreliable"))
         await self.emit(reading)
         self.result.readings += 1
@@ -170,7 +174,7 @@ class GattDriver(Driver):
         clock: Callable[[], datetime] = datetime.now,
     ) -> SessionResult:
         inbox = Inbox(client)
-        notes: list[str] = []
+        notes: list[Note] = []
         info, battery, drift, clock_set = DeviceInfo(), None, None, False
         try:
             for char in self.subscribe:
@@ -185,9 +189,9 @@ class GattDriver(Driver):
             battery = await read_battery(client)
             drift, clock_set = await sync_clock(client, clock)
         except (BleakError, DecodeError) as error:
-            notes.append(f"identification incomplete: {error}")
+            notes.append(Note(NoteKind.INCOMPLETE, f"identification: {error}"))
         unreliable = drift is not None and abs(drift) > CLOCK_TOLERANCE_S
-        context = Context(client, inbox, info, emit, unreliable)
+        context = Context(client, inbox, info, emit, unreliable, clock=clock)
         context.result.notes.extend(notes)
         try:
             await self.collect(context, state)

@@ -39,12 +39,11 @@ from __future__ import annotations
 from dataclasses import replace
 from enum import Enum
 
-from bleak.exc import BleakError
-
 from devices.codecs import glucose, glucose_context, racp
 from devices.codecs.glucose_context import join_context
-from devices.driver import DeviceState, Matcher
-from devices.drivers.gatt import Context, GattDriver, uuid128
+from devices.driver import DeviceState, Matcher, Note, NoteKind
+from devices.drivers.gatt import Context, uuid128
+from devices.drivers.racp_link import RacpDriver
 from devices.reading import Reading
 from veille.errors import DecodeError, DeviceError
 
@@ -83,28 +82,12 @@ def mark_control_solution(reading: Reading) -> Reading:
     return reading
 
 
-class GlucoseDriver(GattDriver):
+class GlucoseDriver(RacpDriver):
     name = "glucose"
     description = "Bluetooth SIG Glucose Service (0x1808), RACP download from the last record"
     matchers = (Matcher(service_uuid="1808"),)
     characteristics = (glucose.UUID, glucose_context.UUID)
     subscribe = (glucose.UUID, glucose_context.UUID, racp.UUID)
-
-    async def _racp(self, session: Context, request: bytes) -> racp.NumberOfRecords | racp.Response:
-        await session.client.write_gatt_char(uuid128(racp.UUID), request, response=True)
-        while (item := await session.inbox.next(self.timeout)) is not None:
-            char, payload = item
-            if char == racp.UUID:
-                return racp.decode_response(payload)
-        raise self._silence(session)
-
-    def _silence(self, session: Context) -> DeviceError:
-        if not session.client.is_connected:
-            return DeviceError(
-                f"{self.name}: link lost during the download after {session.result.readings} "
-                "record(s); the high-water mark stays where it was"
-            )
-        return DeviceError(f"{self.name}: the meter stopped answering for {self.timeout} s")
 
     async def collect(self, session: Context, state: DeviceState) -> None:
         mark = state.last_sequence
@@ -142,14 +125,22 @@ class GlucoseDriver(GattDriver):
             return None, mark
         if unwrap(last, mark) < mark:
             session.result.notes.append(
-                "2A52: the meter's record numbers restarted below the high-water mark "
-                "(reset or replaced); fetching all its records"
+                Note(
+                    NoteKind.RESYNC,
+                    "the meter's record numbers restarted below the high-water mark "
+                    "(reset or replaced); fetching all its records",
+                    racp.UUID,
+                )
             )
             return racp.report_all_records(), mark | WRAP_MASK
         if last < start:
             session.result.notes.append(
-                "2A52: the meter's record numbers went past 65535 and start again from 0; "
-                "fetching all its records, those already had are skipped"
+                Note(
+                    NoteKind.RESYNC,
+                    "the meter's record numbers went past 65535 and start again from 0; "
+                    "fetching all its records, those already had are skipped",
+                    racp.UUID,
+                )
             )
             return racp.report_all_records(), mark
         return await self._range(session, start, last), mark
@@ -169,16 +160,6 @@ class GlucoseDriver(GattDriver):
     async def _fetch(self, session: Context, request: bytes, mark: int | None) -> int | None:
         await session.client.write_gatt_char(uuid128(racp.UUID), request, response=True)
         return await self._download(session, mark)
-
-    async def _has_records(self, session: Context, start: int | None) -> bool:
-        answer = await self._racp(session, racp.report_number_of_records(start))
-        if isinstance(answer, racp.NumberOfRecords):
-            return answer.count > 0
-        if answer.code is racp.ResponseCode.NO_RECORDS_FOUND:
-            return False
-        if answer.code is not racp.ResponseCode.OP_CODE_NOT_SUPPORTED:
-            self._refuse(answer)
-        return True  # a meter that cannot count may still report: ask
 
     async def _last_number(self, session: Context) -> int | _Last | None:
         """The meter's number (16 bits) of its newest record; ``None`` when it keeps none,
@@ -209,12 +190,6 @@ class GlucoseDriver(GattDriver):
                     last = reading.sequence
         raise self._silence(session)
 
-    def _refuse(self, answer: racp.Response) -> None:
-        raise DeviceError(
-            f"{self.name}: the meter answered {answer.code.label} to RACP op code "
-            f"{answer.request_op_code}"
-        )
-
     async def _download(self, session: Context, mark: int | None) -> int | None:
         """Emit the records the meter sends after ``mark``; the new mark once it says Success."""
         pending: Reading | None = None
@@ -229,11 +204,7 @@ class GlucoseDriver(GattDriver):
                 pending = None
 
         while True:
-            item = await session.inbox.next(self.timeout)
-            if item is None:
-                await self._abort(session)
-                raise self._silence(session)
-            char, payload = item
+            char, payload = await self._next_record(session)
             if char == racp.UUID:
                 answer = racp.decode_response(payload)
                 await release()
@@ -249,11 +220,13 @@ class GlucoseDriver(GattDriver):
                 broken = True
                 continue
             if reading.sequence is None:
-                session.result.notes.append(f"{char}: record without a number, skipped")
+                session.result.notes.append(Note(NoteKind.SKIPPED, "record without a number", char))
                 continue
             number = unwrap(reading.sequence, newest)
             if mark is not None and number <= mark:
-                session.result.notes.append(f"{char}: record the gateway already has, skipped")
+                session.result.notes.append(
+                    Note(NoteKind.SKIPPED, "record the gateway already has", char)
+                )
                 continue
             reading = replace(reading, sequence=number)
             newest = number if newest is None else max(newest, number)
@@ -262,10 +235,12 @@ class GlucoseDriver(GattDriver):
                     try:
                         pending = join_context(pending, reading)
                     except DecodeError as error:
-                        session.result.notes.append(f"{char}: rejected: {error}")
+                        session.result.notes.append(Note(NoteKind.REJECTED, str(error), char))
                     await release()
                 else:
-                    session.result.notes.append(f"{char}: context without its measurement")
+                    session.result.notes.append(
+                        Note(NoteKind.UNPAIRED, "context without its measurement", char)
+                    )
                 continue
             await release()
             pending = reading
@@ -273,13 +248,3 @@ class GlucoseDriver(GattDriver):
                 await release()
             if not broken:
                 high = number if high is None else max(high, number)
-
-    async def _abort(self, session: Context) -> None:
-        """Ask the meter to stop a transfer that went silent (it may be gone already)."""
-        if session.client.is_connected:
-            try:
-                await session.client.write_gatt_char(
-                    uuid128(racp.UUID), racp.abort_operation(), response=True
-                )
-            except BleakError as error:
-                session.result.notes.append(f"2A52: abort failed: {error}")

@@ -33,7 +33,7 @@ from __future__ import annotations
 from devices.codecs import blood_pressure, body_composition, weight
 from devices.codecs import intermediate_cuff_pressure as icp
 from devices.codecs.body_composition import merge_packets
-from devices.driver import DeviceState, Matcher
+from devices.driver import DeviceState, Matcher, Note, NoteKind
 from devices.drivers.gatt import Context, GattDriver, offers
 from devices.reading import Kind, Reading
 from veille.errors import DecodeError
@@ -71,7 +71,9 @@ class _IndicatingDriver(GattDriver):
                 continue  # cuff pressure while inflating: not a measurement (see above)
             multiple = reading.attributes.get("multiple_packet") is True
             if held is not None and not multiple:
-                session.result.notes.append(f"{char}: a multiple-packet measurement came alone")
+                session.result.notes.append(
+                    Note(NoteKind.UNPAIRED, "a multiple-packet measurement came alone", char)
+                )
                 await self.deliver(session, held)
                 held = None
             if multiple:
@@ -81,13 +83,15 @@ class _IndicatingDriver(GattDriver):
                 try:
                     reading = merge_packets(held, reading)
                 except DecodeError as error:
-                    session.result.notes.append(f"{char}: rejected: {error}")
+                    session.result.notes.append(Note(NoteKind.REJECTED, str(error), char))
                     held = reading
                     continue
                 held = None
             await self.deliver(session, reading)
         if held is not None:
-            session.result.notes.append("2A9C: second packet never came; first half kept alone")
+            session.result.notes.append(
+                Note(NoteKind.UNPAIRED, "second packet never came; first half kept alone", "2A9C")
+            )
             await self.deliver(session, held)
 
 

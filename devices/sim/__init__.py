@@ -13,6 +13,7 @@ from devices.sim.devices import (
     WeightAndBodyCompositionScale,
     WeightScale,
 )
+from devices.sim.health import PulseOximeter, Thermometer
 from devices.sim.peripheral import Faults, VirtualPeripheral
 from devices.sim.radio import VirtualRadio
 
@@ -22,6 +23,8 @@ __all__ = [
     "Broadcaster",
     "Faults",
     "GlucoseMeter",
+    "PulseOximeter",
+    "Thermometer",
     "VirtualPeripheral",
     "VirtualRadio",
     "WeightAndBodyCompositionScale",

@@ -22,20 +22,8 @@ from devices.codecs import blood_pressure, body_composition, glucose, glucose_co
 from devices.codecs import intermediate_cuff_pressure as icp
 from devices.driver import normalize_uuid
 from devices.reading import Kind, Reading
-from devices.sim.peripheral import CharSpec, Link, VirtualPeripheral
-
-
-class _Background:
-    """Tasks a device runs on its own; kept referenced until done."""
-
-    def __init__(self) -> None:
-        self._tasks: set[asyncio.Task[None]] = set()
-
-    def spawn(self, coro: Any) -> asyncio.Task[None]:
-        task: asyncio.Task[None] = asyncio.create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
+from devices.sim.peripheral import Background, CharSpec, Link, VirtualPeripheral
+from devices.sim.racp_peer import RacpPeripheral
 
 
 class MeasurementDevice(VirtualPeripheral):
@@ -55,7 +43,7 @@ class MeasurementDevice(VirtualPeripheral):
         self.linger = linger
         self.pending: list[Reading] = []
         self.delivered: list[Reading] = []
-        self._background = _Background()
+        self._background = Background()
 
     def store(self, reading: Reading) -> None:
         """A measurement was taken: keep it and advertise."""
@@ -207,7 +195,7 @@ class BloodPressureCuff(MeasurementDevice):
         await super()._dump(link)
 
 
-class GlucoseMeter(VirtualPeripheral):
+class GlucoseMeter(RacpPeripheral):
     """Glucose Service (0x1808): numbered records, context, and RACP over indications.
 
     Record numbers are 16 bits: after 65535 the meter numbers on from 0
@@ -219,6 +207,7 @@ class GlucoseMeter(VirtualPeripheral):
     ranges = True
 
     services = ("1808",)
+    record_char = glucose.UUID
 
     def __init__(
         self,
@@ -232,8 +221,6 @@ class GlucoseMeter(VirtualPeripheral):
         self.records: list[tuple[Reading, Reading | None]] = []
         self.next_sequence = first_sequence
         self.capacity = capacity
-        self._background = _Background()
-        self._transfer: asyncio.Task[None] | None = None
 
     def store(self, reading: Reading, context: Reading | None = None) -> Reading:
         """Keep a measurement (and its context) under the next sequence number."""
@@ -278,60 +265,11 @@ class GlucoseMeter(VirtualPeripheral):
         self.records.clear()
         self.next_sequence = 1
 
-    async def write(self, link: Link, char: str, data: bytes) -> None:
-        if char != racp.UUID:
-            await super().write(link, char, data)
-            return
-        link.require()
-        if racp.UUID not in link.subscriptions:
-            raise BleakError("ATT error 0xFD: Client Characteristic Configuration improperly set")
-        request = racp.decode_request(data)
-        self._background.spawn(self._answer(link, request))
-
-    async def _answer(self, link: Link, request: racp.Request) -> None:
-        with contextlib.suppress(BleakError):
-            await self._respond(link, request)
-
-    async def _respond(self, link: Link, request: racp.Request) -> None:
-        op = request.op_code
-        if op == racp.OpCode.ABORT_OPERATION:
-            if self._transfer is not None:
-                self._transfer.cancel()
-            await link.notify(racp.UUID, racp.encode_response(op, racp.ResponseCode.SUCCESS))
-            return
-        if op not in (
-            racp.OpCode.REPORT_STORED_RECORDS,
-            racp.OpCode.REPORT_NUMBER_OF_STORED_RECORDS,
-        ):
-            await link.notify(
-                racp.UUID, racp.encode_response(op, racp.ResponseCode.OP_CODE_NOT_SUPPORTED)
-            )
-            return
-        selected = self._selected(request)
-        if selected is None:
-            code = racp.ResponseCode.OPERATOR_NOT_SUPPORTED
-            await link.notify(racp.UUID, racp.encode_response(op, code))
-            return
-        if op == racp.OpCode.REPORT_NUMBER_OF_STORED_RECORDS:
-            await link.notify(racp.UUID, racp.encode_number_of_records(len(selected)))
-            return
-        if not selected:
-            code = racp.ResponseCode.NO_RECORDS_FOUND
-            await link.notify(racp.UUID, racp.encode_response(op, code))
-            return
-        self._transfer = asyncio.current_task()
-        try:
-            for measurement, context in selected:
-                await link.send_record(glucose.UUID, glucose.encode(measurement))
-                if context is not None:
-                    await link.notify(glucose_context.UUID, glucose_context.encode(context))
-            for extra in self.faults.extra_records:
-                await link.notify(glucose.UUID, extra)
-        except asyncio.CancelledError:
-            return
-        finally:
-            self._transfer = None
-        await link.notify(racp.UUID, racp.encode_response(op, racp.ResponseCode.SUCCESS))
+    async def send(self, link: Link, record: tuple[Reading, Reading | None]) -> None:
+        measurement, context = record
+        await link.send_record(glucose.UUID, glucose.encode(measurement))
+        if context is not None:
+            await link.notify(glucose_context.UUID, glucose_context.encode(context))
 
 
 class Broadcaster(VirtualPeripheral):

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from bleak.backends.scanner import AdvertisementData
 from bleak.exc import BleakError
@@ -21,6 +21,7 @@ from bleak.exc import BleakError
 from devices.codecs import clock as clock_codec
 from devices.driver import DeviceInfo, normalize_uuid
 from devices.reading import Reading
+from veille.errors import NotReady
 
 if TYPE_CHECKING:
     from devices.sim.radio import VirtualRadio
@@ -31,6 +32,19 @@ DEVICE_INFORMATION = "180A"
 BATTERY_SERVICE = "180F"
 CURRENT_TIME_SERVICE = "1805"
 _INFO_CHARS = {"2A29": "manufacturer", "2A24": "model", "2A25": "serial", "2A26": "firmware"}
+
+
+class Background:
+    """Tasks a device runs on its own; kept referenced until done."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def spawn(self, coro: Any) -> asyncio.Task[None]:
+        task: asyncio.Task[None] = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
 
 
 @dataclass(slots=True)
@@ -149,8 +163,12 @@ class VirtualPeripheral:
     # --- clock and advertising -------------------------------------------------------
 
     def device_time(self) -> datetime:
-        assert self.radio is not None, "add the device to a VirtualRadio first"
-        return self.radio.now() + self.faults.clock_offset
+        return self._radio().now() + self.faults.clock_offset
+
+    def _radio(self) -> VirtualRadio:
+        if self.radio is None:
+            raise NotReady(f"{self.address}: add the device to a VirtualRadio first")
+        return self.radio
 
     def stamped(self, reading: Reading) -> Reading:
         """``reading`` (timed by the world clock) as this device's clock records it."""
@@ -218,8 +236,7 @@ class VirtualPeripheral:
             if written is None:
                 raise BleakError(f"{self.address}: Current Time write without a date")
             self.clock_writes.append(written)
-            assert self.radio is not None
-            self.faults.clock_offset = written - self.radio.now()
+            self.faults.clock_offset = written - self._radio().now()
             return
         raise BleakError(f"{self.address}: characteristic {char} is not writable")
 

@@ -15,13 +15,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from veille.errors import ConfigError
 
 if TYPE_CHECKING:
     from devices.sim.backend import SimClient, SimScanner
     from devices.sim.peripheral import VirtualPeripheral
+
+
+#: Any kind of virtual device: `add` hands back the very type it was given.
+P = TypeVar("P", bound="VirtualPeripheral")
 
 
 class VirtualRadio:
@@ -48,7 +52,7 @@ class VirtualRadio:
     def advance(self, delta: timedelta) -> None:
         self.set_time(self._now + delta)
 
-    def add(self, device: VirtualPeripheral) -> VirtualPeripheral:
+    def add(self, device: P) -> P:
         if device.address in self._devices:
             raise ConfigError(f"two virtual devices share the address {device.address}")
         device.radio = self

@@ -77,7 +77,7 @@ def test_twin_open_alerts_left_by_the_old_race_are_resolved_before_the_unique_in
             )
     upgrade(engine)
     with engine.connect() as conn:
-        statuses = dict(conn.execute(text("SELECT id, status FROM alerts")).all())
+        statuses: dict[str, str] = dict(conn.execute(text("SELECT id, status FROM alerts")).all())
         why = conn.execute(
             text("SELECT change, message FROM alert_events WHERE alert_id = :id"), {"id": "b" * 32}
         ).all()

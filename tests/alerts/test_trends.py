@@ -47,6 +47,7 @@ def test_change_rules_match_pandas(name: str) -> None:
         window = Window(1e9, values={"weight_kg": []})
         got = []
         for moment, value in weights.items():
+            assert isinstance(moment, pd.Timestamp)
             index = window.add(moment.timestamp(), {"weight_kg": value})
             got.append(evaluate.change(rule, window, index, is_open=False).state is State.ACTIVE)
         assert got == expected, f"seed {seed}"
@@ -76,6 +77,7 @@ def test_home_average_matches_pandas(seed: int) -> None:
     window = Window(1e9, values={"systolic_mmhg": [], "diastolic_mmhg": []})
     got = []
     for moment, row in frame.iterrows():
+        assert isinstance(moment, pd.Timestamp)
         index = window.add(moment.timestamp(), dict(row))
         got.append(evaluate.average(rule, window, index, False, PARIS).state is State.ACTIVE)
     assert got == expected

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from alerts.models import Alert, AlertEvent
 from alerts.worker import AddressSettings, AlertsSettings, run
+from collector.pairings import pair
 from collector.sqlite_store import SqliteStore
 from devices.reading import Kind
 from devices.wire import WireReading, encode
@@ -37,6 +38,7 @@ def test_worker_consumes_readings_and_publishes_alerts(
     now = datetime.now(UTC)
     with transaction(sessions) as session:
         add_patient(session, "p-1", now=now)
+        pair(session, "gw-1", "p-1", now=now - timedelta(days=1))  # the home's setup
         team = add_team(session, "Diabeto")
         create_grant(
             session,
@@ -108,6 +110,9 @@ def two_workers(
     url = f"sqlite:///{tmp_path}/veille.db"
     db = make_engine(url)
     create_schema(db)
+    with transaction(session_factory(db)) as session:  # the home's setup
+        for patient in sorted({r.patient for r in readings}):
+            pair(session, "gw-1", patient, now=min(r.time for r in readings))
     stop = threading.Event()
     workers = [
         threading.Thread(

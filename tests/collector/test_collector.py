@@ -14,6 +14,7 @@ from collector.deadletter import DeadLetters
 from collector.sqlite_store import SqliteStore
 from devices.reading import Kind
 from devices.wire import encode
+from tests.collector.admit import admission
 from tests.collector.factory import wire
 from tests.collector.peers import Ears, as_message, publish, running, wait_for
 from tests.support.mosquitto import Mosquitto
@@ -37,7 +38,12 @@ def _collector(
     settings = CollectorSettings.model_validate(
         {"client_id": "test-collector", "batch_size": 50, "flush_interval_s": 0.05, **kw}
     )
-    return Collector(settings, mosquitto.settings(), store, letters)
+    admit = admission(
+        store.path.parent,
+        gateways=("gw-00", "gw-01", "gw-02"),
+        patients=("p-0", "p-1", "p-2", "p-0001", "p-0002"),
+    )
+    return Collector(settings, mosquitto.settings(), store, letters, admit)
 
 
 def _invalid_messages() -> list[tuple[str, bytes, str | None, str]]:
@@ -91,10 +97,10 @@ def test_a_burst_of_invalid_payloads_never_blocks_the_valid_ones(
     dead = letters.all()
     assert len(dead) == 60
     by_payload = {x.payload: x for x in dead}
-    for topic, payload, reading_id, word in _invalid_messages():
+    for topic, payload, readable, word in _invalid_messages():
         letter = by_payload[payload]
         assert word in letter.reason
-        assert (letter.reading_id, letter.topic, letter.gateway) == (reading_id, topic, "gw-01")
+        assert (letter.reading_id, letter.topic, letter.gateway) == (readable, topic, "gw-01")
     assert {d["reason"] for d in ears.dead} == {x.reason for x in dead}
 
 

@@ -21,6 +21,7 @@ from collector.influx import InfluxStore
 from collector.sqlite_store import SqliteStore
 from collector.store import StoreSettings, sqlite_path
 from devices.reading import Kind
+from tests.collector.admit import admission, database_url, pair_all
 from tests.collector.factory import wire
 from tests.collector.peers import Ears, as_message, publish, running, wait_for
 from tests.support.influx import Influxd
@@ -51,6 +52,7 @@ def test_collector_killed_and_restarted_mid_stream_loses_and_doubles_nothing(
     data = tmp_path / "data"
     store = SqliteStore(sqlite_path(data))
     readings = [wire(n, gateway=f"gw-{n % 7}", patient=f"p-{n % 7}") for n in range(3000)]
+    pair_all(database_url(data), [f"gw-{n}" for n in range(7)], [f"p-{n}" for n in range(7)])
     ears = Ears(mosquitto.port)
     first = _spawn(data, mosquitto.url, tmp_path / "collector.log")
     # the session must exist before the readings arrive: resend the first until it is stored
@@ -113,7 +115,8 @@ def test_influxdb_stopped_for_a_while_then_back(
     )
     ears = Ears(mosquitto.port)
     readings = [wire(n, kind=Kind.WEIGHT, gateway=f"gw-{n % 3}") for n in range(600)]
-    with running(Collector(settings, mosquitto.settings(), store, letters)) as collector:
+    admit = admission(tmp_path, gateways=("gw-0", "gw-1", "gw-2"))
+    with running(Collector(settings, mosquitto.settings(), store, letters, admit)) as collector:
         publish(mosquitto.port, [as_message(r) for r in readings[:300]])
         wait_for(lambda: len(ears.acked_ids()) == 300, what="first acks")
         own_influxd.stop()
@@ -144,7 +147,8 @@ def test_a_reading_the_store_refuses_is_dead_lettered_and_the_rest_stored(
     good = [wire(n, kind=Kind.WEIGHT) for n in range(40)]
     ears = Ears(mosquitto.port)
     settings = CollectorSettings(client_id="refusal", batch_size=41, flush_interval_s=0.5)
-    with running(Collector(settings, mosquitto.settings(), store, letters)) as collector:
+    admit = admission(tmp_path)
+    with running(Collector(settings, mosquitto.settings(), store, letters, admit)) as collector:
         publish(mosquitto.port, [as_message(r) for r in [*good[:20], bad, *good[20:]]])
         wait_for(lambda: collector.stats.stored + collector.stats.dead == 41)
         wait_for(lambda: bad.id in ears.rejected(), what="the refusal reaches the gateway")
@@ -168,14 +172,15 @@ def test_mqtt_311_broker_with_a_persistent_session(tmp_path: Path) -> None:
         settings = CollectorSettings(client_id="demo-collector", batch_size=20)
         ears = Ears(broker.port, v311)
         readings = [wire(n) for n in range(90)]
-        with running(Collector(settings, broker_settings, store, letters)) as collector:
+        admit = admission(tmp_path)
+        with running(Collector(settings, broker_settings, store, letters, admit)) as collector:
             assert collector.conn is not None
             assert not collector.conn.is_v5
             publish(broker.port, [as_message(r) for r in readings[:30]], v311)
             wait_for(lambda: store.count() == 30, what="stored over 3.1.1")
         publish(broker.port, [as_message(r) for r in readings[30:]], v311)  # collector away
         assert store.count() == 30
-        with running(Collector(settings, broker_settings, store, letters)):
+        with running(Collector(settings, broker_settings, store, letters, admit)):
             wait_for(lambda: store.count() == 90, what="the session's messages after the restart")
             publish(broker.port, [as_message(r) for r in readings[20:40]], v311)  # again
             wait_for(lambda: set(ears.acked_ids()) == {r.id for r in readings}, what="acks")
@@ -202,6 +207,7 @@ def test_worker_processes_share_the_subscription(mosquitto: Mosquitto, tmp_path:
             stderr=out,
         )
     readings = [wire(n, gateway=f"gw-{n % 5}") for n in range(1000)]
+    pair_all(database_url(data), [f"gw-{n}" for n in range(5)], ["p-0001"])
     try:
         wait_for(lambda: log.read_text().count(" subscribed ") == 2, what="both workers")
         assert len(psutil.Process(parent.pid).children(recursive=True)) >= 1

@@ -3,6 +3,8 @@ and VictoriaMetrics (InfluxDB v2 write API)."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 import pytest
 
 from collector.influx import InfluxStore, write_api_for
@@ -51,7 +53,9 @@ def test_v2_write_path_on_a_real_server(victoria: VictoriaMetrics) -> None:
 
 
 @pytest.mark.parametrize("api", ["v1", "v2"])
-def test_an_unreachable_server_is_unavailable_not_an_error_in_the_data(api: str) -> None:
+def test_an_unreachable_server_is_unavailable_not_an_error_in_the_data(
+    api: Literal["v1", "v2"],
+) -> None:
     url = f"http://127.0.0.1:{free_port()}"
     store = InfluxStore(StoreSettings(backend="influxdb", url=url, api=api, timeout_s=2))
     with pytest.raises(StoreUnavailable, match="unreachable"):

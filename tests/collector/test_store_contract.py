@@ -69,6 +69,7 @@ def test_series_is_a_utc_frame_with_one_column_per_metric(store: ReadingStore) -
     )
     assert list(frame.index) == [T0 + timedelta(minutes=m) for m in (1, 2, 3)]
     assert frame.index.name == "time"
+    assert isinstance(frame.index, pd.DatetimeIndex)
     assert str(frame.index.tz) == "UTC"
     assert frame["systolic_mmhg"].tolist() == [128.0, 128.0, 128.0]
     assert frame["mean_arterial_mmhg"].isna().all()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -87,7 +88,7 @@ def test_a_wrong_vector_fails_the_kit_with_its_name() -> None:
     assert len(report.failures) == 2
 
 
-ROUND_TRIPS = {
+ROUND_TRIPS: dict[str, tuple[Callable[[Reading], bytes], list[Reading]]] = {
     "2A9D": (weight.encode, [Reading(Kind.WEIGHT, {"weight_kg": 80.5}, time=T0, user_index=2)]),
     "2A35": (
         blood_pressure.encode,

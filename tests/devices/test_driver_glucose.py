@@ -9,7 +9,7 @@ import pytest
 
 from devices.codecs import glucose, racp
 from devices.conformance import session
-from devices.driver import DeviceInfo, DeviceState
+from devices.driver import DeviceInfo, DeviceState, Note, NoteKind
 from devices.drivers.glucose import GlucoseDriver
 from devices.reading import Kind, Reading
 from devices.sim import Faults, GlucoseMeter, VirtualRadio
@@ -110,7 +110,7 @@ def test_meter_that_ignores_the_filter_does_not_duplicate_known_records() -> Non
     result, got = asyncio.run(session(radio, driver(), ADDRESS, DeviceState(last_sequence=3)))
     assert [r.sequence for r in got] == [4, 5]
     assert result.state.last_sequence == 5
-    assert sum("already has" in note for note in result.notes) == 3
+    assert result.notes.count(Note(NoteKind.SKIPPED, "record the gateway already has", "2A18")) == 3
 
 
 def test_malformed_record_holds_the_mark_before_it_and_is_fetched_again() -> None:
@@ -121,7 +121,7 @@ def test_malformed_record_holds_the_mark_before_it_and_is_fetched_again() -> Non
     result, got = asyncio.run(session(radio, driver(), ADDRESS))
     assert [r.sequence for r in got] == [1, 2, 4, 5]
     assert result.state.last_sequence == 2
-    assert any(note.startswith("2A18: rejected") for note in result.notes)
+    assert [n.characteristic for n in result.notes if n.kind is NoteKind.REJECTED] == ["2A18"]
     device.wake()
     result, again = asyncio.run(session(radio, driver(), ADDRESS, result.state))
     assert [r.sequence for r in again] == [3, 4, 5]
@@ -251,7 +251,7 @@ def test_a_meter_whose_numbers_restarted_is_read_from_the_start_again() -> None:
     ]
     assert not {rid(r) for r in got} & {rid(r) for r in before}
     assert result.state.last_sequence == 65536 + 2
-    assert any("restarted" in note for note in result.notes)
+    assert any(n.kind is NoteKind.RESYNC and "restarted" in n.text for n in result.notes)
     device.store(sample(12))
     result, got = asyncio.run(session(radio, driver(), ADDRESS, result.state))
     assert [r.sequence for r in got] == [65536 + 3]

@@ -8,7 +8,7 @@ import pytest
 
 from devices.codecs import racp
 from devices.conformance import session
-from devices.driver import DeviceState
+from devices.driver import DeviceState, Note
 from devices.drivers.glucose import unwrap
 from devices.reading import Reading
 from devices.sim import GlucoseMeter, VirtualRadio
@@ -50,7 +50,7 @@ def make(radio: VirtualRadio, **options: object) -> LoggingMeter:
     return device
 
 
-def sync(radio: VirtualRadio, state: DeviceState) -> tuple[DeviceState, list[Reading], list[str]]:
+def sync(radio: VirtualRadio, state: DeviceState) -> tuple[DeviceState, list[Reading], list[Note]]:
     result, got = asyncio.run(session(radio, driver(), ADDRESS, state))
     return result.state, got, list(result.notes)
 
@@ -96,7 +96,7 @@ def test_wrap_between_sessions_fetches_the_new_records_once_then_filters_again()
     ]
     assert state.last_sequence == 65537
     assert device.downloads() == [(WITHIN, 0)]  # ">= 0" would have sent every record
-    assert not any("already has" in n for n in notes)
+    assert not any("already has" in n.text for n in notes)
 
     device.requests.clear()
     state, got, _ = sync(radio, state)
@@ -187,7 +187,7 @@ def test_a_meter_without_ranges_falls_back_to_greater_or_equal_and_skips_what_it
     state, got, notes = sync(radio, state)
     assert [r.sequence for r in got] == [65537]
     assert device.downloads() == [(GTE, 1)]
-    assert sum("already has" in n for n in notes) == 2  # 65534 and 65535 came again
+    assert sum("already has" in n.text for n in notes) == 2  # 65534 and 65535 came again
 
 
 def test_numbers_that_passed_65535_since_the_last_lap_session_are_all_fetched_once() -> None:
@@ -200,7 +200,7 @@ def test_numbers_that_passed_65535_since_the_last_lap_session_are_all_fetched_on
     assert [r.sequence for r in got] == list(range(lap + 65531, 2 * lap + 2))
     assert [r.time for r in got] == [sample(i).time for i in range(1, 8)]
     assert device.downloads() == [ALL]
-    assert any("went past 65535" in n for n in notes)
+    assert any("went past 65535" in n.text for n in notes)
     assert state.last_sequence == 2 * lap + 1
     device.requests.clear()
     state, got, _ = sync(radio, state)

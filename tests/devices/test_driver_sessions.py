@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from devices.conformance import same_reading, session
-from devices.driver import DeviceInfo
+from devices.driver import DeviceInfo, NoteKind
 from devices.drivers.scales import BloodPressureDriver, BodyCompositionDriver, WeightScaleDriver
 from devices.reading import Kind, Reading
 from devices.sim import BloodPressureCuff, BodyCompositionScale, Faults, VirtualRadio, WeightScale
@@ -44,10 +44,8 @@ def test_multi_user_scale_session_reads_info_battery_sets_clock_and_keeps_users(
     device.store(weight(82.4, user=1))
     device.store(weight(61.05, user=2, minutes=3))
     result, got = asyncio.run(session(radio, WeightScaleDriver(), device.address))
-    assert [(r.user_index, r.metrics["weight_kg"]) for r in got] == [
-        (1, pytest.approx(82.4)),
-        (2, pytest.approx(61.05)),
-    ]
+    assert [r.user_index for r in got] == [1, 2]
+    assert [r.metrics["weight_kg"] for r in got] == pytest.approx([82.4, 61.05])
     assert [r.time for r in got] == [T0, T0 + timedelta(minutes=3)]
     assert result.device == INFO
     assert result.battery_pct == 80
@@ -102,7 +100,8 @@ def test_malformed_record_is_reported_and_the_others_arrive(fault: str) -> None:
     result, got = asyncio.run(session(radio, WeightScaleDriver(), device.address))
     assert [r.metrics["weight_kg"] for r in got] == [60.0, 62.0]
     assert len(result.notes) == 1
-    assert result.notes[0].startswith("2A9D: rejected:")
+    assert (result.notes[0].kind, result.notes[0].characteristic) == (NoteKind.REJECTED, "2A9D")
+    assert str(result.notes[0]).startswith("2A9D: rejected: ")
 
 
 def test_a_record_sent_again_keeps_its_reading_id() -> None:
@@ -197,4 +196,4 @@ def test_link_lost_during_identification_keeps_the_readings_already_sent() -> No
     assert result.device == INFO  # read before the link went
     assert result.clock_drift_s is None
     assert not result.clock_set
-    assert result.notes[0].startswith("identification incomplete")
+    assert result.notes[0].kind is NoteKind.INCOMPLETE

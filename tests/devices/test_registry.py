@@ -65,6 +65,8 @@ def test_installed_drivers_include_ours_and_the_plugin_with_their_distribution()
         "body_composition": "veille",
         "blood_pressure": "veille",
         "glucose": "veille",
+        "pulse_oximeter": "veille",
+        "thermometer": "veille",
         "xiaomi_mi_scale_2": "veille-miscale",
     }
     assert registry.problems == ()
@@ -170,10 +172,14 @@ def test_veille_devices_list_shows_drivers_claims_and_packages() -> None:
         "blood_pressure",
         "body_composition",
         "glucose",
+        "pulse_oximeter",
+        "thermometer",
         "weight_scale",
         "xiaomi_mi_scale_2",
     }
     assert "service 1808" in lines["glucose"]
+    assert "service 1822" in lines["pulse_oximeter"]
+    assert "[2A1C, 2A1E]" in lines["thermometer"]
     assert "from veille 0.1.0" in lines["glucose"]
     assert "service 181B; services 181B & 181D" in lines["body_composition"]
     assert "[2A9D, 2A9C]" in lines["weight_scale"]  # body composition too, when the scale has it

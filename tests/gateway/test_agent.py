@@ -53,7 +53,7 @@ def bus_address(tmp_path: Path) -> Iterator[str]:
         process.stdout.close()
 
 
-class FakeAgentManager(ServiceInterface):  # type: ignore[misc]
+class FakeAgentManager(ServiceInterface):
     """What bluetoothd offers at /org/bluez, recording calls."""
 
     def __init__(self) -> None:

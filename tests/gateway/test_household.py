@@ -179,8 +179,9 @@ def test_refusals_a_malformed_record_and_a_wrong_clock_lose_no_good_reading(
     assert devices[hh.CUFF].sessions_failed >= 1
     assert devices[hh.CUFF].sessions_ok >= 1
     assert devices[hh.SCALE].records_rejected == 1
-    assert devices[hh.SCALE].last_rejection is not None
-    assert devices[hh.SCALE].last_rejection.startswith("2A9D: rejected")
+    rejection = devices[hh.SCALE].last_rejection
+    assert rejection is not None
+    assert rejection.startswith("2A9D: rejected")
     meter = radio.device(hh.METER)
     assert meter is not None
     assert meter.clock_writes, "the gateway set the wrong clock through Current Time"

@@ -110,3 +110,25 @@ def test_pepper_comes_from_a_file_or_the_environment(tmp_path: Path) -> None:
     assert digest("ABCDEFGH", from_file.code_policy()) != digest("ABCDEFGH")
     with pytest.raises(ConfigError, match="code_pepper_file"):
         SharingSettings(code_pepper_file=tmp_path / "missing").code_policy()
+
+
+def test_a_new_patient_gets_an_unguessable_id_and_old_short_ids_keep_working(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 17, finding 2: ids such as ``p-7f3a`` have 65,536 possible values."""
+    import math
+    import re
+
+    from sharing.identities import _ALPHABET, PATIENT_ID_BITS
+
+    monkeypatch.setenv("VEILLE_DATABASE__URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.delenv("VEILLE_CONFIG", raising=False)
+    assert run(capsys, "init-db")[0] == 0
+    made = {run(capsys, "patient-add")[1][0]["patient"] for _ in range(20)}
+    assert len(made) == 20
+    for patient in made:
+        match = re.fullmatch(rf"p-([{_ALPHABET}]+)", patient)
+        assert match is not None, patient
+        assert len(match.group(1)) * math.log2(len(_ALPHABET)) >= 96
+    assert PATIENT_ID_BITS >= 96
+    assert run(capsys, "patient-add", "p-7f3a")[1][0]["patient"] == "p-7f3a"  # still accepted

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
+from tests.support.postgres import Postgres
 from tests.web.world import NOW, SECRET, World, build, close, password, reopen
 from veille.clock import ManualClock
 from web.app import create_app
@@ -44,7 +46,7 @@ def clock() -> ManualClock:
 def app(world: World, clock: ManualClock, tmp_path: Path) -> FastAPI:
     settings = WebSettings(
         data_dir=tmp_path,
-        secret_key=SECRET,
+        secret_key=SecretStr(SECRET),
         cookie_secure=False,
         triage_cache_seconds=0,
         housekeeping_hours=0,  # tests/web/test_housekeeping.py runs it
@@ -85,3 +87,19 @@ def stranger(app: FastAPI) -> Iterator[TestClient]:
 def red_patient(app: FastAPI) -> Iterator[TestClient]:
     with signed_in(app, "p-red") as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    """One real PostgreSQL for the session; each test that asks gets its own database."""
+    with Postgres() as server:
+        yield server
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty relational database on each backend a server may use."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'veille.db'}"
+    server: Postgres = request.getfixturevalue("postgres")
+    return server.new_database()

@@ -24,7 +24,13 @@ def serving(app: FastAPI) -> Iterator[str]:
     """Serve ``app``; yields its base URL and stops the server afterwards."""
     port = free_port()
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="off"
+        app,
+        host="127.0.0.1",
+        port=port,
+        proxy_headers=False,  # as `veille web`: only [web] trusted_proxies are believed
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from sharing.errors import InvalidRequest
 from tests.web.conftest import signed_in
@@ -21,11 +23,10 @@ from web.settings import WebSettings
 
 def _login(client: TestClient, name: str, secret: str) -> int:
     client.get("/login")
-    response = client.post(
-        "/login",
-        data={"username": name, "password": secret, "csrf": client.cookies["veille_csrf"]},
-    )
-    return response.status_code
+    token = client.cookies.get("veille_csrf") or client.cookies["__Host-veille_csrf"]
+    response = client.post("/login", data={"username": name, "password": secret, "csrf": token})
+    status: int = response.status_code
+    return status
 
 
 def test_password_is_stored_as_argon2_only(world: World) -> None:
@@ -38,15 +39,11 @@ def test_password_is_stored_as_argon2_only(world: World) -> None:
 def test_session_cookie_is_httponly_lax_and_secure_when_configured(world: World, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from web.app import create_app
 
-    settings = WebSettings(data_dir=tmp_path, secret_key=SECRET, cookie_secure=True)
+    settings = WebSettings(data_dir=tmp_path, secret_key=SecretStr(SECRET), cookie_secure=True)
     app = create_app(settings, clock=ManualClock(NOW), store=world.store, sessions=world.sessions)
     client = TestClient(app, follow_redirects=False, base_url="https://testserver")
     assert _login(client, "claire", password("claire")) == 303
-    header = next(
-        h
-        for h in client.cookies.jar
-        if h.name == "veille_session"  # type: ignore[attr-defined]
-    )
+    header = next(h for h in client.cookies.jar if h.name == "veille_session")
     assert header.secure
     raw = [v for k, v in client.get("/login").headers.multi_items() if k == "set-cookie"]
     assert all("HttpOnly" in v for v in raw if v.startswith("veille_"))
@@ -135,7 +132,7 @@ def test_secret_key_is_required_and_long(tmp_path) -> None:  # type: ignore[no-u
     with pytest.raises(ConfigError, match="secret_key_file"):
         WebSettings(data_dir=tmp_path).key()
     with pytest.raises(ConfigError, match="shorter"):
-        WebSettings(secret_key="short").key()
+        WebSettings(secret_key=SecretStr("short")).key()
     key_file = tmp_path / "key"
     key_file.write_text(SECRET + "\n")
     assert WebSettings(secret_key_file=key_file).key() == SECRET.encode()
@@ -145,3 +142,44 @@ def test_security_headers(app: FastAPI) -> None:
     response = TestClient(app).get("/login")
     assert "default-src 'self'" in response.headers["content-security-policy"]
     assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def _secure_app(world: World, tmp_path: Path) -> FastAPI:
+    from web.app import create_app
+
+    settings = WebSettings(data_dir=tmp_path, secret_key=SecretStr(SECRET), cookie_secure=True)
+    return create_app(settings, clock=ManualClock(NOW), store=world.store, sessions=world.sessions)
+
+
+def test_anonymous_csrf_cookie_is_host_prefixed_when_secure(world: World, tmp_path: Path) -> None:
+    client = TestClient(_secure_app(world, tmp_path), base_url="https://testserver")
+    raw = [v for k, v in client.get("/login").headers.multi_items() if k == "set-cookie"]
+    (csrf_cookie,) = [v for v in raw if "veille_csrf=" in v]
+    assert csrf_cookie.startswith("__Host-veille_csrf=")
+    attributes = {part.strip().split("=")[0].lower() for part in csrf_cookie.split(";")[1:]}
+    assert {"secure", "path", "httponly", "samesite"} <= attributes
+    assert "domain" not in attributes
+    assert "Path=/;" in csrf_cookie or csrf_cookie.endswith("Path=/")
+
+
+def test_a_planted_unprefixed_csrf_cookie_is_not_believed(world: World, tmp_path: Path) -> None:
+    """A sibling subdomain can set ``veille_csrf`` for the parent domain, never ``__Host-``."""
+    client = TestClient(
+        _secure_app(world, tmp_path),
+        base_url="https://testserver",
+        follow_redirects=False,
+        cookies={"veille_csrf": "planted-by-a-sibling-subdomain"},
+    )
+    form = {
+        "username": "claire",
+        "password": password("claire"),
+        "csrf": "planted-by-a-sibling-subdomain",
+    }
+    assert client.post("/login", data=form).status_code == 403
+
+
+def test_plain_http_loopback_keeps_a_working_csrf_cookie(app: FastAPI) -> None:
+    """cookie_secure = false (demo, tests): no prefix, since browsers drop ``__Host-`` on HTTP."""
+    client = TestClient(app, follow_redirects=False)
+    assert _login(client, "claire", password("claire")) == 303
+    assert "__Host-veille_csrf" not in client.cookies

@@ -67,7 +67,8 @@ UNLABELLED = """() => {
     if (!(el.innerText.trim() || el.getAttribute('aria-label'))) problems.push(el.outerHTML);
   }
   for (const el of document.querySelectorAll('svg')) {
-    if (!el.getAttribute('aria-label')) problems.push('svg without aria-label');
+    if (!el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby'))
+      problems.push('svg without a name');
   }
   if (document.querySelectorAll('h1').length !== 1) problems.push('not exactly one h1');
   return problems;
@@ -112,10 +113,15 @@ def test_nurse_sees_the_red_patient_first_the_chart_and_acknowledges(
     charts = page.locator("svg.chart")
     expect(charts).to_have_count(3)
     expect(charts.nth(1).locator("text.legend")).to_have_text(
-        ["■ Systolique (mmHg)", "■ Diastolique (mmHg)"]
+        [
+            "■ Systolique (mmHg) · zone cible 90 à 135",
+            "■ Diastolique (mmHg) · zone cible jusqu'à 85",
+        ]
     )
+    expect(charts.nth(1).locator("rect.band")).to_have_count(2)  # one band per series
     expect(charts.nth(2).locator("polyline.line")).to_have_count(1)
-    expect(charts.nth(2).locator("line.marker")).to_have_count(1)
+    expect(charts.nth(2).locator("g.marker")).to_have_count(1)
+    expect(charts.nth(2).locator("g.marker text")).to_have_text("urgent")
     box = charts.first.bounding_box()
     assert box is not None
     assert box["width"] > 300
@@ -123,7 +129,7 @@ def test_nurse_sees_the_red_patient_first_the_chart_and_acknowledges(
     shot(page, "team-patient")
 
     page.get_by_role("link", name="Mesures · glycémie").click()
-    expect(page.locator("#readings tbody tr").first).to_contain_text("2.6")
+    expect(page.locator("#readings tbody tr").first).to_contain_text("2,6")
     shot(page, "team-readings")
 
     page.get_by_role("link", name="Alertes").click()

@@ -7,6 +7,8 @@ import html
 from datetime import timedelta
 from pathlib import Path
 
+from pydantic import SecretStr
+
 from sharing.models import PatientNotification
 from tests.web.conftest import signed_in
 from tests.web.world import NOW, SECRET, World
@@ -20,7 +22,10 @@ TEN_DAYS_BEFORE_END = NOW + timedelta(days=190)
 
 def _patient_page(world: World, tmp_path: Path, hours: float) -> str:
     settings = WebSettings(
-        data_dir=tmp_path, secret_key=SECRET, cookie_secure=False, housekeeping_hours=hours
+        data_dir=tmp_path,
+        secret_key=SecretStr(SECRET),
+        cookie_secure=False,
+        housekeeping_hours=hours,
     )
     app = create_app(
         settings,

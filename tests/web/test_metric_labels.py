@@ -35,8 +35,11 @@ def _texts(svg: str, css: str) -> list[str]:
             "fr",
             [
                 ["■ Poids (kg)"],
-                ["■ Systolique (mmHg)", "■ Diastolique (mmHg)"],
-                ["■ Glycémie (mmol/L)"],
+                [
+                    "■ Systolique (mmHg) · zone cible 90 à 135",
+                    "■ Diastolique (mmHg) · zone cible jusqu'à 85",
+                ],
+                ["■ Glycémie (mmol/L) · zone cible 3,9 à 13,9"],
             ],
             ["Poids (kg)", "Tension artérielle (mmHg)", "Glycémie (mmol/L)"],
         ),
@@ -44,8 +47,8 @@ def _texts(svg: str, css: str) -> list[str]:
             "en",
             [
                 ["■ Weight (kg)"],
-                ["■ Systolic (mmHg)", "■ Diastolic (mmHg)"],
-                ["■ Blood glucose (mmol/L)"],
+                ["■ Systolic (mmHg) · target 90 to 135", "■ Diastolic (mmHg) · target up to 85"],
+                ["■ Blood glucose (mmol/L) · target 3.9 to 13.9"],
             ],
             ["Weight (kg)", "Blood pressure (mmHg)", "Blood sugar (mmol/L)"],
         ),
@@ -68,8 +71,12 @@ def test_readings_table_and_targets_use_the_same_words(
     nurse.get("/lang/en", params={"next": "/team"})
     table = nurse.get("/team/patients/p-red/readings/blood_pressure", params={"days": 7}).text
     headers = re.findall(r'<th scope="col">([^<]*)</th>', table)
-    assert sorted(headers[1:-1]) == ["Diastolic (mmHg)", "Pulse (/min)", "Systolic (mmHg)"]
+    # clinical order, then the flags and the device
+    assert headers[1:] == ["Systolic (mmHg)", "Diastolic (mmHg)", "Pulse (/min)", "Notes", "Device"]
     targets = physician.get("/team/patients/p-red").text
-    label = re.search(r'<label for="[^"]*-glucose_mmol_l">([^<]*)</label>', targets)
+    label = re.search(
+        r'<label for="glucose_level2_hypo-limits-glucose_mmol_l">([^<]*)</label>', targets
+    )
     assert label is not None
-    assert label.group(1) == metric_label("glucose_mmol_l", Language.FR) == "Glycémie (mmol/L)"
+    assert label.group(1).startswith(metric_label("glucose_mmol_l", Language.FR))
+    assert label.group(1) == "Glycémie (mmol/L) : alerte en dessous de (mmol/L)"

@@ -16,6 +16,7 @@ from sharing.terms import Role
 from tests.web.world import NOW, SECRET
 from veille.db import Base, import_models, make_engine, session_factory, upgrade
 from web.accounts import create_account, current, sign_in
+from web.throttle import LockoutPolicy
 
 WEB_TABLES = {
     str(mapper.class_.__tablename__)
@@ -37,7 +38,7 @@ def _table(diff: Any) -> str:
 
 def test_web_branch_builds_the_models_and_sign_in_works(tmp_path: Path) -> None:
     import_models()
-    assert {"web_accounts", "web_sessions"} == WEB_TABLES
+    assert {"web_accounts", "web_sessions", "web_sign_in_throttle"} == WEB_TABLES
     engine = make_engine(f"sqlite:///{tmp_path / 'migrated.db'}")
     upgrade(engine)
     assert set(inspect(engine).get_table_names()) >= WEB_TABLES
@@ -54,11 +55,11 @@ def test_web_branch_builds_the_models_and_sign_in_works(tmp_path: Path) -> None:
             s,
             "n",
             "a long password",
+            source="127.0.0.1",
             now=NOW,
             key=SECRET.encode(),
             lifetime=timedelta(hours=1),
-            max_failures=5,
-            lockout=timedelta(minutes=5),
+            policy=LockoutPolicy(5, 50, timedelta(minutes=5), timedelta(minutes=5)),
         )
         assert current(s, cookie, now=NOW, key=SECRET.encode()) == who
     engine.dispose()

@@ -69,7 +69,7 @@ def test_readings_table(nurse: TestClient) -> None:
     page = nurse.get("/team/patients/p-red/readings/glucose", params={"days": 7})
     assert page.status_code == 200
     assert page.text.count("<tr>") == 1 + 7 * 2 + 1  # header, twice a day, the low one
-    assert "2.6" in page.text or "2,6" in page.text
+    assert '<td class="num">2,6</td>' in page.text  # a French page writes a decimal comma
 
 
 def test_acknowledge_with_a_note_then_resolve_visible_to_the_team(
@@ -126,7 +126,7 @@ def test_api_acknowledge_needs_csrf_header(nurse: TestClient, world: World) -> N
 def test_physician_edits_targets_nurse_cannot(
     physician: TestClient, nurse: TestClient, world: World
 ) -> None:
-    form = {"rule": "glucose_level1_hypo", "limit_glucose_mmol_l": "4.4", "reason": "elderly"}
+    form = {"rule": "glucose_level1_hypo", "limits.glucose_mmol_l": "4,4", "reason": "elderly"}
     token = csrf(nurse, "/team/alerts")
     refused = nurse.post("/team/patients/p-red/targets", data={**form, "csrf": token})
     assert refused.status_code == 403
@@ -141,12 +141,14 @@ def test_physician_edits_targets_nurse_cannot(
             "Dr Martin",
         )
     page = physician.get("/team/patients/p-red").text
-    assert 'value="4.4"' in page
+    assert 'value="4,4"' in page
     bad = physician.post(
         "/team/patients/p-red/targets",
-        data={**form, "limit_glucose_mmol_l": "lots", "csrf": token},
+        data={**form, "limits.glucose_mmol_l": "lots", "csrf": token},
     )
     assert bad.status_code == 422
+    assert "Ce n&#39;est pas un nombre" in bad.text
+    assert 'value="lots"' in bad.text  # the input is kept
 
 
 def test_patient_home_in_french_by_default_and_english_by_browser(app: FastAPI) -> None:

@@ -36,7 +36,8 @@ def test_every_rule_category_flag_metric_and_change_has_both_translations() -> N
     )
     assert missing == []
     for key, (fr, en) in entries().items():
-        assert fr.strip() and en.strip(), key
+        assert fr.strip(), key
+        assert en.strip(), key
         assert _fields(fr) == _fields(en), key  # same parameters in both languages
 
 

@@ -52,6 +52,7 @@ def login_form(
         title=t("sign_in", lang),
         next=_local(next, "/"),
         error=None,
+        username="",
     )
 
 
@@ -62,24 +63,49 @@ def login(
     session: SessionDep,
     lang: LangDep,
     now: NowDep,
-    username: Annotated[str, Form(max_length=120)],
-    password: Annotated[str, Form(max_length=500)],
+    username: Annotated[str, Form(max_length=120)] = "",
+    password: Annotated[str, Form(max_length=500)] = "",
     next: Annotated[str, Form(max_length=500)] = "/",
 ) -> Response:
     settings = services.settings
+    missing = {
+        name: t("field_required", lang)
+        for name, value in (("username", username.strip()), ("password", password))
+        if not value
+    }
+    if missing:
+        return page(
+            request,
+            services,
+            "login.html",
+            lang=lang,
+            user=None,
+            title=t("sign_in", lang),
+            next=_local(next, "/"),
+            error=None,
+            errors=missing,
+            username=username,
+            status_code=422,
+        )
+    source = request.client.host if request.client else "unknown"
     try:
         cookie, who = sign_in(
             session,
             username,
             password,
+            source=source,
             now=now,
             key=services.key,
             lifetime=settings.session_hours_delta(),
-            max_failures=settings.lockout_failures,
-            lockout=settings.lockout_delta(),
+            policy=settings.lockout_policy(),
         )
     except SignInFailed as failed:
-        log.info("sign_in_refused", locked=failed.retry_after is not None)
+        log.warning(
+            "sign_in_refused",
+            account_ref=failed.account_ref,
+            source=source,
+            throttled=failed.retry_after is not None,
+        )
         status = 429 if failed.retry_after is not None else 401
         message = t("locked" if failed.retry_after else "bad_login", lang)
         response = page(
@@ -91,6 +117,7 @@ def login(
             title=t("sign_in", lang),
             next=_local(next, "/"),
             error=message,
+            username=username,
             status_code=status,
         )
         if failed.retry_after is not None:

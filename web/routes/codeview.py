@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from devices.reading import Kind
-from sharing.codes import redeem_code
+from sharing.codes import end_code_session, redeem_code
+from sharing.models import Patient
 from sharing.texts import kinds_text
-from sharing.texts import text as sharing_text
-from veille.errors import NotAllowed
+from veille.errors import Inconsistent, NotAllowed
+from web.chartviews import patient_charts
 from web.deps import (
     CODE_COOKIE,
     CodeCap,
@@ -25,15 +25,14 @@ from web.deps import (
     log,
 )
 from web.i18n import t
-from web.routes.render import page
-from web.views import patient_charts
+from web.routes.render import page, team_zone
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/code", response_class=HTMLResponse)
 def code_form(
-    request: Request, services: ServicesDep, user: MaybeUser, lang: LangDep
+    request: Request, services: ServicesDep, user: MaybeUser, lang: LangDep, ended: bool = False
 ) -> HTMLResponse:
     return page(
         request,
@@ -43,6 +42,7 @@ def code_form(
         user=user,
         title=t("redeem", lang),
         error=None,
+        ended=ended,
     )
 
 
@@ -54,9 +54,27 @@ def redeem(
     user: MaybeUser,
     lang: LangDep,
     now: NowDep,
-    code: Annotated[str, Form(max_length=20)],
-    name: Annotated[str, Form(min_length=1, max_length=200)],
+    code: Annotated[str, Form(max_length=40)] = "",
+    name: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
+    missing = {
+        field: t("field_required", lang)
+        for field, value in (("code", code.strip()), ("name", name.strip()))
+        if not value
+    }
+    if missing:
+        return page(
+            request,
+            services,
+            "code_form.html",
+            lang=lang,
+            user=user,
+            title=t("redeem", lang),
+            error=None,
+            errors=missing,
+            typed={"code": code, "name": name},
+            status_code=422,
+        )
     source = request.client.host if request.client else "unknown"
     try:
         redeemed = redeem_code(
@@ -79,11 +97,13 @@ def redeem(
             user=user,
             title=t("redeem", lang),
             error=t("code_refused", lang),
+            typed={"code": code, "name": name},
             status_code=status,
         )
     cap = redeemed.capability
     response = RedirectResponse(f"/code/patients/{cap.patient_id}", status_code=303)
-    assert cap.expires_at is not None
+    if cap.expires_at is None:  # a code's capability ends with the code
+        raise Inconsistent(f"access code session {cap.ref_id} has no end")
     response.set_cookie(
         CODE_COOKIE,
         redeemed.token,
@@ -99,13 +119,13 @@ def redeem(
 def code_view(
     request: Request,
     services: ServicesDep,
+    session: SessionDep,
     user: MaybeUser,
     cap: CodeCap,
     lang: LangDep,
     now: NowDep,
     days: DaysDep,
 ) -> HTMLResponse:
-    titles = {k: sharing_text(f"kind.{k.value}", lang) for k in Kind}
     charts = patient_charts(
         services.store,
         cap,
@@ -113,18 +133,32 @@ def code_view(
         now=now,
         rules=services.rules,
         alerts=[],
-        titles=titles,
         lang=lang,
+        zone=team_zone(services),
     )
+    patient = session.get(Patient, cap.patient_id)
+    label = patient.label if patient and patient.label else None
     return page(
         request,
         services,
         "code_view.html",
         lang=lang,
         user=user,
-        title=cap.patient_id,
+        title=f"{label} ({cap.patient_id})" if label else cap.patient_id,
         cap=cap,
         charts=charts,
         days=days,
+        zone=team_zone(services),
         kinds=kinds_text(sorted(k.value for k in cap.kinds), lang),
     )
+
+
+@router.post("/code/end", dependencies=[CsrfChecked])
+def end_view(request: Request, session: SessionDep, now: NowDep) -> RedirectResponse:
+    """Close the read-only view: the code's session ends on the server, the cookie goes."""
+    token = request.cookies.get(CODE_COOKIE)
+    if token:
+        end_code_session(session, token, now=now)
+    response = RedirectResponse("/code?ended=1", status_code=303)
+    response.delete_cookie(CODE_COOKIE)
+    return response

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from alerts.sqlstore import DbTargets
 from devices.reading import Kind
-from devices.wire import WireReading, to_json_dict
-from sharing.audit import audit_for_patient
+from devices.wire import WireReading
+from sharing.capability import Capability
 from sharing.codes import codes_for_patient, create_code, revoke_code
 from sharing.errors import InvalidRequest
 from sharing.grants import (
@@ -33,6 +32,7 @@ from sharing.texts import kinds_text
 from sharing.texts import text as sharing_text
 from veille.errors import NotAllowed
 from web.accounts import SignedIn
+from web.chartviews import patient_charts
 from web.deps import (
     CsrfChecked,
     LangDep,
@@ -42,8 +42,8 @@ from web.deps import (
     Services,
     ServicesDep,
     SessionDep,
+    patient_id_of,
 )
-from web.fhir import bundle, observations
 from web.i18n import t
 from web.metric_labels import metric_label
 from web.routes.render import page
@@ -75,18 +75,34 @@ def _home(
     services: Services,
     session: Session,
     user: SignedIn,
+    cap: Capability,
     lang: Language,
     *,
     error: str | None = None,
     new_code: str | None = None,
+    errors: dict[str, str] | None = None,
+    typed: dict[str, object] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    pid = user.patient_id
-    assert pid is not None
+    pid = patient_id_of(user)
     now = services.clock.now()
     patient = session.get(Patient, pid)
     zone = patient.time_zone if patient else services.settings.time_zone
     words = Words(lang, zone_of(zone, services.settings.time_zone))
+    rules = services.rules.with_targets(
+        DbTargets(services.sessions, services.rules).for_patient(pid)
+    )
+    charts = patient_charts(
+        services.store,
+        cap,
+        days=30,
+        now=now,
+        rules=rules,
+        alerts=[],
+        lang=lang,
+        zone=ZoneInfo(zone),
+        say_absent=False,
+    )
     today = _today(now, zone)
     latest = services.store.latest(pid)
     devices: dict[str, tuple[str, str]] = {}
@@ -125,9 +141,13 @@ def _home(
         kind_name=lambda k: sharing_text(f"kind.{Kind(k).value}", lang),
         kinds_text=lambda ks: kinds_text(sorted(k.value for k in ks), lang),
         when=words.when,
-        zone=zone,
+        zone=words.zone,
         error=error,
         new_code=new_code,
+        errors=errors or {},
+        typed=typed or {},
+        charts=charts,
+        days=30,
         status_code=status_code,
     )
 
@@ -149,7 +169,7 @@ def me(
     cap: SelfCap,
     lang: LangDep,
 ) -> HTMLResponse:
-    return _home(request, services, session, user, lang)
+    return _home(request, services, session, user, cap, lang)
 
 
 @router.post("/me/grants", dependencies=[CsrfChecked], response_model=None)
@@ -161,28 +181,70 @@ def share(
     cap: SelfCap,
     lang: LangDep,
     now: NowDep,
-    recipient: Annotated[str, Form(pattern=r"^(team|pro):\d{1,9}$")],
-    kinds: Annotated[list[Kind], Form()],
-    days: Annotated[int, Form(ge=1, le=366)] = 365,
+    recipient: Annotated[str, Form(max_length=20)] = "",
+    kinds: Annotated[list[str] | None, Form()] = None,
+    days: Annotated[str, Form(max_length=20)] = "365",
     alerts: Annotated[bool, Form()] = False,
 ) -> Response:
+    typed: dict[str, object] = {
+        "recipient": recipient,
+        "kinds": kinds or [],
+        "days": days,
+        "alerts": alerts,
+    }
+    errors = _kinds_error(kinds, lang, "share_kinds")
+    span = _whole(days, 1, MAX_GRANT.days)
+    if span is None:
+        errors["share_days"] = t("days_range", lang).format(high=MAX_GRANT.days)
     which, _, ident = recipient.partition(":")
+    if which not in ("team", "pro") or not ident.isdigit():
+        errors["recipient"] = t("field_required", lang)
+    if errors or span is None:
+        return _home(
+            request, services, session, user, cap, lang, errors=errors, typed=typed, status_code=422
+        )
     try:
         create_grant(
             session,
             cap.patient_id,
-            kinds=kinds,
+            kinds=[Kind(k) for k in kinds or []],
             alerts=alerts,
-            ends_at=now + timedelta(days=days),
+            ends_at=now + timedelta(days=span),
             now=now,
             team_id=int(ident) if which == "team" else None,
             professional_id=int(ident) if which == "pro" else None,
         )
     except InvalidRequest as exc:
         session.rollback()
-        return _home(request, services, session, user, lang, error=str(exc), status_code=422)
+        return _home(
+            request,
+            services,
+            session,
+            user,
+            cap,
+            lang,
+            error=str(exc),
+            typed=typed,
+            status_code=422,
+        )
     session.commit()
     return RedirectResponse("/me#sharing", status_code=303)
+
+
+def _kinds_error(kinds: list[str] | None, lang: Language, field: str) -> dict[str, str]:
+    """Nothing ticked (or a kind that is not offered): said next to the boxes."""
+    offered = {k.value for k in SHAREABLE}
+    if not kinds or not set(kinds) <= offered:
+        return {field: t("tick_one", lang)}
+    return {}
+
+
+def _whole(text: str, low: int, high: int) -> int | None:
+    """A whole number typed in a form, within [low, high]; None otherwise."""
+    cleaned = text.strip()
+    if not cleaned.isdigit() or not low <= int(cleaned) <= high:
+        return None
+    return int(cleaned)
 
 
 def _sharing_changed(services: Services, session: Session, patient_id: str) -> RedirectResponse:
@@ -240,7 +302,7 @@ def extend_sharing(
             error = t("renew_revoked", lang)
         else:
             error = t("renew_bad_end", lang).format(days=MAX_GRANT.days)
-        return _home(request, services, session, user, lang, error=error, status_code=422)
+        return _home(request, services, session, user, cap, lang, error=error, status_code=422)
     return _sharing_changed(services, session, cap.patient_id)
 
 
@@ -267,25 +329,44 @@ def new_code(
     cap: SelfCap,
     lang: LangDep,
     now: NowDep,
-    kinds: Annotated[list[Kind], Form()],
-    hours: Annotated[int, Form(ge=1, le=720)] = 24,
+    kinds: Annotated[list[str] | None, Form()] = None,
+    hours: Annotated[str, Form(max_length=20)] = "24",
     label: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
+    typed: dict[str, object] = {"code_kinds": kinds or [], "hours": hours, "label": label}
+    errors = _kinds_error(kinds, lang, "code_kinds")
+    ttl = _whole(hours, 1, 720)
+    if ttl is None:
+        errors["code_hours"] = t("hours_range", lang)
+    if errors or ttl is None:
+        return _home(
+            request, services, session, user, cap, lang, errors=errors, typed=typed, status_code=422
+        )
     try:
         created = create_code(
             session,
             cap.patient_id,
-            kinds=kinds,
+            kinds=[Kind(k) for k in kinds or []],
             now=now,
-            ttl=timedelta(hours=hours),
+            ttl=timedelta(hours=ttl),
             label=label.strip() or None,
             policy=services.code_policy,
         )
     except InvalidRequest as exc:
         session.rollback()
-        return _home(request, services, session, user, lang, error=str(exc), status_code=422)
+        return _home(
+            request,
+            services,
+            session,
+            user,
+            cap,
+            lang,
+            error=str(exc),
+            typed=typed,
+            status_code=422,
+        )
     session.commit()
-    return _home(request, services, session, user, lang, new_code=created.code)
+    return _home(request, services, session, user, cap, lang, new_code=created.code)
 
 
 @router.post("/me/codes/{code_id}/revoke", dependencies=[CsrfChecked])
@@ -298,59 +379,3 @@ def cancel_code(
         raise HTTPException(status_code=404, detail="no such code") from exc
     session.commit()
     return RedirectResponse("/me#codes", status_code=303)
-
-
-@router.get("/me/audit", response_class=HTMLResponse)
-def who_looked(
-    request: Request,
-    services: ServicesDep,
-    session: SessionDep,
-    user: PatientUser,
-    cap: SelfCap,
-    lang: LangDep,
-) -> HTMLResponse:
-    patient = session.get(Patient, cap.patient_id)
-    zone = patient.time_zone if patient else services.settings.time_zone
-    lines = audit_for_patient(session, cap.patient_id, lang=lang, time_zone=zone)
-    return page(
-        request,
-        services,
-        "audit.html",
-        lang=lang,
-        user=user,
-        title=t("who_looked", lang),
-        body_class="patient",
-        lines=lines,
-        when=Words(lang, zone_of(zone, services.settings.time_zone)).when,
-        zone=zone,
-    )
-
-
-@router.get("/me/export.jsonl")
-def export_jsonl(services: ServicesDep, user: PatientUser, cap: SelfCap) -> StreamingResponse:
-    """Every reading of the patient, one wire-format JSON object per line."""
-
-    def lines() -> Iterator[bytes]:
-        for reading in services.store.readings(cap.patient_id):
-            yield json.dumps(to_json_dict(reading)).encode() + b"\n"
-
-    return StreamingResponse(
-        lines(),
-        media_type="application/jsonl",
-        headers={"Content-Disposition": f'attachment; filename="{cap.patient_id}.jsonl"'},
-    )
-
-
-@router.get("/me/export.fhir.json")
-def export_fhir(
-    request: Request, services: ServicesDep, user: PatientUser, cap: SelfCap, now: NowDep
-) -> Response:
-    resources = [o for r in services.store.readings(cap.patient_id) for o in observations(r)]
-    body = bundle(
-        resources, kind="collection", now=now, base=str(request.base_url) + "api/v1/fhir/"
-    )
-    return Response(
-        json.dumps(body),
-        media_type="application/fhir+json",
-        headers={"Content-Disposition": f'attachment; filename="{cap.patient_id}.fhir.json"'},
-    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -22,11 +23,15 @@ def page(
     user: SignedIn | None,
     title: str,
     status_code: int = 200,
-    zone: str | None = None,
+    zone: ZoneInfo | str | None = None,
     **context: Any,
 ) -> HTMLResponse:
-    """``zone``: the viewer's time zone (a patient's own); the team's by default."""
-    words = Words(lang, zone_of(zone or services.settings.time_zone))
+    """``zone``: the viewer's time zone (a patient's own); the team's by default. The
+    page gets it as ``zone`` and ``w`` (`web.words.Words`: the catalogue, numbers and
+    times in the viewer's language and zone)."""
+    if not isinstance(zone, ZoneInfo):
+        zone = zone_of(zone or services.settings.time_zone)
+    words = Words(lang, zone)
     return services.templates.TemplateResponse(
         request,
         template,
@@ -36,7 +41,14 @@ def page(
             "title": title,
             "csrf": csrf_expected(request, user),
             "w": words,
+            "zone": zone,
             **context,
         },
         status_code=status_code,
     )
+
+
+def team_zone(services: Services) -> ZoneInfo:
+    """The care team's time zone (``[web] time_zone``, Europe/Paris by default): every
+    time on a team page is in it, and says so."""
+    return zone_of(services.settings.time_zone)

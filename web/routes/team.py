@@ -1,8 +1,8 @@
-"""Care team pages: triage list, patient page, readings, targets, alert inbox."""
+"""Care team pages: triage list, alert inbox, emergency access (a patient's own pages are
+in `web.routes.team_patient`)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
@@ -10,28 +10,20 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from alerts.inbox import timeline
-from alerts.models import AlertTarget
-from alerts.ruleset import ThresholdRule
-from alerts.sqlstore import DbTargets
-from devices.reading import Kind
 from sharing.breakglass import open_break_glass
 from sharing.errors import InvalidRequest
 from sharing.models import Patient, Professional
-from sharing.texts import text as sharing_text
-from veille.errors import ConfigError, NotAllowed, StoreError
+from veille.errors import NotAllowed, StoreError
 from web import alert_actions
 from web.deps import (
     AlertAccessDep,
     CsrfChecked,
-    DaysDep,
-    KindViewCap,
     LangDep,
     NowDep,
-    Physician,
     ServicesDep,
     SessionDep,
     TeamCaps,
-    ViewCap,
+    professional_id_of,
 )
 from web.deps import Professional as ProfessionalDep
 from web.i18n import t
@@ -45,7 +37,6 @@ from web.inbox_view import (
 )
 from web.routes.render import page
 from web.triage_list import STATES, search, triage_rows
-from web.views import patient_alerts, patient_charts
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 100
@@ -86,127 +77,6 @@ def triage(
         states=STATES,
         nav_count=to_review_count(session, caps),
     )
-
-
-def _titles(lang: object) -> dict[Kind, str]:
-    return {k: sharing_text(f"kind.{k.value}", str(lang)) for k in Kind}
-
-
-@router.get("/team/patients/{patient_id}", response_class=HTMLResponse)
-def patient_page(
-    request: Request,
-    services: ServicesDep,
-    session: SessionDep,
-    user: ProfessionalDep,
-    cap: ViewCap,
-    lang: LangDep,
-    now: NowDep,
-    days: DaysDep,
-) -> HTMLResponse:
-    patient = session.get(Patient, cap.patient_id)
-    alerts = patient_alerts(session, cap)
-    targets = DbTargets(services.sessions, services.rules).for_patient(cap.patient_id)
-    rules = services.rules.with_targets(targets)
-    charts = patient_charts(
-        services.store,
-        cap,
-        days=days,
-        now=now,
-        rules=rules,
-        alerts=alerts,
-        titles=_titles(lang),
-        lang=lang,
-    )
-    threshold_rules = [
-        r for r in rules.enabled() if isinstance(r, ThresholdRule) and r.kind in cap.kinds
-    ]
-    history = session.scalars(
-        select(AlertTarget)
-        .where(AlertTarget.patient_id == cap.patient_id)
-        .order_by(AlertTarget.set_at.desc())
-        .limit(20)
-    ).all()
-    return page(
-        request,
-        services,
-        "patient.html",
-        lang=lang,
-        user=user,
-        title=(patient.label if patient and patient.label else cap.patient_id),
-        cap=cap,
-        charts=charts,
-        alerts=alerts,
-        days=days,
-        rules=threshold_rules,
-        target_history=history,
-        titles=_titles(lang),
-    )
-
-
-@router.get("/team/patients/{patient_id}/readings/{kind}", response_class=HTMLResponse)
-def readings_page(
-    request: Request,
-    services: ServicesDep,
-    user: ProfessionalDep,
-    cap: KindViewCap,
-    kind: Kind,
-    lang: LangDep,
-    now: NowDep,
-    days: DaysDep,
-) -> HTMLResponse:
-    frame = services.store.series(cap.patient_id, kind, now - timedelta(days=days), now)
-    metrics = [c for c in frame.columns if c not in ("id", "flags")]
-    rows = [
-        (stamp, [row[m] for m in metrics], row["flags"])
-        for stamp, row in frame.iloc[::-1].iterrows()
-    ]
-    return page(
-        request,
-        services,
-        "readings.html",
-        lang=lang,
-        user=user,
-        title=f"{t('readings', lang)} · {_titles(lang)[kind]}",
-        cap=cap,
-        kind=kind,
-        metrics=metrics,
-        rows=rows,
-        days=days,
-    )
-
-
-@router.post("/team/patients/{patient_id}/targets", dependencies=[CsrfChecked])
-async def set_target(
-    request: Request,
-    services: ServicesDep,
-    session: SessionDep,
-    user: Physician,
-    cap: ViewCap,
-    now: NowDep,
-    rule: Annotated[str, Form(max_length=64)],
-    reason: Annotated[str, Form(min_length=3, max_length=500)],
-) -> RedirectResponse:
-    """A physician changes a threshold rule's limits for this patient (a new version)."""
-    form = await request.form()
-    current = services.rules.by_name.get(rule)
-    if not isinstance(current, ThresholdRule) or current.kind not in cap.kinds:
-        raise HTTPException(status_code=422, detail="unknown rule for this patient")
-    limits = {}
-    for metric in current.limits:
-        raw = form.get(f"limit_{metric}")
-        try:
-            limits[metric] = float(str(raw))
-        except ValueError as exc:
-            raise HTTPException(status_code=422, detail=f"{metric}: a number") from exc
-    professional = session.get(Professional, user.professional_id)
-    by = professional.display_name if professional else user.username
-    try:
-        DbTargets(services.sessions, services.rules).set(
-            cap.patient_id, rule, {"limits": limits}, by=by, reason=reason, now=now
-        )
-    except ConfigError as exc:
-        raise HTTPException(status_code=422, detail=str(exc)) from exc
-    return RedirectResponse(f"/team/patients/{cap.patient_id}", status_code=303)
 
 
 @router.get("/team/alerts", response_class=HTMLResponse)
@@ -344,9 +214,8 @@ def break_glass(
     reason: Annotated[str, Form(max_length=1000)],
 ) -> Response:
     """Emergency access (sharing decides, notifies the patient and audits the reason)."""
-    assert user.professional_id is not None
     try:
-        open_break_glass(session, user.professional_id, patient_id, reason, now=now)
+        open_break_glass(session, professional_id_of(user), patient_id, reason, now=now)
     except InvalidRequest as exc:
         session.rollback()
         return page(

@@ -233,3 +233,11 @@ def entries() -> Mapping[str, Entry]:
     out.update({f"flag.{k}": v for k, v in FLAGS.items()})
     out.update({f"metric_short.{k}": v for k, v in METRIC_SHORT.items()})
     return out
+
+
+def category_name(category: str, lang: str) -> str:
+    """An alert category's clinical name (``Crise hypertensive``) in ``lang`` ("fr"/"en")."""
+    entry = CATEGORIES.get(category)
+    if entry is None:
+        return "—"
+    return entry[1] if lang == "en" else entry[0]

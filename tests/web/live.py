@@ -1,0 +1,94 @@
+"""A real `veille web` process on a free loopback port, on a database the test prepares.
+
+The security tests race real concurrent requests and put a real reverse proxy
+in front: an in-process TestClient would serialise the requests and never
+see a socket's source address.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from sharing.identities import add_professional, add_team
+from sharing.terms import Role
+from tests.web.server import free_port
+from tests.web.world import NOW, SECRET
+from veille.db import create_schema, import_models, make_engine, session_factory
+from web.accounts import create_account
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def prepare(url: str, names: Mapping[str, str]) -> None:
+    """A schema and one nurse account per ``name -> password``."""
+    engine = make_engine(url)
+    import_models()
+    create_schema(engine)
+    with session_factory(engine)() as session:
+        team = add_team(session, "Cardiologie")
+        for name, password in names.items():
+            nurse = add_professional(session, name, Role.NURSE, team_id=team.id)
+            create_account(session, name, password, now=NOW, professional_id=nurse.id)
+        session.commit()
+    engine.dispose()
+
+
+def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"veille web exited with {process.returncode}")
+        try:
+            if httpx.get(f"{url}/login", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"veille web did not answer on {url}")
+        time.sleep(0.05)
+
+
+@contextmanager
+def veille_web(data_dir: Path, database_url: str, **settings: str) -> Iterator[str]:
+    """Serve `veille web` on ``database_url``; yields its base URL, stops it afterwards.
+
+    ``settings`` are extra ``[web]`` keys (``trusted_proxies="127.0.0.1"``).
+    """
+    port = free_port()
+    env = {
+        **os.environ,
+        "VEILLE_WEB__DATA_DIR": str(data_dir),
+        "VEILLE_WEB__DATABASE_URL": database_url,
+        "VEILLE_WEB__SECRET_KEY": SECRET,
+        "VEILLE_WEB__COOKIE_SECURE": "false",
+        "VEILLE_WEB__HOUSEKEEPING_HOURS": "0",
+        **{f"VEILLE_WEB__{key.upper()}": value for key, value in settings.items()},
+    }
+    log = (data_dir / "web.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "veille.cli", "web", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(url, process)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
+        log.close()
