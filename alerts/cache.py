@@ -51,12 +51,13 @@ class Compiled:
             elif isinstance(rule, DeviceRule):
                 device[rule.kind] = rule
             else:
-                by_kind.setdefault(rule.kind, {}).setdefault(rule.category, []).append(rule)
+                for kind in rule.kinds:
+                    by_kind.setdefault(kind, {}).setdefault(rule.category, []).append(rule)
         frozen = {k: {c: tuple(v) for c, v in cats.items()} for k, cats in by_kind.items()}
         confirming: dict[Kind, list[ThresholdRule]] = {}
         for rule in rules.of_type(ThresholdRule):
-            if rule.confirm > 1:
-                confirming.setdefault(rule.kind, []).append(rule)
+            for kind in rule.kinds if rule.confirm > 1 else ():
+                confirming.setdefault(kind, []).append(rule)
         return cls(rules, frozen, missing, device, {k: tuple(v) for k, v in confirming.items()})
 
 

@@ -1,9 +1,12 @@
 """Is a reading a measurement of the patient, a device problem, or not for the rules at all?
 
 Decided before any clinical rule looks at a value, so a loose cuff, a strip
-error or a child on the scale becomes "check your device" for the patient and
-never a clinical event for the team. Control-solution tests and stored error
-records are not measurements of anyone and are ignored altogether.
+error, a displaced oximeter sensor or a child on the scale becomes "check your
+device" for the patient and never a clinical event for the team.
+Control-solution tests, an oximeter's demonstration or test data and stored
+error records are not measurements of anyone and are ignored altogether. A
+value the device itself doubts while the rest of the reading stands (an
+oximeter's questionable pulse) is withheld from the rules (`DeviceRule.withhold`).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from statistics import median
 
-from alerts.history import RULE_METRICS, Window
+from alerts.history import NOT_MEASUREMENTS, RULE_METRICS, Window
 from alerts.ruleset import DeviceRule
 from devices.reading import Kind
 from devices.wire import WireReading
@@ -24,6 +27,9 @@ PRIMARY: Mapping[Kind, tuple[str, ...]] = {
     Kind.WEIGHT: ("weight_kg",),
     Kind.BLOOD_PRESSURE: ("systolic_mmhg", "diastolic_mmhg"),
     Kind.GLUCOSE: ("glucose_mmol_l",),
+    Kind.SPO2: ("spo2_pct",),
+    Kind.SPO2_CONTINUOUS: ("spo2_pct",),
+    Kind.TEMPERATURE: ("temperature_c",),
 }
 
 #: A meter's LO / HI: below or above its measuring range, a clinical value, not an error.
@@ -52,17 +58,18 @@ class Classified:
 IGNORED = Classified(Verdict.IGNORE)
 
 
-def is_control(wire: WireReading) -> bool:
+def not_a_measurement(wire: WireReading) -> bool:
+    """A control solution, demo or test data, a stored error: nobody was measured."""
     attrs = wire.attributes
     return (
-        CONTROL in wire.flags
+        not NOT_MEASUREMENTS.isdisjoint(wire.flags)
         or attrs.get("sample_type") == CONTROL
         or attrs.get("sample_location") == CONTROL
     )
 
 
 def classify(wire: WireReading, rule: DeviceRule | None, window: Window | None) -> Classified:
-    if wire.kind not in RULE_METRICS or is_control(wire) or "stored_error_record" in wire.flags:
+    if wire.kind not in RULE_METRICS or not_a_measurement(wire):
         return IGNORED
     metrics: dict[str, float | None] = dict(wire.metrics)
     beyond_range = ""
@@ -78,6 +85,9 @@ def classify(wire: WireReading, rule: DeviceRule | None, window: Window | None) 
         flagged = sorted(set(wire.flags) & set(rule.flags))
         if flagged:
             return Classified(Verdict.DEVICE, "flag", ",".join(flagged))
+        for name, doubts in rule.withhold.items():
+            if name in metrics and not set(doubts).isdisjoint(wire.flags):
+                metrics[name] = None
     missing = [name for name in PRIMARY[wire.kind] if metrics.get(name) is None]
     if missing:
         return Classified(Verdict.DEVICE, "no_value", ",".join(missing))

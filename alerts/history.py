@@ -21,11 +21,19 @@ import pandas as pd
 
 from devices.reading import Kind
 
+#: Readings of nobody, or no measurement at all: never in a window.
+NOT_MEASUREMENTS = frozenset(
+    {"control_solution", "data_for_demonstration", "data_for_testing", "stored_error_record"}
+)
+
 #: The metrics the default rules read, per kind; a window keeps only these.
 RULE_METRICS: Mapping[Kind, tuple[str, ...]] = {
     Kind.WEIGHT: ("weight_kg",),
     Kind.BLOOD_PRESSURE: ("systolic_mmhg", "diastolic_mmhg", "pulse_bpm"),
     Kind.GLUCOSE: ("glucose_mmol_l",),
+    Kind.SPO2: ("spo2_pct", "pulse_bpm"),
+    Kind.SPO2_CONTINUOUS: ("spo2_pct", "pulse_bpm"),
+    Kind.TEMPERATURE: ("temperature_c",),
 }
 
 
@@ -74,20 +82,25 @@ class StoreHistory:
         store: SeriesStore,
         skip_flags: frozenset[str] = frozenset(),
         plausible: Mapping[str, tuple[float, float]] | None = None,
+        withhold: Mapping[Kind, Mapping[str, frozenset[str]]] | None = None,
     ) -> None:
         self._store = store
-        self._skip = skip_flags | {"control_solution", "stored_error_record"}
+        self._skip = skip_flags | NOT_MEASUREMENTS
         self._plausible = dict(plausible or {})
+        self._withhold = dict(withhold or {})
 
     @classmethod
     def for_rules(cls, store: SeriesStore, device_rules: Sequence[Any]) -> StoreHistory:
         """Skip what the rule set's device rules call device problems."""
         flags: set[str] = set()
         plausible: dict[str, tuple[float, float]] = {}
+        withhold: dict[Kind, dict[str, frozenset[str]]] = {}
         for rule in device_rules:
             flags.update(rule.flags)
             plausible.update(rule.plausible)
-        return cls(store, frozenset(flags), plausible)
+            if rule.withhold:
+                withhold[rule.kind] = {m: frozenset(f) for m, f in rule.withhold.items()}
+        return cls(store, frozenset(flags), plausible, withhold)
 
     def load(self, patient: str, kind: Kind, start: datetime, end: datetime) -> Series:
         frame = self._store.series(patient, kind, start, end)
@@ -104,6 +117,14 @@ class StoreHistory:
                     k and (v != v or low <= v <= high) for k, v in zip(keep, values, strict=True)
                 ]
         frame = frame[keep]
+        doubted = self._withhold.get(kind, {})
+        if doubted and "flags" in frame.columns:
+            frame = frame.copy()
+            marks = [set(str(f).split(",")) for f in frame["flags"].tolist()]
+            for name, doubts in doubted.items():
+                if name in frame.columns:
+                    unfit = [not doubts.isdisjoint(mark) for mark in marks]
+                    frame.loc[unfit, name] = math.nan
         times = [float(t) / 1e9 for t in pd.DatetimeIndex(frame.index).as_unit("ns").asi8]
         columns = {
             name: [float(v) if v == v else math.nan for v in frame[name].astype(float).tolist()]

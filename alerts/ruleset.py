@@ -10,6 +10,7 @@ validated again, so a target can never make a rule invalid.
 
 from __future__ import annotations
 
+import math
 import tomllib
 from collections.abc import Mapping
 from functools import cached_property
@@ -20,7 +21,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from alerts.terms import Category, Severity
-from devices.reading import METRICS, Kind
+from collector.plausibility import BOUNDS
+from devices.reading import FLAGS, METRICS, Kind
 from veille.errors import ConfigError
 
 Op = Literal[">", ">=", "<", "<="]
@@ -28,7 +30,9 @@ Positive = Annotated[float, Field(gt=0)]
 
 
 class _Rule(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # no NaN or infinity in any parameter: a NaN limit compares false with every reading,
+    # which silently switched a rule off (issue 17)
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
     category: Category
@@ -42,6 +46,11 @@ class _Rule(BaseModel):
     #: an acknowledged alert is raised again when it gets this much worse
     worse_step: Positive = 1.0
 
+    @property
+    def kinds(self) -> tuple[Kind, ...]:
+        """The kinds of reading the rule judges."""
+        return (self.kind,)
+
 
 def _check_metrics(names: Mapping[str, float]) -> None:
     unknown = sorted(set(names) - METRICS.keys())
@@ -49,6 +58,23 @@ def _check_metrics(names: Mapping[str, float]) -> None:
         raise ValueError(f"unknown metric(s) {unknown}")
     if not names:
         raise ValueError("at least one metric limit is needed")
+
+
+def _check_limits(limits: Mapping[str, float]) -> None:
+    """Each limit finite and a value a body can have (the table ingest refuses readings by).
+
+    A limit outside it can never be crossed, or is crossed by every reading: either way the
+    rule no longer says what its name says.
+    """
+    _check_metrics(limits)
+    for metric, value in limits.items():
+        if not math.isfinite(value):
+            raise ValueError(f"{metric}: {value} is not a finite number")
+        low, high = BOUNDS[metric]
+        if not low <= value <= high:
+            raise ValueError(
+                f"{metric}: {value:g} is outside what a body can have, {low:g} to {high:g}"
+            )
 
 
 class ThresholdRule(_Rule):
@@ -61,10 +87,17 @@ class ThresholdRule(_Rule):
     confirm: Annotated[int, Field(ge=1, le=10)] = 1
     confirm_within_hours: Positive = 48.0
     clear_margin: Annotated[float, Field(ge=0)] = 0.0
+    #: other kinds whose readings carry the same metrics and feed this rule too (the
+    #: oximeter's pulse feeds the pulse rules); each kind keeps its own alert
+    also_kinds: list[Kind] = Field(default_factory=list)
+
+    @property
+    def kinds(self) -> tuple[Kind, ...]:
+        return (self.kind, *(k for k in self.also_kinds if k != self.kind))
 
     @model_validator(mode="after")
     def _metrics(self) -> ThresholdRule:
-        _check_metrics(self.limits)
+        _check_limits(self.limits)
         return self
 
 
@@ -81,7 +114,7 @@ class AverageRule(_Rule):
 
     @model_validator(mode="after")
     def _metrics(self) -> AverageRule:
-        _check_metrics(self.limits)
+        _check_limits(self.limits)
         return self
 
 
@@ -146,11 +179,20 @@ class DeviceRule(_Rule):
     jump_amount: Positive | None = None
     jump_pct: Positive | None = None
     jump_baseline_days: Positive = 14.0
+    #: metric -> flags that make that one value unfit for the rules while the rest of
+    #: the reading stands (an oximeter's doubtful pulse beside a sound saturation)
+    withhold: dict[str, list[str]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _shape(self) -> DeviceRule:
         if self.plausible:
             _check_metrics(dict.fromkeys(self.plausible, 0.0))
+        if self.withhold:
+            _check_metrics(dict.fromkeys(self.withhold, 0.0))
+        named = set(self.flags).union(*self.withhold.values())
+        unknown = sorted(named - FLAGS)
+        if unknown:
+            raise ValueError(f"unknown flag(s) {unknown}")
         if self.jump_metric is not None:
             _check_metrics({self.jump_metric: 0.0})
         return self
@@ -194,13 +236,13 @@ class RuleSet:
 
     @cached_property
     def kinds(self) -> frozenset[Kind]:
-        return frozenset(rule.kind for rule in self.enabled())
+        return frozenset(kind for rule in self.enabled() for kind in rule.kinds)
 
     def horizon_hours(self, kind: Kind) -> float:
         """How far back the rules of ``kind`` look: the history a window must hold."""
         hours = 48.0
         for rule in self.enabled():
-            if rule.kind != kind:
+            if kind not in rule.kinds:
                 continue
             if isinstance(rule, ChangeRule):
                 hours = max(hours, rule.baseline_from_hours + 12, (rule.reference_hours or 0) + 12)

@@ -30,8 +30,11 @@ from alerts.ruleset import RuleSet
 from alerts.store import AlertConflict, Evaluated, Shared
 from alerts.terms import Category, Severity, Status
 from devices.reading import Kind
+from veille import logs
 from veille.db import transaction
 from veille.errors import ConfigError, StoreError
+
+log = logs.get("alerts.targets")
 
 #: Resolved alerts older than this cannot be reopened by any rule of the default set.
 KEEP_RESOLVED = timedelta(days=15)
@@ -292,7 +295,17 @@ class DbTargets:
         )
         with self.sessions() as session:
             rows = session.scalars(query.where(AlertTarget.patient_id == patient)).all()
-            return {row.rule: dict(row.params) for row in rows if row.params}
+        targets = {}
+        for row in rows:
+            if not row.params:
+                continue
+            try:  # stored before the rule refused it (a NaN limit): the default holds
+                self.rules.with_targets({row.rule: row.params})
+            except ConfigError:
+                log.warning("target_ignored", patient=patient, rule=row.rule, version=row.version)
+                continue
+            targets[row.rule] = dict(row.params)
+        return targets
 
     def set(
         self,

@@ -20,6 +20,9 @@ class Category(StrEnum):
     BRADYCARDIA = "bradycardia"
     WEIGHT_GAIN = "weight_gain"
     WEIGHT_LOSS = "weight_loss"
+    LOW_SPO2 = "low_spo2"
+    FEVER = "fever"
+    HYPOTHERMIA = "hypothermia"
     MISSING_DATA = "missing_data"
     DEVICE_PROBLEM = "device_problem"
 

@@ -26,7 +26,16 @@ Prints one JSON object:
   ``collector_cpu_us_per_reading`` (and the publishers' and broker's) the
   same per reading: the collector's cost, whatever the machine's other load.
 
+- with ``--client both``: the same run again with stock paho as the collector's
+  MQTT client (``[collector] client = "paho"``) under ``"paho"``, and
+  ``fast_to_paho``, the ratios of the fast client's figures to paho's: what
+  `collector.fastclient` (which overrides private paho methods) earns.
+
+Every gateway is paired with its patients first (the collector admits only
+paired readings, `collector.admission`).
+
     python bench/ingest.py --store sqlite|influxdb [--readings 100000] [--gateways 1000]
+                           [--client fast|paho|both]
 """
 
 from __future__ import annotations
@@ -48,79 +57,13 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench import ingest_setup as setup  # noqa: E402
 from bench.ingest_peers import payloads  # noqa: E402
 from collector.consumer import CollectorSettings  # noqa: E402
-from collector.store import ReadingStore, StoreSettings, open_store  # noqa: E402
+from collector.store import ReadingStore, open_store  # noqa: E402
 from devices.wire import decode  # noqa: E402
 
-PEERS = ROOT / "bench" / "ingest_peers.py"
-
 # --- orchestration ----------------------------------------------------------------
-
-
-def _spawn_publishers(
-    port: int, total: int, processes: int, gateways: int, tag: str
-) -> list[subprocess.Popen[str]]:
-    share = total // processes
-    procs = []
-    for i in range(processes):
-        count = share if i < processes - 1 else total - share * (processes - 1)
-        args = ["publisher", str(port), str(i * share), str(count), str(gateways), tag]
-        procs.append(
-            subprocess.Popen(
-                [sys.executable, str(PEERS), *args],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                text=True,
-            )
-        )
-    for proc in procs:
-        if proc.stdout is None or proc.stdout.readline().strip() != "ready":
-            raise RuntimeError("a publisher did not start")
-    return procs
-
-
-def _go(procs: list[subprocess.Popen[str]]) -> None:
-    for proc in procs:
-        if proc.stdin is None:
-            raise RuntimeError("a publisher has no stdin")
-        proc.stdin.write("go\n")
-        proc.stdin.flush()
-
-
-def _wait_stored(store: ReadingStore, target: int, timeout: float) -> tuple[int, float]:
-    """(count, when it was seen): polled every 50 ms, so a run of a few seconds is
-    timed to within ~2 % (a 3,000-reading naive run at 0.1 s was timed to ~12 %)."""
-    deadline = time.monotonic() + timeout
-    count = store.count()
-    while count < target and time.monotonic() < deadline:
-        time.sleep(0.05)
-        count = store.count()
-    return count, time.monotonic()
-
-
-def _warm_up(port: int, store: ReadingStore, gateways: int) -> None:
-    """Until the consumer's session exists, published readings would be dropped."""
-    warm = payloads(10_000_000, 1, gateways, "warm")
-    from tests.collector.peers import publish
-
-    deadline = time.monotonic() + 30
-    while store.count() == 0:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the consumer never stored the warm-up reading")
-        publish(port, warm)
-        time.sleep(0.3)
-
-
-def _settings(kind: str, work: Path, influx_url: str | None, bucket: str) -> StoreSettings:
-    if kind == "sqlite":
-        # The naive consumer gets the checkpoint interval that suits one-reading commits
-        # (SQLite's default, ~1.8x faster for it than the collector's), so the ratio is
-        # against the naive consumer at its best.
-        pages = 1000 if bucket == "naive" else StoreSettings().checkpoint_pages
-        path = work / bucket / "readings.sqlite"
-        return StoreSettings(backend="sqlite", path=path, checkpoint_pages=pages)
-    return StoreSettings(backend="influxdb", url=influx_url or "", bucket=bucket)
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -140,9 +83,31 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 raise RuntimeError("mosquitto did not start")
             pid = broker.process.pid
             influxd_pid = influx.process.pid if influx and influx.process else None
-            result.update(
-                _collector_run(args, work, broker.port, broker.url, url, pid, influxd_pid)
-            )
+            database = f"sqlite:///{work / 'veille.db'}"
+            setup.pair_all(database, args.gateways)
+            clients = ["fast", "paho"] if args.client == "both" else [args.client]
+            for client in clients:
+                measured = _collector_run(
+                    args, work, broker.port, broker.url, url, pid, influxd_pid, client, database
+                )
+                setup.end_session(broker.port, f"bench-{client}")
+                if client == clients[0]:
+                    result.update(measured, client=client)
+                else:  # the other client, same broker and machine, a moment later
+                    result[client] = {k: measured[k] for k in COMPARED}
+            if len(clients) == 2:
+                paho = result["paho"]
+                result["fast_to_paho"] = {
+                    "readings_per_s": round(result["readings_per_s"] / paho["readings_per_s"], 2),
+                    "drain_readings_per_s": round(
+                        result["drain_readings_per_s"] / paho["drain_readings_per_s"], 2
+                    ),
+                    "collector_cpu_per_reading": round(
+                        result["collector_cpu_us_per_reading"]
+                        / paho["collector_cpu_us_per_reading"],
+                        2,
+                    ),
+                }
             if args.naive_readings:
                 result.update(_naive_run(args, work, broker.port, url))
         finally:
@@ -155,6 +120,18 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
+#: What the second client's run reports beside the first's.
+COMPARED = (
+    "readings_per_s",
+    "lost",
+    "duplicates",
+    "rss_mb",
+    "collector_cpu_us_per_reading",
+    "drain_readings_per_s",
+    "drain_collector_cpu_us_per_reading",
+)
+
+
 def _collector_run(
     args: argparse.Namespace,
     work: Path,
@@ -162,23 +139,27 @@ def _collector_run(
     broker_url: str,
     influx_url: str | None,
     broker_pid: int,
-    influxd_pid: int | None = None,
+    influxd_pid: int | None,
+    client: str,
+    database: str,
 ) -> dict[str, Any]:
-    settings = _settings(args.store, work, influx_url, "batched")
-    config = work / "veille.toml"
+    settings = setup.settings(args.store, work, influx_url, f"batched-{client}")
+    config = work / f"veille-{client}.toml"
     config.write_text(
         f'[broker]\nurl = "{broker_url}"\n'
-        f'[collector]\nclient_id = "bench"\nbatch_size = {args.batch_size}\n'
+        f'[collector]\nclient_id = "bench-{client}"\nbatch_size = {args.batch_size}\n'
         f"workers = {args.workers}\nreceive_maximum = {args.receive_maximum}\n"
-        f'dead_letter_path = "{work / "deadletter.sqlite"}"\n'
-        f"[store]\n{_toml(settings)}"
+        f'client = "{client}"\n'
+        f'dead_letter_path = "{work / f"deadletter-{client}.sqlite"}"\n'
+        f'[database]\nurl = "{database}"\n'
+        f"[store]\n{setup.toml(settings)}"
     )
     env = {**os.environ, "VEILLE_CONFIG": str(config)}
     collector = subprocess.Popen(
         [sys.executable, "-m", "collector", "run"],  # `veille collector run` without other CLIs
         cwd=ROOT,
         env=env,
-        stderr=(work / "collector.log").open("wb"),
+        stderr=(work / f"collector-{client}.log").open("wb"),
     )
     store = open_store(settings)
     peak = [0, 0]
@@ -202,20 +183,22 @@ def _collector_run(
     cpu: dict[str, float] = {}
     drain: dict[str, Any] = {}
     try:
-        _warm_up(port, store, args.gateways)
-        procs = _spawn_publishers(port, args.readings, args.publishers, args.gateways, "b")
-        publishers_cpu = sum(_cpu(p.pid) for p in procs)  # encoding the readings: not publishing
-        broker_cpu = _cpu(broker_pid)
-        influxd_cpu = _cpu(influxd_pid) if influxd_pid else 0.0
-        collector_cpu = _cpu(collector.pid)
+        setup.warm_up(port, store, args.gateways)
+        procs = setup.spawn_publishers(port, args.readings, args.publishers, args.gateways, "b")
+        publishers_cpu = sum(
+            setup.cpu(p.pid) for p in procs
+        )  # encoding the readings: not publishing
+        broker_cpu = setup.cpu(broker_pid)
+        influxd_cpu = setup.cpu(influxd_pid) if influxd_pid else 0.0
+        collector_cpu = setup.cpu(collector.pid)
         started = time.monotonic()
-        _go(procs)
-        count, finished = _wait_stored(store, args.readings + 1, timeout=600)
-        cpu["collector"] = _cpu(collector.pid) - collector_cpu
-        cpu["broker"] = _cpu(broker_pid) - broker_cpu
+        setup.go(procs)
+        count, finished = setup.wait_stored(store, args.readings + 1, timeout=600)
+        cpu["collector"] = setup.cpu(collector.pid) - collector_cpu
+        cpu["broker"] = setup.cpu(broker_pid) - broker_cpu
         if influxd_pid:
-            cpu["influxd"] = _cpu(influxd_pid) - influxd_cpu
-        cpu["publishers"] = sum(_cpu(p.pid) for p in procs) - publishers_cpu
+            cpu["influxd"] = setup.cpu(influxd_pid) - influxd_cpu
+        cpu["publishers"] = sum(setup.cpu(p.pid) for p in procs) - publishers_cpu
         for proc in procs:
             proc.wait(60)
         drain = _drain(args, port, store, count, collector, env)
@@ -267,8 +250,8 @@ def _drain(
         return {}
     collector.send_signal(signal.SIGTERM)
     collector.wait(30)
-    procs = _spawn_publishers(port, args.drain_readings, args.publishers, args.gateways, "d")
-    _go(procs)
+    procs = setup.spawn_publishers(port, args.drain_readings, args.publishers, args.gateways, "d")
+    setup.go(procs)
     for proc in procs:
         proc.wait(300)
     restarted = subprocess.Popen(
@@ -276,8 +259,8 @@ def _drain(
     )
     started = time.monotonic()
     try:
-        total, finished = _wait_stored(store, count + args.drain_readings, timeout=600)
-        cpu = _cpu(restarted.pid)
+        total, finished = setup.wait_stored(store, count + args.drain_readings, timeout=600)
+        cpu = setup.cpu(restarted.pid)
     finally:
         restarted.send_signal(signal.SIGTERM)
         restarted.wait(30)
@@ -292,9 +275,9 @@ def _drain(
 def _naive_run(
     args: argparse.Namespace, work: Path, port: int, influx_url: str | None
 ) -> dict[str, Any]:
-    settings = _settings(args.store, work, influx_url, "naive")
+    settings = setup.settings(args.store, work, influx_url, "naive")
     consumer = subprocess.Popen(
-        [sys.executable, str(PEERS), "naive", str(port), settings.model_dump_json()],
+        [sys.executable, str(setup.PEERS), "naive", str(port), settings.model_dump_json()],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -302,11 +285,11 @@ def _naive_run(
     try:
         if consumer.stdout is None or not consumer.stdout.readline():
             raise RuntimeError("the naive consumer did not start")
-        _warm_up(port, store, args.gateways)
-        procs = _spawn_publishers(port, args.naive_readings, 1, args.gateways, "n")
+        setup.warm_up(port, store, args.gateways)
+        procs = setup.spawn_publishers(port, args.naive_readings, 1, args.gateways, "n")
         started = time.monotonic()
-        _go(procs)
-        count, finished = _wait_stored(store, args.naive_readings + 1, timeout=300)
+        setup.go(procs)
+        count, finished = setup.wait_stored(store, args.naive_readings + 1, timeout=300)
         procs[0].wait(60)
     finally:
         consumer.send_signal(signal.SIGTERM)
@@ -316,21 +299,6 @@ def _naive_run(
         "naive_readings": count - 1,
         "naive_readings_per_s": round((count - 1) / (finished - started)),
     }
-
-
-def _cpu(pid: int) -> float:
-    """User + system CPU seconds of a process and its children so far."""
-    try:
-        proc = psutil.Process(pid)
-        family = [proc, *proc.children(recursive=True)]
-        return sum(sum(p.cpu_times()[:2]) for p in family)
-    except psutil.NoSuchProcess:
-        return 0.0
-
-
-def _toml(settings: StoreSettings) -> str:
-    data = settings.model_dump(mode="json", exclude_none=True)
-    return "".join(f"{key} = {json.dumps(value)}\n" for key, value in data.items())
 
 
 def main() -> None:
@@ -344,6 +312,12 @@ def main() -> None:
     parser.add_argument("--receive-maximum", type=int, default=CollectorSettings().receive_maximum)
     parser.add_argument("--naive-readings", type=int, default=10_000)
     parser.add_argument("--drain-readings", type=int, default=50_000)
+    parser.add_argument(
+        "--client",
+        choices=["fast", "paho", "both"],
+        default="fast",
+        help="the collector's MQTT client; both: fast, then stock paho, and their ratios",
+    )
     print(json.dumps(run(parser.parse_args())))
 
 

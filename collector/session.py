@@ -114,6 +114,14 @@ class Session:
             if len(self._pending) >= self.settings.batch_size:
                 self._cond.notify_all()
 
+    def _on_message(self, _c: paho.Client, _u: Any, msg: paho.MQTTMessage) -> None:
+        """Stock paho's delivery (``client = "paho"``), handed on as the fast client does."""
+        try:
+            topic = msg.topic
+        except UnicodeDecodeError:  # refused with the other invalid readings (dead letter)
+            topic = "\ufffd"
+        self._on_packet(msg.mid, msg.qos, topic, bytes(msg.payload))
+
     # --- the service thread ----------------------------------------------------
 
     def open(self) -> Connection:
@@ -124,7 +132,7 @@ class Session:
             persistent=True,
             session_expiry_s=self.settings.session_expiry_s,
             receive_maximum=self.settings.receive_maximum,
-            client_class=BatchingClient,
+            client_class=BatchingClient if self.settings.client == "fast" else paho.Client,
         )
         conn.client.manual_ack_set(True)
         # paho sends 20 QoS 1 messages at a time by default: the gateway acks of one batch
@@ -133,9 +141,12 @@ class Session:
         conn.client.max_inflight_messages_set(self.settings.publish_inflight)
         conn.client.on_connect = self._on_connect
         conn.client.on_disconnect = self._on_disconnect
-        if not isinstance(conn.client, BatchingClient):
+        if isinstance(conn.client, BatchingClient):
+            conn.client.on_publish_packet = self._on_packet
+        elif self.settings.client == "fast":
             raise Inconsistent(f"connection() built a {type(conn.client).__name__}")
-        conn.client.on_publish_packet = self._on_packet
+        else:
+            conn.client.on_message = self._on_message
         conn.client.on_subscribe = self._on_subscribe
         conn.client.on_publish = self._on_publish
         self.conn = conn
@@ -179,11 +190,14 @@ class Session:
     def ack(self, batch: Sequence[Incoming]) -> None:
         """Acknowledge to the broker what this connection received of ``batch``."""
         client = self._conn().client
-        if not isinstance(client, BatchingClient):
-            raise Inconsistent(f"the collector's client is a {type(client).__name__}")
         with self._cond:
             generation = self._generation
-        client.ack_many([i.mid for i in batch if i.generation == generation and i.qos == 1])
+        mids = [i.mid for i in batch if i.generation == generation and i.qos == 1]
+        if isinstance(client, BatchingClient):
+            client.ack_many(mids)
+        else:
+            for mid in mids:
+                client.ack(mid, 1)
 
     def close(self) -> None:
         if self.conn is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -41,6 +42,10 @@ class CollectorSettings(BaseModel):
     #: Processes sharing the subscription (MQTT 5 only: a 3.1.1 broker has no shared
     #: subscriptions, so extra workers there stop at once and one consumes).
     workers: int = Field(default=1, ge=1, le=64)
+    #: The MQTT client: ``fast`` (`collector.fastclient`: buffered reads, one write for a
+    #: batch's PUBACKs) or ``paho``, stock paho-mqtt: the same delivery, more CPU per reading;
+    #: the fallback should a paho release break the fast one, and bench/ingest.py's baseline.
+    client: Literal["fast", "paho"] = "fast"
     #: Physically possible values and times (`collector.plausibility`).
     plausibility: PlausibilitySettings = Field(default_factory=PlausibilitySettings)
     #: How often the gateway -> patient pairings are read again from the database.

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from sharing.models import AuditEntry, Professional
 from sharing.terms import ActorType, Event, Language, Result, Via
-from sharing.texts import kinds_text, language, reason_text, text
+from sharing.texts import CATALOGUE, kinds_text, language, reason_text, text
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +150,16 @@ def describe(entry: AuditEntry, lang: Language | str, time_zone: str = "UTC") ->
         else:
             why = reason_text(entry.reason, lang)
             sentence = text("audit.access_refused", lang, who=who, kind=kind, reason=why)
+    elif entry.result == Result.REFUSED.value:  # a refused redemption or break-glass
+        refused = f"audit.{event.value}_refused"
+        sentence = text(
+            refused if refused in CATALOGUE else "audit.access_refused",
+            lang,
+            who=who,
+            kind=kind,
+            reason=reason_text(entry.reason, lang),
+            detail=entry.detail or "",
+        )
     else:
         sentence = text(
             f"audit.{event.value}",

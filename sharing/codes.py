@@ -26,6 +26,7 @@ from sharing.access import token_hash
 from sharing.audit import Actor, local_time, record
 from sharing.capability import Capability, CodeBearer, CodeRedemption
 from sharing.errors import InvalidRequest
+from sharing.kinds import with_companions
 from sharing.models import AccessCode, CodeSession, Patient, Professional
 from sharing.notifications import notify
 from sharing.policy import ALPHABET, DEFAULT_CODE_POLICY, CodePolicy
@@ -79,7 +80,7 @@ def create_code(
     if session.get(Patient, patient_id) is None:
         raise InvalidRequest(f"unknown patient {patient_id}")
     try:
-        chosen = sorted({Kind(k).value for k in kinds})
+        chosen = with_companions(kinds)
     except ValueError as exc:
         raise InvalidRequest(f"unknown kind: {exc}") from exc
     if not chosen:

@@ -32,6 +32,9 @@ LOINC_BY_KIND: Mapping[Kind, str] = {
     Kind.BODY_COMPOSITION: "41982-0",
     Kind.BLOOD_PRESSURE: "85354-9",
     Kind.GLUCOSE: "14743-9",
+    Kind.SPO2: "59408-5",
+    Kind.SPO2_CONTINUOUS: "59408-5",
+    Kind.TEMPERATURE: "8310-5",
 }
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from devices.reading import Kind
 from sharing.audit import Actor, professional_actor, record
 from sharing.errors import InvalidRequest
+from sharing.kinds import with_companions
 from sharing.models import CareTeam, Grant, Patient, Professional
 from sharing.terms import ActorType, Event, Reason
 from veille.errors import Inconsistent, NotAllowed
@@ -44,7 +45,7 @@ def recipient_actor(session: Session, grant: Grant) -> Actor:
 
 def _kinds(kinds: Iterable[Kind | str]) -> list[str]:
     try:
-        values = sorted({Kind(k).value for k in kinds})
+        values = with_companions(kinds)
     except ValueError as exc:
         raise InvalidRequest(f"unknown kind: {exc}") from exc
     if not values:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from sharing.kinds import choices
 from sharing.terms import Language
 
 CATALOGUE: Mapping[str, Mapping[Language, str]] = {
@@ -86,6 +87,16 @@ CATALOGUE: Mapping[str, Mapping[Language, str]] = {
         Language.FR: "{who} a utilisé votre code d'accès.",
         Language.EN: "{who} used your access code.",
     },
+    "audit.code_redeemed_refused": {
+        Language.FR: "{who} a essayé d'utiliser votre code d'accès. Refusé ({reason}).",
+        Language.EN: "{who} tried to use your access code. Refused ({reason}).",
+    },
+    "audit.break_glass_opened_refused": {
+        Language.FR: "{who} a demandé un accès d'urgence à vos mesures. Refusé ({reason}). "
+        "Raison donnée : « {detail} ».",
+        Language.EN: "{who} asked for emergency access to your measurements. "
+        "Refused ({reason}). Reason given: “{detail}”.",
+    },
     "audit.code_revoked": {
         Language.FR: "Vous avez annulé un code d'accès.",
         Language.EN: "You cancelled an access code.",
@@ -129,6 +140,10 @@ CATALOGUE: Mapping[str, Mapping[Language, str]] = {
         Language.EN: "code already used as many times as allowed",
     },
     "reason.code_revoked": {Language.FR: "code annulé", Language.EN: "code cancelled"},
+    "reason.not_enrolled": {
+        Language.FR: "cette équipe ne vous suit pas",
+        Language.EN: "this team does not follow you",
+    },
     "reason.code_session_expired": {
         Language.FR: "accès par code terminé",
         Language.EN: "code access has ended",
@@ -348,6 +363,7 @@ PLAIN_REASONS = frozenset(
         "code_exhausted",
         "code_revoked",
         "code_session_expired",
+        "not_enrolled",
     }
 )
 
@@ -369,7 +385,7 @@ def kinds_text(kinds: list[str] | frozenset[str] | None, lang: Language | str) -
     """A list of kinds in words (``poids, glycémie``); None means all kinds."""
     if not kinds:
         return text("kind.all", lang)
-    return ", ".join(text(f"kind.{k}", lang) for k in sorted(kinds))
+    return ", ".join(text(f"kind.{k}", lang) for k in choices(kinds))
 
 
 def reason_text(reason: str | None, lang: Language | str) -> str:

@@ -13,6 +13,12 @@ Pure functions of `devices.wire.WireReading`. Choices:
   ``negative-infinity`` for a meter's "too high / too low"), never a number.
 - Glucose is capillary glucose by meter, 14743-9 in mmol/L (canonical unit),
   category laboratory: it is not a vital sign.
+- Oxygen saturation (spot check or a continuous session's readings) is
+  59408-5 "by pulse oximetry", with 2708-6 beside it as the R4 vital-signs
+  ``oxygensat`` profile requires, in ``%``; the oximeter's pulse is a heart
+  rate (8867-4) like the cuff's. Body temperature is 8310-5 in ``Cel``, the
+  measurement site as ``bodySite`` text. A running temperature (intermediate)
+  and an oximeter's demonstration or test data are not exported.
 """
 
 from __future__ import annotations
@@ -39,17 +45,28 @@ DIASTOLIC = "8462-4"
 HEART_RATE = "8867-4"
 GLUCOSE_MMOL = "14743-9"
 GLUCOSE_MG = "41653-7"
+SPO2_OXIMETRY = "59408-5"
+SPO2_ARTERIAL = "2708-6"
+BODY_TEMPERATURE = "8310-5"
 
-#: Which kind of reading each searchable LOINC code comes from.
-KIND_OF_CODE: Mapping[str, Kind] = {
-    WEIGHT: Kind.WEIGHT,
-    BP_PANEL: Kind.BLOOD_PRESSURE,
-    SYSTOLIC: Kind.BLOOD_PRESSURE,
-    DIASTOLIC: Kind.BLOOD_PRESSURE,
-    HEART_RATE: Kind.BLOOD_PRESSURE,
-    GLUCOSE_MMOL: Kind.GLUCOSE,
-    GLUCOSE_MG: Kind.GLUCOSE,
+OXIMETRY = (Kind.SPO2, Kind.SPO2_CONTINUOUS)
+
+#: Which kinds of reading each searchable LOINC code comes from.
+KINDS_OF_CODE: Mapping[str, tuple[Kind, ...]] = {
+    WEIGHT: (Kind.WEIGHT,),
+    BP_PANEL: (Kind.BLOOD_PRESSURE,),
+    SYSTOLIC: (Kind.BLOOD_PRESSURE,),
+    DIASTOLIC: (Kind.BLOOD_PRESSURE,),
+    HEART_RATE: (Kind.BLOOD_PRESSURE, *OXIMETRY),
+    GLUCOSE_MMOL: (Kind.GLUCOSE,),
+    GLUCOSE_MG: (Kind.GLUCOSE,),
+    SPO2_OXIMETRY: OXIMETRY,
+    SPO2_ARTERIAL: OXIMETRY,
+    BODY_TEMPERATURE: (Kind.TEMPERATURE,),
 }
+
+#: Readings that measured nobody: not observations of the patient.
+_NOT_OF_PATIENT = frozenset({"data_for_demonstration", "data_for_testing", "control_solution"})
 
 _FAULTS = frozenset(
     {
@@ -63,6 +80,24 @@ _FAULTS = frozenset(
         "temperature_too_high",
         "temperature_too_low",
         "control_solution",
+        # pulse oximeter: the device says the value is not to be trusted
+        "invalid_measurement_detected",
+        "questionable_measurement_detected",
+        "measurement_unavailable",
+        "calibration_ongoing",
+        "equipment_malfunction_detected",
+        "inadequate_signal_detected",
+        "poor_signal_detected",
+        "low_perfusion_detected",
+        "erratic_signal_detected",
+        "nonpulsatile_signal_detected",
+        "signal_processing_irregularity_detected",
+        "sensor_interference_detected",
+        "sensor_unconnected_to_user",
+        "unknown_sensor_connected",
+        "sensor_displaced",
+        "sensor_malfunctioning",
+        "sensor_disconnected",
     }
 )
 
@@ -73,12 +108,15 @@ _NAMES = {
     DIASTOLIC: "Diastolic blood pressure",
     HEART_RATE: "Heart rate",
     GLUCOSE_MMOL: "Glucose [Moles/volume] in Capillary blood by Glucometer",
+    SPO2_OXIMETRY: "Oxygen saturation in Arterial blood by Pulse oximetry",
+    SPO2_ARTERIAL: "Oxygen saturation in Arterial blood",
+    BODY_TEMPERATURE: "Body temperature",
 }
 
 
-def _concept(code: str) -> dict[str, Any]:
+def _concept(code: str, *also: str) -> dict[str, Any]:
     return {
-        "coding": [{"system": LOINC, "code": code, "display": _NAMES[code]}],
+        "coding": [{"system": LOINC, "code": c, "display": _NAMES[c]} for c in (code, *also)],
         "text": _NAMES[code],
     }
 
@@ -108,7 +146,9 @@ def _value(reading: WireReading, metric: str, unit: str, code: str) -> dict[str,
     return {"valueQuantity": {"value": value, "unit": unit, "system": UCUM, "code": code}}
 
 
-def _base(reading: WireReading, suffix: str, code: str, profile: str | None) -> dict[str, Any]:
+def _base(
+    reading: WireReading, suffix: str, code: str, profile: str | None, *also: str
+) -> dict[str, Any]:
     vital = profile is not None
     category = "vital-signs" if vital else "laboratory"
     resource: dict[str, Any] = {
@@ -122,7 +162,7 @@ def _base(reading: WireReading, suffix: str, code: str, profile: str | None) -> 
                 "text": category,
             }
         ],
-        "code": _concept(code),
+        "code": _concept(code, *also),
         "subject": {
             "reference": f"Patient/{reading.patient}",
             "identifier": {"system": PATIENT_SYSTEM, "value": reading.patient},
@@ -155,6 +195,21 @@ def observations(reading: WireReading) -> list[dict[str, Any]]:
     if reading.kind is Kind.GLUCOSE:
         obs = _base(reading, "glucose", GLUCOSE_MMOL, None)
         return [obs | _value(reading, "glucose_mmol_l", "mmol/L", "mmol/L")]
+    if _NOT_OF_PATIENT & set(reading.flags):
+        return []
+    if reading.kind in OXIMETRY:
+        sat = _base(reading, "spo2", SPO2_OXIMETRY, "oxygensat", SPO2_ARTERIAL)
+        result = [sat | _value(reading, "spo2_pct", "%", "%")]
+        if "pulse_bpm" in reading.metrics:
+            rate = _base(reading, "hr", HEART_RATE, "heartrate")
+            result.append(rate | _value(reading, "pulse_bpm", "beats/minute", "/min"))
+        return result
+    if reading.kind is Kind.TEMPERATURE:
+        obs = _base(reading, "temp", BODY_TEMPERATURE, "bodytemp")
+        site = reading.attributes.get("site")
+        if isinstance(site, str) and site:
+            obs["bodySite"] = {"text": site.replace("_", " ")}
+        return [obs | _value(reading, "temperature_c", "°C", "Cel")]
     return []
 
 

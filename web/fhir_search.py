@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from devices.reading import Kind
 from veille.errors import VeilleError
-from web.fhir import KIND_OF_CODE, LOINC
+from web.fhir import KINDS_OF_CODE, LOINC
 
 PREFIXES = ("eq", "ge", "gt", "le", "lt")
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
@@ -30,15 +30,15 @@ class Window:
         return Window(max(self.start, start), min(self.end, end))
 
 
-def parse_code(token: str) -> tuple[Kind, str]:
-    """``[system|]code`` -> (the kind it comes from, the code); only LOINC codes we export."""
+def parse_code(token: str) -> tuple[tuple[Kind, ...], str]:
+    """``[system|]code`` -> (the kinds it comes from, the code); only LOINC codes we export."""
     system, bar, code = token.rpartition("|")
     if bar and system not in ("", LOINC):
         raise SearchError(f"code system {system!r} is not searchable; use {LOINC}")
-    kind = KIND_OF_CODE.get(code)
-    if kind is None:
-        raise SearchError(f"unknown code {code!r}; searchable: {', '.join(sorted(KIND_OF_CODE))}")
-    return kind, code
+    kinds = KINDS_OF_CODE.get(code)
+    if kinds is None:
+        raise SearchError(f"unknown code {code!r}; searchable: {', '.join(sorted(KINDS_OF_CODE))}")
+    return kinds, code
 
 
 def _moment(value: str) -> tuple[datetime, datetime]:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -81,23 +80,13 @@ class Ears:
         self.client.loop_stop()
 
 
-def wait_for(condition: Callable[[], bool], timeout: float = 20.0, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what or condition}")
-
-
 @contextmanager
 def running(collector: Collector) -> Iterator[Collector]:
     """The collector in a thread, subscribed, stopped on exit."""
     thread = threading.Thread(target=collector.run, daemon=True)
     thread.start()
     try:
-        assert collector.subscribed.wait(10), "collector did not subscribe"
-        time.sleep(0.1)  # the SUBACK follows the SUBSCRIBE
+        assert collector.subscribed.wait(10), "collector did not subscribe"  # its SUBACK came
         yield collector
     finally:
         collector.stop()

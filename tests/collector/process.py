@@ -9,7 +9,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.collector.peers import wait_for
+from tests.support.waits import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,7 +30,7 @@ def collector_process(
             stderr=out,
         )
     try:
-        wait_for(
+        wait_until(
             lambda: " subscribed " in log.read_text() or process.poll() is not None,
             what="the collector to subscribe",
         )

@@ -18,8 +18,9 @@ from collector.pairings import unpair
 from collector.sqlite_store import SqliteStore
 from tests.collector.admit import PAIRED_AT, database_url, pair_all
 from tests.collector.factory import wire
-from tests.collector.peers import Ears, as_message, publish, running, wait_for
+from tests.collector.peers import Ears, as_message, publish, running
 from tests.support.mosquitto import Mosquitto
+from tests.support.waits import wait_until
 from veille.db import make_engine, session_factory, transaction
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -98,8 +99,8 @@ def test_refused_readings_are_dead_lettered_acked_as_rejected_and_counted(
 
     with running(collector):
         publish(mosquitto.port, [as_message(r) for r in [mine, *others]])
-        wait_for(lambda: len(ears.rejected()) == 3, what="three rejections in the acks")
-        wait_for(lambda: counted() == 3, what="the refusals counted for gw-01")
+        wait_until(lambda: len(ears.rejected()) == 3, what="three rejections in the acks")
+        wait_until(lambda: counted() == 3, what="the refusals counted for gw-01")
     ears.close()
     assert store.count() == 1
     assert list(store.readings("p-0002")) == []

@@ -16,8 +16,9 @@ from devices.reading import Kind
 from devices.wire import encode
 from tests.collector.admit import admission
 from tests.collector.factory import wire
-from tests.collector.peers import Ears, as_message, publish, running, wait_for
+from tests.collector.peers import Ears, as_message, publish, running
 from tests.support.mosquitto import Mosquitto
+from tests.support.waits import wait_until
 from veille.mqtt import reading_topic
 
 pytestmark = pytest.mark.integration
@@ -64,9 +65,11 @@ def _invalid_messages() -> list[tuple[str, bytes, str | None, str]]:
     ]
 
 
+@pytest.mark.parametrize("client", ["fast", "paho"])
 def test_a_burst_of_invalid_payloads_never_blocks_the_valid_ones(
-    mosquitto: Mosquitto, parts: tuple[SqliteStore, DeadLetters]
+    mosquitto: Mosquitto, parts: tuple[SqliteStore, DeadLetters], client: str
 ) -> None:
+    """With either MQTT client (`collector.fastclient`, or stock paho as the fallback)."""
     store, letters = parts
     valid = [wire(n, gateway=f"gw-0{n % 3}", patient=f"p-{n % 3}") for n in range(300)]
     invalid = _invalid_messages() * 10  # 60 invalid messages
@@ -79,12 +82,12 @@ def test_a_burst_of_invalid_payloads_never_blocks_the_valid_ones(
             mixed.append((topic, payload))
     mixed.extend((t, p) for t, p, _i, _w in invalid)
     ears = Ears(mosquitto.port)
-    with running(_collector(mosquitto, store, letters)) as collector:
+    with running(_collector(mosquitto, store, letters, client=client)) as collector:
         publish(mosquitto.port, mixed)
-        wait_for(lambda: collector.stats.stored + collector.stats.dead == len(mixed), what="all")
-        wait_for(lambda: len(ears.dead) == 60, what="dead letters on MQTT")
-        wait_for(lambda: len(set(ears.acked_ids())) == 300, what="acks")
-        wait_for(lambda: len(ears.rejected()) == 4, what="rejections")
+        wait_until(lambda: collector.stats.stored + collector.stats.dead == len(mixed), what="all")
+        wait_until(lambda: len(ears.dead) == 60, what="dead letters on MQTT")
+        wait_until(lambda: len(set(ears.acked_ids())) == 300, what="acks")
+        wait_until(lambda: len(ears.rejected()) == 4, what="rejections")
     ears.close()
 
     assert store.count() == 300
@@ -112,10 +115,10 @@ def test_the_same_reading_delivered_twice_is_stored_once_and_acked(
     reading = wire(1, kind=Kind.GLUCOSE)
     with running(_collector(mosquitto, store, letters)) as collector:
         publish(mosquitto.port, [as_message(reading)])
-        wait_for(lambda: collector.stats.stored == 1)
+        wait_until(lambda: collector.stats.stored == 1)
         publish(mosquitto.port, [as_message(reading), as_message(reading)])
-        wait_for(lambda: collector.stats.stored == 3)
-        wait_for(lambda: reading.id in ears.acked_ids(), what="the ack")
+        wait_until(lambda: collector.stats.stored == 3)
+        wait_until(lambda: reading.id in ears.acked_ids(), what="the ack")
     ears.close()
     assert store.count() == 1
     assert set(ears.acked_ids()) == {reading.id}
@@ -140,7 +143,7 @@ def test_nothing_is_acked_before_it_is_stored(
     readings = [wire(n) for n in range(120)]
     with running(_collector(mosquitto, store, letters)) as collector:
         publish(mosquitto.port, [as_message(r) for r in readings])
-        wait_for(lambda: collector.stats.stored == 120)
-        wait_for(lambda: len(ears.acked_ids()) == 120)
+        wait_until(lambda: collector.stats.stored == 120)
+        wait_until(lambda: len(ears.acked_ids()) == 120)
     ears.close()
     assert seen_missing == []

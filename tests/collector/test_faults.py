@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,9 +22,10 @@ from collector.store import StoreSettings, sqlite_path
 from devices.reading import Kind
 from tests.collector.admit import admission, database_url, pair_all
 from tests.collector.factory import wire
-from tests.collector.peers import Ears, as_message, publish, running, wait_for
+from tests.collector.peers import Ears, as_message, publish, running
 from tests.support.influx import Influxd
 from tests.support.mosquitto import Mosquitto
+from tests.support.waits import wait_until
 from veille.broker import USERNAME, EmbeddedBroker
 from veille.mqtt import BrokerSettings
 
@@ -55,35 +55,38 @@ def test_collector_killed_and_restarted_mid_stream_loses_and_doubles_nothing(
     pair_all(database_url(data), [f"gw-{n}" for n in range(7)], [f"p-{n}" for n in range(7)])
     ears = Ears(mosquitto.port)
     first = _spawn(data, mosquitto.url, tmp_path / "collector.log")
-    # the session must exist before the readings arrive: resend the first until it is stored
-    deadline = time.monotonic() + 20
-    while store.count() == 0 and time.monotonic() < deadline:
-        publish(mosquitto.port, [as_message(readings[0])])
-        time.sleep(0.3)
-    assert store.count() == 1, (tmp_path / "collector.log").read_text()
+    # the session must exist before the readings arrive
+    log = tmp_path / "collector.log"
+    wait_until(lambda: "subscribed" in log.read_text(), what="the collector subscribed")
+    publish(mosquitto.port, [as_message(readings[0])])
+    wait_until(lambda: store.count() == 1, what="the first reading stored")
+    killed = threading.Event()
 
     def feed() -> None:
+        """Kept a few batches ahead of the store until the kill: it comes mid-stream."""
         for start in range(1, 3000, 200):
+            behind = start - 400
+            wait_until(lambda: killed.is_set() or store.count() >= behind, 60, "progress")  # noqa: B023 (used in this iteration)
             publish(mosquitto.port, [as_message(r) for r in readings[start : start + 200]])
-            time.sleep(0.05)
 
     feeder = threading.Thread(target=feed)
     feeder.start()
-    wait_for(lambda: store.count() >= 600, what="a few batches stored")
+    wait_until(lambda: store.count() >= 600, what="a few batches stored")
     first.send_signal(signal.SIGKILL)
     first.wait(10)
+    killed.set()
     killed_at = store.count()
     feeder.join(60)
     assert killed_at < 3000, "the kill came too late to test anything"
     second = _spawn(data, mosquitto.url, tmp_path / "collector.log")
     try:
-        wait_for(lambda: store.count() == 3000, timeout=60, what="every reading stored")
+        wait_until(lambda: store.count() == 3000, timeout=60, what="every reading stored")
         # acks gathered by the killed process died with it: the gateways' outboxes resend
-        # what was never acked, and the resend is stored once and acked
-        time.sleep(1.0)
+        # what was never acked (by then, or a moment later: resending twice is harmless),
+        # and the resend is stored once and acked
         unacked = [r for r in readings if r.id not in set(ears.acked_ids())]
         publish(mosquitto.port, [as_message(r) for r in unacked])
-        wait_for(lambda: set(ears.acked_ids()) == {r.id for r in readings}, what="every ack")
+        wait_until(lambda: set(ears.acked_ids()) == {r.id for r in readings}, what="every ack")
         assert store.count() == 3000
     finally:
         second.send_signal(signal.SIGTERM)
@@ -118,14 +121,14 @@ def test_influxdb_stopped_for_a_while_then_back(
     admit = admission(tmp_path, gateways=("gw-0", "gw-1", "gw-2"))
     with running(Collector(settings, mosquitto.settings(), store, letters, admit)) as collector:
         publish(mosquitto.port, [as_message(r) for r in readings[:300]])
-        wait_for(lambda: len(ears.acked_ids()) == 300, what="first acks")
+        wait_until(lambda: len(ears.acked_ids()) == 300, what="first acks")
         own_influxd.stop()
         publish(mosquitto.port, [as_message(r) for r in readings[300:]])
-        wait_for(lambda: collector.stats.retries >= 3, what="retries while InfluxDB is down")
+        wait_until(lambda: collector.stats.retries >= 3, what="retries while InfluxDB is down")
         assert len(ears.acked_ids()) == 300  # nothing acked that is not stored
         assert collector.stats.stored == 300
         own_influxd.start()
-        wait_for(lambda: len(set(ears.acked_ids())) == 600, timeout=30, what="acks after restart")
+        wait_until(lambda: len(set(ears.acked_ids())) == 600, timeout=30, what="acks after restart")
     ears.close()
     assert store.count() == 600
     assert letters.all() == []
@@ -150,8 +153,8 @@ def test_a_reading_the_store_refuses_is_dead_lettered_and_the_rest_stored(
     admit = admission(tmp_path)
     with running(Collector(settings, mosquitto.settings(), store, letters, admit)) as collector:
         publish(mosquitto.port, [as_message(r) for r in [*good[:20], bad, *good[20:]]])
-        wait_for(lambda: collector.stats.stored + collector.stats.dead == 41)
-        wait_for(lambda: bad.id in ears.rejected(), what="the refusal reaches the gateway")
+        wait_until(lambda: collector.stats.stored + collector.stats.dead == 41)
+        wait_until(lambda: bad.id in ears.rejected(), what="the refusal reaches the gateway")
     ears.close()
     assert sorted(ears.acked_ids()) == sorted(r.id for r in good)
     assert "field type conflict" in ears.rejected()[bad.id]
@@ -177,13 +180,13 @@ def test_mqtt_311_broker_with_a_persistent_session(tmp_path: Path) -> None:
             assert collector.conn is not None
             assert not collector.conn.is_v5
             publish(broker.port, [as_message(r) for r in readings[:30]], v311)
-            wait_for(lambda: store.count() == 30, what="stored over 3.1.1")
+            wait_until(lambda: store.count() == 30, what="stored over 3.1.1")
         publish(broker.port, [as_message(r) for r in readings[30:]], v311)  # collector away
         assert store.count() == 30
         with running(Collector(settings, broker_settings, store, letters, admit)):
-            wait_for(lambda: store.count() == 90, what="the session's messages after the restart")
+            wait_until(lambda: store.count() == 90, what="the session's messages after the restart")
             publish(broker.port, [as_message(r) for r in readings[20:40]], v311)  # again
-            wait_for(lambda: set(ears.acked_ids()) == {r.id for r in readings}, what="acks")
+            wait_until(lambda: set(ears.acked_ids()) == {r.id for r in readings}, what="acks")
             assert store.count() == 90
         ears.close()
     store.close()
@@ -209,10 +212,10 @@ def test_worker_processes_share_the_subscription(mosquitto: Mosquitto, tmp_path:
     readings = [wire(n, gateway=f"gw-{n % 5}") for n in range(1000)]
     pair_all(database_url(data), [f"gw-{n}" for n in range(5)], ["p-0001"])
     try:
-        wait_for(lambda: log.read_text().count(" subscribed ") == 2, what="both workers")
+        wait_until(lambda: log.read_text().count(" subscribed ") == 2, what="both workers")
         assert len(psutil.Process(parent.pid).children(recursive=True)) >= 1
         publish(mosquitto.port, [as_message(r) for r in readings])
-        wait_for(lambda: store.count() == 1000, what="every reading stored")
+        wait_until(lambda: store.count() == 1000, what="every reading stored")
     finally:
         parent.send_signal(signal.SIGTERM)
         assert parent.wait(20) == 0

@@ -13,9 +13,10 @@ from collector.sqlite_store import SqliteStore
 from collector.store import dead_letter_path, sqlite_path
 from tests.collector.admit import admission, database_url, pair_all
 from tests.collector.factory import wire
-from tests.collector.peers import Ears, as_message, publish, running, wait_for
+from tests.collector.peers import Ears, as_message, publish, running
 from tests.collector.process import collector_process
 from tests.support.mosquitto import Mosquitto
+from tests.support.waits import wait_until
 from veille.mqtt import reading_topic
 
 DEEP = b"[" * 5000  # issue 17, finding 1: 5 KB that raised RecursionError
@@ -43,10 +44,10 @@ def test_deep_nesting_is_dead_lettered_and_the_running_collector_stays_up(
         publish(mosquitto.port, [(reading_topic("gw-01", "weight"), DEEP)])
         publish(mosquitto.port, [as_message(wire(1))])
         store = SqliteStore(sqlite_path(data))
-        wait_for(lambda: store.count() == 1 or process.poll() is not None, what="the reading")
+        wait_until(lambda: store.count() == 1 or process.poll() is not None, what="the reading")
         assert process.poll() is None, (tmp_path / "collector.log").read_text()[-2000:]
         assert store.count() == 1
-        wait_for(lambda: len(ears.dead) == 1, what="the dead letter")
+        wait_until(lambda: len(ears.dead) == 1, what="the dead letter")
         store.close()
     ears.close()
     letters = DeadLetters(dead_letter_path(data))
@@ -105,8 +106,8 @@ def test_a_payload_that_killed_the_collector_is_dead_lettered_unread_and_acked(
     )
     with running(collector):
         publish(mosquitto.port, [as_message(innocent), (topic, payload), as_message(wire(3))])
-        wait_for(lambda: store.count() == 2 and len(ears.dead) == 1, what="stored and dead")
-        wait_for(lambda: killer.id in ears.rejected(), what="the killer acked as rejected")
+        wait_until(lambda: store.count() == 2 and len(ears.dead) == 1, what="stored and dead")
+        wait_until(lambda: killer.id in ears.rejected(), what="the killer acked as rejected")
     ears.close()
     assert sorted(ears.acked_ids()) == sorted([innocent.id, wire(3).id])
     assert [x.reason for x in letters.all()] == [POISON_REASON]

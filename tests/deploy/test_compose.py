@@ -10,6 +10,7 @@ and fields that the Reading model actually has.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 import stat
@@ -357,3 +358,31 @@ def test_each_collector_keeps_its_dead_letters_on_its_own_volume(
     assert (
         "install -d -o veille -g veille /var/lib/veille/data" in (SERVER / "Dockerfile").read_text()
     )
+
+
+def test_web_believes_forwarded_headers_from_caddys_fixed_address_only(
+    compose: dict[str, Any],
+) -> None:
+    """Issue 17, finding 5: uvicorn trusted 127.0.0.1 while Caddy was another container, so
+    every user was Caddy's address and five wrong codes locked redemption for everybody."""
+    proxy = compose["networks"]["proxy"]
+    assert proxy["internal"] is True
+    [subnet] = [entry["subnet"] for entry in proxy["ipam"]["config"]]
+    caddy = services(compose)["caddy"]["networks"]
+    address = caddy["proxy"]["ipv4_address"]
+    assert ipaddress.ip_address(address) in ipaddress.ip_network(subnet)
+    on_proxy = {
+        name
+        for name, service in services(compose).items()
+        if "proxy" in (service.get("networks") or [])
+    }
+    assert on_proxy == {"caddy", "web"}
+    web = services(compose)["web"]
+    assert "edge" not in web["networks"]
+    settings = load_section(
+        WebSettings,
+        "web",
+        env={k: str(v) for k, v in web["environment"].items() if not k.startswith("FILE__")},
+    )
+    assert settings.trusted_proxies == [address]
+    assert "reverse_proxy web:8000" in (SERVER / "Caddyfile").read_text()

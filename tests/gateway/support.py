@@ -1,12 +1,9 @@
-"""Test helpers for the gateway: a tiny acking consumer and polling waits."""
+"""Test helpers for the gateway: a tiny acking consumer (waits: `tests.support.waits`)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import threading
-import time
-from collections.abc import Callable
 
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion
@@ -63,21 +60,3 @@ class Acker:
     def close(self) -> None:
         self.client.disconnect()
         self.client.loop_stop()
-
-
-def wait_until(check: Callable[[], bool], *, within: float = 20, what: str = "condition") -> None:
-    deadline = time.monotonic() + within
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
-
-
-async def eventually(
-    check: Callable[[], bool], *, within: float = 20, what: str = "condition"
-) -> None:
-    deadline = time.monotonic() + within
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)

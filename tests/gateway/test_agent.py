@@ -17,6 +17,7 @@ from dbus_fast.aio import MessageBus
 from dbus_fast.service import ServiceInterface, dbus_method
 
 from gateway.agent import AGENT_PATH, AgentPolicy, registered_agent
+from tests.support.waits import eventually
 
 ADDRESS = "A4:C1:38:00:00:03"
 OURS = "/org/bluez/hci0/dev_A4_C1_38_00_00_03"
@@ -121,7 +122,7 @@ def test_the_agent_registers_answers_for_its_device_only_and_unregisters(
             assert stranger.error_name == "org.bluez.Error.Rejected"
             await _ask(bluez, agent_name, "DisplayPasskey", "ouq", [OURS, 42, 0])
             answered = list(policy.answered)
-        await asyncio.sleep(0.1)
+        await eventually(lambda: ("unregister", AGENT_PATH) in manager.calls, 10, "unregister")
         bluez.disconnect()
         return manager.calls, answered
 

@@ -10,9 +10,10 @@ import pytest
 from devices.sim import VirtualRadio
 from gateway.service import Gateway
 from tests.gateway import household as hh
-from tests.gateway.support import Acker, eventually
+from tests.gateway.support import Acker
 from tests.gateway.test_household import run_gateway, settings
 from tests.support.mosquitto import Mosquitto
+from tests.support.waits import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -29,7 +30,7 @@ def test_collector_then_broker_away_while_measuring_then_the_backlog_drains(
         try:
             for n in range(5):
                 scale.store(hh.weighing(n, 70.0, user=1))
-            await eventually(lambda: len(hh.stored_ids(data)) == 5, within=30, what="5 stored")
+            await eventually(lambda: len(hh.stored_ids(data)) == 5, timeout=30, what="5 stored")
             await eventually(lambda: gateway.outbox.depth().waiting == 0, what="5 acked")
         finally:
             hh.stop(collector)
@@ -46,7 +47,7 @@ def test_collector_then_broker_away_while_measuring_then_the_backlog_drains(
         mosquitto.start()
         collector = hh.spawn_collector(data, mosquitto.url, log)
         try:
-            await eventually(lambda: len(hh.stored_ids(data)) == 15, within=60, what="15 stored")
+            await eventually(lambda: len(hh.stored_ids(data)) == 15, timeout=60, what="15 stored")
             await eventually(lambda: gateway.outbox.depth().waiting == 0, what="outbox drained")
         finally:
             hh.stop(collector)

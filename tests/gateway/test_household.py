@@ -18,8 +18,8 @@ from gateway.pairing import GatewayStore
 from gateway.service import Backends, Gateway
 from gateway.settings import GatewaySettings
 from tests.gateway import household as hh
-from tests.gateway.support import eventually
 from tests.support.mosquitto import Mosquitto
+from tests.support.waits import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -88,11 +88,11 @@ def test_a_household_arrives_once_each_under_the_right_patient(
         for n in range(10):
             meter.store(hh.glucose(10 + n))
         stranger.store(hh.weighing(4, 50.0))  # never connected to: nobody paired it
-        await eventually(lambda: len(hh.stored_ids(data)) == 14, within=30, what="14 stored")
+        await eventually(lambda: len(hh.stored_ids(data)) == 14, timeout=30, what="14 stored")
         await eventually(lambda: gateway.outbox.depth().waiting == 0, what="outbox empty")
         # the meter measures again: only the new record is downloaded
         meter.store(hh.glucose(40))
-        await eventually(lambda: len(hh.stored_ids(data)) == 15, within=30, what="15 stored")
+        await eventually(lambda: len(hh.stored_ids(data)) == 15, timeout=30, what="15 stored")
         assert stranger.connections == 0
 
     with hh.collector(data, mosquitto.url, tmp_path / "collector.log"):
@@ -135,7 +135,7 @@ def test_a_meter_with_500_records_that_drops_the_link_mid_download(
         meter.advertise_seconds = 60.0
         radio.add(meter)
         meter.wake()
-        await eventually(lambda: len(hh.stored_ids(data)) >= 500, within=60, what="500 stored")
+        await eventually(lambda: len(hh.stored_ids(data)) >= 500, timeout=60, what="500 stored")
         await eventually(
             lambda: gateway.store.remembered(hh.METER).last_sequence == 500, what="high-water"
         )
@@ -165,7 +165,7 @@ def test_refusals_a_malformed_record_and_a_wrong_clock_lose_no_good_reading(
         scale.store(hh.weighing(1, 70.1))  # sent as garbage: reported, not guessed
         scale.store(hh.weighing(2, 70.2))
         meter.store(hh.glucose(3))  # the meter stamps it with its own clock
-        await eventually(lambda: len(hh.stored_ids(data)) == 4, within=40, what="4 stored")
+        await eventually(lambda: len(hh.stored_ids(data)) == 4, timeout=40, what="4 stored")
 
     with hh.collector(data, mosquitto.url, tmp_path / "collector.log"):
         gateway = run_gateway(settings(tmp_path / "gw"), mosquitto, radio, scenario)

@@ -14,8 +14,9 @@ import pytest
 from devices.reading import Kind
 from devices.wire import reading_id
 from tests.gateway import household as hh
-from tests.gateway.support import Acker, wait_until
+from tests.gateway.support import Acker
 from tests.support.mosquitto import Mosquitto
+from tests.support.waits import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -116,7 +117,7 @@ def test_kill_9_during_publishing_then_restart_every_reading_once(
     with hh.collector(data, mosquitto.url, tmp_path / "collector.log"):
         first = spawn_gateway(config, log)
         try:
-            wait_until(lambda: len(hh.stored_ids(data)) >= 40, within=60, what="some stored")
+            wait_until(lambda: len(hh.stored_ids(data)) >= 40, timeout=60, what="some stored")
         finally:
             os.kill(first.pid, signal.SIGKILL)
             first.wait(10)
@@ -129,7 +130,7 @@ def test_kill_9_during_publishing_then_restart_every_reading_once(
         try:
             wait_until(
                 lambda: len(hh.stored_ids(data)) >= 320,
-                within=90,
+                timeout=90,
                 what=f"all 320 stored ({log.read_text()[-2000:]})",
             )
         finally:
@@ -177,7 +178,7 @@ def test_gateway_run_on_the_demo_household(mosquitto: Mosquitto, tmp_path: Path)
                 lambda: (
                     len({p for p, _k, _w in hh.stored(data)}) >= 3 if hh.stored_ids(data) else False
                 ),
-                within=60,
+                timeout=60,
                 what=f"readings of three patients ({log.read_text()[-1500:]})",
             )
         finally:

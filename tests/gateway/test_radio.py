@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
@@ -17,9 +16,10 @@ from devices.sim.devices import Broadcaster
 from gateway.pairing import GatewayStore
 from gateway.service import Gateway
 from tests.gateway import household as hh
-from tests.gateway.support import Acker, eventually
+from tests.gateway.support import Acker
 from tests.gateway.test_household import run_gateway, settings
 from tests.support.mosquitto import Mosquitto
+from tests.support.waits import eventually
 from veille.errors import DecodeError
 
 pytestmark = pytest.mark.integration
@@ -64,11 +64,14 @@ def test_broadcasts_are_published_once_and_an_unpaired_one_is_quarantined(
         ours.broadcast({"FFF0": (7130).to_bytes(2, "little") + b"\x01"})
         theirs.broadcast({"FFF0": (9000).to_bytes(2, "little") + b"\x01"})
         await eventually(lambda: len(acker.ids()) == 1, what="one published")
-        await asyncio.sleep(0.5)  # the same advertisement keeps repeating
+        heard = gateway.radio.counters.advertisements
+        await eventually(  # the same advertisement keeps repeating: published once
+            lambda: gateway.radio.counters.advertisements >= heard + 20, what="repeats heard"
+        )
         ours.broadcast({"FFF0": (7130).to_bytes(2, "little") + b"\x02"})  # same weight again
-        await asyncio.sleep(0.3)
+        await eventually(lambda: len(acker.ids()) == 2, what="the second weighing")
         ours.broadcast({"FFF0": b"\x01"})  # malformed: reported, not guessed
-        await asyncio.sleep(0.3)
+        await eventually(lambda: _rejected(gateway) == 1, what="the malformed one reported")
         ours.broadcast({"FFF0": (7131).to_bytes(2, "little") + b"\x03"})
         await eventually(lambda: len(acker.ids()) == 3, what="three weighings")
         await eventually(lambda: gateway.outbox.depth().waiting == 0, what="acked")
@@ -101,12 +104,20 @@ def test_never_more_connections_than_the_cap(mosquitto: Mosquitto, tmp_path: Pat
         for n, scale in enumerate(scales):
             gateway.store.pair(scale.address, f"p-{n}", "weight_scale")
             scale.store(hh.weighing(n, 70.0))
-        async with asyncio.timeout(30):
-            while gateway.outbox.depth().waiting or gateway.publisher.counters.acked < 4:
-                most = max(most, sum(1 for s in scales if s.link is not None))
-                await asyncio.sleep(0.002)
+
+        def done() -> bool:
+            nonlocal most
+            most = max(most, sum(1 for s in scales if s.link is not None))
+            return not gateway.outbox.depth().waiting and gateway.publisher.counters.acked >= 4
+
+        await eventually(done, 30, "4 weighings acked", interval=0.002)
 
     acker = Acker(mosquitto.port)
     run_gateway(settings(tmp_path / "gw", max_connections=2), mosquitto, hh.new_radio(), scenario)
     acker.close()
     assert most == 2
+
+
+def _rejected(gateway: Gateway) -> int:
+    activity = gateway.radio.counters.devices.get(BROADCAST_SCALE)
+    return activity.records_rejected if activity else 0

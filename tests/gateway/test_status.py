@@ -16,8 +16,8 @@ import pytest
 from gateway.outbox import Outbox
 from gateway.pairing import GatewayStore, Remembered
 from tests.gateway import household as hh
-from tests.gateway.support import wait_until
 from tests.support.mosquitto import Mosquitto
+from tests.support.waits import wait_until
 from veille.cli import main
 
 #: a wire payload with a health value in it: the status must never print it
@@ -203,7 +203,7 @@ def test_online_while_the_gateway_runs_offline_after_it_died(
         # the scale measured and was read (the collector is absent: its readings wait)
         wait_until(
             lambda: check()[1].get("outbox", {"pending": 0})["pending"] == 3,
-            within=30,
+            timeout=30,
             what="three readings waiting",
         )
         code, body = check()

@@ -12,13 +12,13 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any, Self
 
+from tests.support.waits import wait_until
 from veille.mqtt import free_port
 
 INFLUXD = shutil.which("influxd") or "/usr/bin/influxd"
@@ -26,18 +26,17 @@ VICTORIA = shutil.which("victoria-metrics") or "/usr/bin/victoria-metrics"
 
 
 def _wait_http(url: str, process: subprocess.Popen[bytes], log: Path, what: str) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    def answers() -> bool:
         if process.poll() is not None:
             text = log.read_text(errors="replace")[-2000:] if log.exists() else ""
             raise RuntimeError(f"{what} exited with {process.returncode}: {text}")
         try:
             with urllib.request.urlopen(url, timeout=0.5) as answer:  # noqa: S310 (loopback)
-                if answer.status < 300:
-                    return
+                return bool(answer.status < 300)
         except (urllib.error.URLError, OSError):
-            time.sleep(0.05)
-    raise RuntimeError(f"{what} did not answer {url} within 30 s")
+            return False
+
+    wait_until(answers, 30, f"{what} answering {url}")
 
 
 class _Server:

@@ -11,9 +11,9 @@ import os
 import shutil
 import socket
 import subprocess
-import time
 from pathlib import Path
 
+from tests.support.waits import wait_until
 from veille.mqtt import BrokerSettings, free_port
 
 MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
@@ -63,20 +63,21 @@ class Mosquitto:
             raise RuntimeError("mosquitto is not installed: run scripts/setup.sh (apt mosquitto)")
         self._write_config()
         self.process = subprocess.Popen([MOSQUITTO, "-c", str(self.config_file)])
-        deadline = time.monotonic() + 10
         waiting = list(self.listen_ports())
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
+        process = self.process
+
+        def listening() -> bool:
+            if process.poll() is not None:
                 log = self.log_file.read_text() if self.log_file.exists() else ""
-                raise RuntimeError(f"mosquitto exited with {self.process.returncode}: {log}")
+                raise RuntimeError(f"mosquitto exited with {process.returncode}: {log}")
             try:
                 with socket.create_connection(("127.0.0.1", waiting[0]), timeout=0.2):
                     waiting.pop(0)
             except OSError:
-                time.sleep(0.05)
-            if not waiting:
-                return
-        raise RuntimeError(f"mosquitto did not listen on {waiting} within 10 s")
+                return False
+            return not waiting
+
+        wait_until(listening, 10, f"mosquitto listening on {waiting}")
 
     def listen_ports(self) -> list[int]:
         """Every port the config opens: `start` returns once all of them accept."""

@@ -12,11 +12,11 @@ import os
 import shutil
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import psycopg
 
+from tests.support.waits import wait_until
 from veille.mqtt import free_port
 
 
@@ -67,15 +67,14 @@ class Postgres:
             "-w",
             "start",
         )
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with psycopg.connect(self.dsn("postgres"), connect_timeout=1):
-                    return
-            except psycopg.OperationalError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
+        wait_until(self._accepts, 20, f"PostgreSQL on port {self.port}")
+
+    def _accepts(self) -> bool:
+        try:
+            with psycopg.connect(self.dsn("postgres"), connect_timeout=1):
+                return True
+        except psycopg.OperationalError:
+            return False
 
     def dsn(self, database: str) -> str:
         return f"host=127.0.0.1 port={self.port} user=postgres dbname={database}"

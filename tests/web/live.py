@@ -10,15 +10,18 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 
-from sharing.identities import add_professional, add_team
+from devices.reading import Kind
+from sharing.codes import create_code
+from sharing.identities import add_patient, add_professional, add_team
 from sharing.terms import Role
+from tests.support.waits import wait_until
 from tests.web.server import free_port
 from tests.web.world import NOW, SECRET
 from veille.db import create_schema, import_models, make_engine, session_factory
@@ -41,19 +44,28 @@ def prepare(url: str, names: Mapping[str, str]) -> None:
     engine.dispose()
 
 
+def prepare_code(url: str, patient: str = "p-0c0de") -> str:
+    """A patient and a live access code for their weight (now: the server uses the real clock)."""
+    engine = make_engine(url)
+    now = datetime.now(UTC)
+    with session_factory(engine)() as session:
+        add_patient(session, patient, now=now)
+        made = create_code(session, patient, kinds=[Kind.WEIGHT], now=now, max_uses=10)
+        session.commit()
+    engine.dispose()
+    return made.code
+
+
 def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
+    def answers() -> bool:
         if process.poll() is not None:
             raise RuntimeError(f"veille web exited with {process.returncode}")
         try:
-            if httpx.get(f"{url}/login", timeout=2).status_code == 200:
-                return
+            return httpx.get(f"{url}/login", timeout=2).status_code == 200
         except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"veille web did not answer on {url}")
-        time.sleep(0.05)
+            return False
+
+    wait_until(answers, timeout, f"veille web answering on {url}")
 
 
 @contextmanager

@@ -176,7 +176,7 @@ def test_team_fhir_export_of_a_patient(nurse: TestClient) -> None:
 
 
 def test_search_parsing() -> None:
-    assert parse_code("http://loinc.org|29463-7") == (Kind.WEIGHT, "29463-7")
+    assert parse_code("http://loinc.org|29463-7") == ((Kind.WEIGHT,), "29463-7")
     with pytest.raises(SearchError):
         parse_code("0000-0")
     window = parse_dates(["ge2026-11-01", "lt2026-11-03"])

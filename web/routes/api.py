@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from alerts.lifecycle import AlertRecord
 from alerts.sqlstore import SqlAlertStore
 from devices.reading import Kind
+from sharing.access import visible_kinds
 from sharing.audit import audit_for_patient
 from sharing.capability import Capability
 from sharing.grants import grants_for_patient
@@ -261,8 +262,10 @@ def fhir_query(
         window = parse_dates(date or [])
     except SearchError as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from exc
-    kinds = tuple(sorted({k for k, _ in parsed})) if parsed else None
-    if kinds is not None and len(kinds) == 1:
+    kinds = tuple(sorted({k for found, _ in parsed for k in found})) if parsed else None
+    if kinds is not None and (
+        len(kinds) == 1 or not set(kinds) & visible_kinds(session, accessor, patient_id, now)
+    ):  # one kind, or none of a code's kinds (an oximeter's pulse) shared: refused as one
         cap = authorize_purpose(session, accessor, patient_id, kinds[0], Purpose.FHIR, now)
     else:
         cap = authorize_purpose(session, accessor, patient_id, None, Purpose.FHIR, now)

@@ -25,6 +25,7 @@ from sharing.grants import (
     revoke_grant,
 )
 from sharing.identities import patient_teams, professionals
+from sharing.kinds import SHAREABLE
 from sharing.models import Grant, Patient
 from sharing.notifications import NoticeView, mark_read, notifications_for_patient, unread_count
 from sharing.terms import Language
@@ -67,7 +68,6 @@ def _today(now: datetime, zone: str) -> date:
 
 
 router = APIRouter(include_in_schema=False)
-SHAREABLE = (Kind.WEIGHT, Kind.BLOOD_PRESSURE, Kind.GLUCOSE, Kind.BODY_COMPOSITION)
 
 
 def _home(
