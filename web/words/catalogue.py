@@ -69,6 +69,23 @@ RULES: Mapping[str, Entry] = {
     "glucose_device": ("Problème de lecteur de glycémie", "Glucose meter problem"),
     "weight_device": ("Problème de balance", "Scale problem"),
     "low_spo2": ("Désaturation", "Low oxygen saturation"),
+    "spo2_low": ("Désaturation confirmée", "Confirmed low oxygen saturation"),
+    "spo2_very_low": ("Désaturation sévère", "Severe low oxygen saturation"),
+    "spo2_continuous_low": (
+        "Désaturation en enregistrement continu",
+        "Low oxygen saturation, continuous recording",
+    ),
+    "spo2_continuous_very_low": (
+        "Désaturation sévère en enregistrement continu",
+        "Severe low oxygen saturation, continuous recording",
+    ),
+    "spo2_continuous_device": (
+        "Problème d'oxymètre (enregistrement continu)",
+        "Pulse oximeter problem (continuous recording)",
+    ),
+    "fever_confirmed": ("Fièvre confirmée", "Confirmed fever"),
+    "fever_high": ("Fièvre élevée", "High fever"),
+    "hypothermia_confirmed": ("Hypothermie confirmée", "Confirmed hypothermia"),
     "spo2_missing": ("Mesures de saturation absentes", "Missing oxygen saturation readings"),
     "spo2_device": ("Problème d'oxymètre", "Pulse oximeter problem"),
     "fever": ("Fièvre", "Fever"),
