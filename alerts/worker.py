@@ -239,8 +239,10 @@ def run(
     clock: Clock | None = None,
     stop: threading.Event | None = None,
     store: SeriesStore | None = None,
+    subscribed: threading.Event | None = None,
 ) -> None:
-    """Consume readings until interrupted (or ``stop`` is set)."""
+    """Consume readings until interrupted (or ``stop`` is set); ``subscribed`` is set once
+    the broker has confirmed the subscription (tests and the demo wait on it)."""
     stop = stop or threading.Event()
     clock = clock or SystemClock()
     client_id = settings.client_id or f"veille-alerts-{socket.gethostname()}-{os.getpid()}"
@@ -252,10 +254,15 @@ def run(
         client.subscribe(topic, qos=1)
         log.info("alerts_subscribed", topic=topic)
 
+    def on_subscribe(_c: paho.Client, _u: Any, _mid: int, codes: Any, _p: Any) -> None:
+        if subscribed is not None and not any(getattr(c, "is_failure", False) for c in codes):
+            subscribed.set()
+
     def on_message(_c: paho.Client, _u: Any, message: paho.MQTTMessage) -> None:
         inbox.put((message.topic, bytes(message.payload)))
 
     conn.client.on_connect = on_connect
+    conn.client.on_subscribe = on_subscribe
     conn.client.on_message = on_message
     worker = build(settings, conn.client, clock, store)
     conn.connect_async()

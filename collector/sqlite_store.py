@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING
 
 from collector.sqlite_file import open_durable
 from collector.store import series_frame
+from collector.stored import stored_reading
 from devices.reading import Kind
 from devices.wire import WireReading
 from veille.errors import StoreError, StoreUnavailable
@@ -146,7 +147,7 @@ class SqliteStore:
             "AND time_us < ? ORDER BY time_us, id",
             (patient, Kind(kind).value, _us(start), _us(end)),
         )
-        return series_frame([WireReading.model_validate_json(str(row[0])) for row in rows])
+        return series_frame([stored_reading(str(row[0])) for row in rows])
 
     def latest(self, patient: str | None = None) -> list[WireReading]:
         where = "WHERE patient = ?" if patient is not None else ""
@@ -156,7 +157,7 @@ class SqliteStore:
             f"FROM readings {where}) WHERE rank = 1 ORDER BY patient, kind",
             (patient,) if patient is not None else (),
         )
-        return [WireReading.model_validate_json(str(row[0])) for row in rows]
+        return [stored_reading(str(row[0])) for row in rows]
 
     def count(self) -> int:
         return int(str(self._query("SELECT count(*) FROM readings")[0][0]))
@@ -180,7 +181,7 @@ class SqliteStore:
                 (patient, *kinds, after[0], after[0], after[1], _PAGE),
             )
             for _time, _id, wire in rows:
-                yield WireReading.model_validate_json(str(wire))
+                yield stored_reading(str(wire))
             if len(rows) < _PAGE:
                 return
             after = (int(str(rows[-1][0])), str(rows[-1][1]))

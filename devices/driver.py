@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AdvertisementDriver",
     "BaseDriver",
+    "Consent",
     "DecodeError",
     "DeviceInfo",
     "DeviceState",
@@ -50,6 +51,7 @@ __all__ = [
     "Note",
     "NoteKind",
     "Reading",
+    "ScaleUser",
     "SessionResult",
     "normalize_uuid",
 ]
@@ -156,12 +158,37 @@ class DeviceInfo:
 class DeviceState:
     """What the gateway remembers about one device between sessions.
 
-    ``last_sequence`` is the glucose meter's high-water record number, counted
-    on past 65535 when the meter's 16-bit numbers wrap (see
-    `devices.drivers.glucose`): the next session asks for the records after it.
+    ``last_sequence`` is the driver's download cursor: the glucose meter's
+    high-water record number, counted on past 65535 when the meter's 16-bit
+    numbers wrap (see `devices.drivers.glucose`), or for a pulse oximeter the
+    device time of the newest spot-check taken (`devices.drivers.oximeter`):
+    the next session asks for the records after it. ``users`` are the user
+    slots paired on a multi-user scale with the consent code each was
+    registered with (User Data Service): the session gives consent for each.
     """
 
     last_sequence: int | None = None
+    users: tuple[ScaleUser, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ScaleUser:
+    """One user slot of a User Data Service scale and its consent code (0-9999)."""
+
+    index: int
+    consent_code: int
+
+
+class Consent(StrEnum):
+    """What a User Data Service scale answered when the gateway gave consent for a user."""
+
+    GIVEN = "given"
+    #: the scale refused the code: someone re-registered the slot, or the code was mistyped
+    REFUSED = "refused"
+    #: the scale does not know the slot (deleted on the scale, or the scale was reset)
+    UNKNOWN_USER = "unknown_user"
+    #: the scale did not answer, or failed the operation
+    NO_ANSWER = "no_answer"
 
 
 class NoteKind(StrEnum):
@@ -185,6 +212,8 @@ class NoteKind(StrEnum):
     CAPABILITY = "capability"
     #: what a driver made of a stream or a partial measurement (samples summarised)
     SUMMARY = "summary"
+    #: a multi-user scale refused consent for a user slot: nothing of that slot was taken
+    CONSENT = "consent"
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +256,8 @@ class SessionResult:
     clock_set: bool = False
     dropped: int = 0
     notes: tuple[Note, ...] = field(default_factory=tuple)
+    #: per user slot of a multi-user scale, what the scale answered to the consent
+    consents: tuple[tuple[int, Consent], ...] = ()
 
 
 class BaseDriver:

@@ -321,7 +321,9 @@ class Radio:
         try:
             result = await driver.run_session(
                 client,
-                DeviceState(last_sequence=memory.last_sequence),
+                DeviceState(
+                    last_sequence=memory.last_sequence, users=self.store.scale_users(address)
+                ),
                 emit,
                 clock=self.local_clock,
             )
@@ -338,6 +340,8 @@ class Radio:
                 log.info("disconnect_failed", device=address, error=str(err))
         # The session returned: only now is its state (glucose high-water mark) committed.
         info = result.device
+        if result.consents:  # a multi-user scale: what it said to each slot's consent
+            self.store.record_consents(address, result.consents)
         self.store.remember(
             replace(
                 memory,

@@ -107,6 +107,16 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     pair.add_argument("address", nargs="?", help="the device to pair (from the scan list)")
     pair.add_argument("--patient", help="pseudonymous patient id the device's readings belong to")
     pair.add_argument("--user", type=int, help="user index on a multi-user scale or cuff")
+    pair.add_argument(
+        "--register",
+        action="store_true",
+        help="multi-user scale (User Data Service): register a new user slot for the patient",
+    )
+    pair.add_argument(
+        "--consent-code",
+        type=int,
+        help="multi-user scale: adopt the existing slot --user with its consent code (0-9999)",
+    )
     pair.add_argument("--driver", help="driver name (default: the one matching the device)")
     pair.add_argument("--bond", action="store_true", help="bond with BlueZ (PIN/passkey devices)")
     pair.add_argument("--pin", help="PIN or passkey the device shows or expects, for --bond")

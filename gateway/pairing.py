@@ -16,9 +16,11 @@ import json
 import sqlite3
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from devices.driver import Consent, ScaleUser
 from veille.errors import ConfigError, VeilleError
 from veille.sqlitefile import open_state
 
@@ -29,6 +31,8 @@ CREATE TABLE IF NOT EXISTS pairing (
     patient TEXT NOT NULL,
     driver TEXT NOT NULL,
     paired REAL NOT NULL,
+    consent_code INTEGER,  -- User Data Service: the code the slot was registered with
+    consent TEXT,  -- what the scale answered to the last consent (devices.driver.Consent)
     PRIMARY KEY (address, user_slot)
 );
 CREATE TABLE IF NOT EXISTS device (
@@ -54,6 +58,19 @@ CREATE TABLE IF NOT EXISTS quarantine (
 );
 """
 
+#: Columns added after the first release, added on open to a store that lacks them.
+_ADDED_COLUMNS = (("consent_code", "INTEGER"), ("consent", "TEXT"))
+
+_PAIRINGS = (
+    "SELECT address, user_slot, patient, driver, paired, consent_code, consent FROM pairing"
+    " ORDER BY address, user_slot"
+)
+#: a read-only look at a store older than the consent columns
+_PAIRINGS_BEFORE_CONSENT = (
+    "SELECT address, user_slot, patient, driver, paired, NULL, NULL FROM pairing"
+    " ORDER BY address, user_slot"
+)
+
 WHOLE_DEVICE = -1
 QUARANTINE_BOUND = 10_000
 
@@ -70,6 +87,10 @@ class Pairing:
     driver: str
     #: when it was paired (epoch seconds): a device never heard from counts from here
     paired: float = 0.0
+    #: a multi-user scale's consent code for this slot (User Data Service), if any
+    consent_code: int | None = None
+    #: what the scale answered to the last consent: given, refused, unknown_user, no_answer
+    consent: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,8 +124,15 @@ class GatewayStore:
         self._lock = threading.Lock()
         try:
             self._db = open_state(path, SCHEMA, read_only=read_only)
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(pairing)")}
+            if not read_only:
+                for column, kind in _ADDED_COLUMNS:
+                    if column not in columns:  # a store written before the column existed
+                        self._db.execute(f"ALTER TABLE pairing ADD COLUMN {column} {kind}")
+                        columns.add(column)
         except (OSError, sqlite3.Error) as err:
             raise PairingError(f"gateway store {path}: cannot open it ({err})") from err
+        self._consent_columns = all(c in columns for c, _ in _ADDED_COLUMNS)
 
     def _exec(self, sql: str, args: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
         with self._lock:
@@ -116,14 +144,25 @@ class GatewayStore:
 
     # --- pairings --------------------------------------------------------------
 
-    def pair(self, address: str, patient: str, driver: str, user_index: int | None = None) -> None:
+    def pair(
+        self,
+        address: str,
+        patient: str,
+        driver: str,
+        user_index: int | None = None,
+        consent_code: int | None = None,
+    ) -> None:
+        """Record a pairing; ``consent_code`` is a multi-user scale slot's (User Data Service)."""
         slot = WHOLE_DEVICE if user_index is None else user_index
         if not 0 <= slot <= 255 and slot != WHOLE_DEVICE:
             raise ConfigError(f"user index {user_index} is not 0..255")
+        if consent_code is not None and (user_index is None or not 0 <= consent_code <= 9999):
+            raise ConfigError("a consent code is 0..9999 and belongs to one user index (--user)")
         self._exec(
-            "INSERT OR REPLACE INTO pairing (address, user_slot, patient, driver, paired)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (normalise_address(address), slot, patient, driver, time.time()),
+            "INSERT OR REPLACE INTO pairing"
+            " (address, user_slot, patient, driver, paired, consent_code)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (normalise_address(address), slot, patient, driver, time.time(), consent_code),
         )
 
     def remove(self, address: str) -> int:
@@ -135,16 +174,36 @@ class GatewayStore:
         return count
 
     def pairings(self) -> list[Pairing]:
-        rows = self._exec(
-            "SELECT address, user_slot, patient, driver, paired FROM pairing"
-            " ORDER BY address, user_slot"
-        )
+        rows = self._exec(_PAIRINGS if self._consent_columns else _PAIRINGS_BEFORE_CONSENT)
         return [
             Pairing(
-                str(a), None if s == WHOLE_DEVICE else int(str(s)), str(p), str(d), float(str(t))
+                str(a),
+                None if s == WHOLE_DEVICE else int(str(s)),
+                str(p),
+                str(d),
+                float(str(t)),
+                None if code is None else int(str(code)),
+                None if given is None else str(given),
             )
-            for a, s, p, d, t in rows
+            for a, s, p, d, t, code, given in rows
         ]
+
+    def scale_users(self, address: str) -> tuple[ScaleUser, ...]:
+        """The slots of a multi-user scale paired with a consent code, by index."""
+        key = normalise_address(address)
+        return tuple(
+            ScaleUser(p.user_index, p.consent_code)
+            for p in self.pairings()
+            if p.address == key and p.user_index is not None and p.consent_code is not None
+        )
+
+    def record_consents(self, address: str, consents: Sequence[tuple[int, Consent]]) -> None:
+        """What the scale answered for each slot this session (shown by the gateway status)."""
+        for index, outcome in consents:
+            self._exec(
+                "UPDATE pairing SET consent = ? WHERE address = ? AND user_slot = ?",
+                (outcome.value, normalise_address(address), index),
+            )
 
     def paired_driver(self, address: str) -> str | None:
         rows = self._exec(

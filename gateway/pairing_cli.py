@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from bleak import BleakClient, BleakScanner
+from bleak.backends.client import BaseBleakClient
 from bleak.backends.device import BLEDevice
-from bleak.backends.scanner import AdvertisementData
+from bleak.backends.scanner import AdvertisementData, BaseBleakScanner
 from bleak.exc import BleakError
 
 from devices.driver import normalize_uuid
+from devices.drivers.uds import register_user
 from devices.registry import Registry
 from gateway.pairing import GatewayStore, normalise_address
 from gateway.settings import GatewaySettings
@@ -89,6 +93,30 @@ async def bond(address: str, pin: str | None, seconds: float) -> None:
             raise DeviceError(f"bonding with {address} failed: {err}") from err
 
 
+async def register_on_scale(
+    address: str,
+    code: int,
+    seconds: float,
+    *,
+    scanner_backend: type[BaseBleakScanner] | None = None,
+    client_backend: type[BaseBleakClient] | None = None,
+) -> int:
+    """Register a new user slot with ``code`` on a User Data Service scale; its index."""
+    scan: dict[str, Any] = {"backend": scanner_backend} if scanner_backend else {}
+    device = await BleakScanner.find_device_by_address(address, timeout=seconds, **scan)
+    if device is None:
+        raise DeviceError(
+            f"{address} was not heard within {seconds:.0f} s: step on the scale (it advertises "
+            "only just after) and run the command again"
+        )
+    connect: dict[str, Any] = {"backend": client_backend} if client_backend else {}
+    try:
+        async with BleakClient(device, **connect) as client:
+            return await register_user(client, code)
+    except BleakError as err:
+        raise DeviceError(f"registering a user on {address} failed: {err}") from err
+
+
 def pair_command(args: argparse.Namespace, settings: GatewaySettings) -> int:
     store = GatewayStore(settings.pairing_path)
     registry = Registry()
@@ -96,7 +124,8 @@ def pair_command(args: argparse.Namespace, settings: GatewaySettings) -> int:
         if args.list:
             for p in store.pairings():
                 user = "all users" if p.user_index is None else f"user {p.user_index}"
-                print(f"{p.address}  {p.driver:<18} {user:<10} -> {p.patient}")
+                consent = "" if p.consent in (None, "given") else f"  [consent {p.consent}]"
+                print(f"{p.address}  {p.driver:<18} {user:<10} -> {p.patient}{consent}")
             return 0
         if args.remove:
             removed = store.remove(args.remove)
@@ -125,8 +154,20 @@ def pair_command(args: argparse.Namespace, settings: GatewaySettings) -> int:
         registry.get(driver)  # an unknown driver name fails here, not at the first reading
         if args.bond:
             asyncio.run(bond(normalise_address(args.address), args.pin, args.scan_seconds))
-        store.pair(args.address, args.patient, driver, args.user)
-        user = "" if args.user is None else f" (user {args.user})"
+        user_index, code = args.user, args.consent_code
+        if args.register:
+            if user_index is not None or code is not None:
+                raise ConfigError(
+                    "--register chooses the slot and its code: no --user/--consent-code"
+                )
+            code = secrets.randbelow(10_000)
+            user_index = asyncio.run(
+                register_on_scale(normalise_address(args.address), code, args.scan_seconds)
+            )
+        elif code is not None and user_index is None:
+            raise ConfigError("--consent-code needs the slot it belongs to (--user N)")
+        store.pair(args.address, args.patient, driver, user_index, code)
+        user = "" if user_index is None else f" (user {user_index})"
         print(f"paired {normalise_address(args.address)}{user} -> {args.patient} [{driver}]")
         return 0
     finally:

@@ -28,10 +28,17 @@ class Owner:
 
     user_index: int | None
     patient: str
+    #: a multi-user scale's last answer to this slot's consent (`devices.driver.Consent`)
+    consent: str | None = None
 
     def __str__(self) -> str:
         slot = "" if self.user_index is None else f"user {self.user_index} "
-        return f"{slot}-> {self.patient}"
+        refused = f" [consent {(self.consent or '').replace('_', ' ')}]" if self.problem else ""
+        return f"{slot}-> {self.patient}{refused}"
+
+    @property
+    def problem(self) -> bool:
+        return self.consent is not None and self.consent != "given"
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +104,14 @@ class Report:
                     f"{device.address} ({device.driver}) {since} for {_span(device.silent_s)}"
                     f" (expected within {_span(device.silent_after_s)})"
                 )
+            for owner in device.patients:
+                if owner.problem:
+                    found.append(
+                        f"{device.address} ({device.driver}) user {owner.user_index} ->"
+                        f" {owner.patient}: {_CONSENT.get(owner.consent or '', owner.consent)};"
+                        " this user's weighings are not taken (pair the slot again:"
+                        " `veille pair ADDRESS --patient P --driver D --register`)"
+                    )
         if self.outbox.full:
             found.append(
                 f"the outbox is full ({self.outbox.pending} of {self.outbox.bound}): new readings"
@@ -132,7 +147,7 @@ def _device(
     return DeviceStatus(
         address=address,
         driver=driver,
-        patients=[Owner(p.user_index, p.patient) for p in pairings],
+        patients=[Owner(p.user_index, p.patient, p.consent) for p in pairings],
         last_seen=last_seen,
         battery_pct=memory.battery_pct if memory is not None else None,
         clock_drift_s=memory.clock_drift_s if memory is not None else None,
@@ -173,6 +188,13 @@ def collect(settings: GatewaySettings) -> Report:
     finally:
         outbox.close()
     return Report(settings.id, str(settings.data_dir), devices, box, quarantined)
+
+
+_CONSENT = {
+    "refused": "the scale refused the consent code (slot re-registered on the scale?)",
+    "unknown_user": "the scale has no such user any more (deleted on the scale, or reset)",
+    "no_answer": "the scale did not answer the consent",
+}
 
 
 def _span(seconds: float) -> str:

@@ -31,7 +31,7 @@ def _parse(payload: bytes) -> BrokerStatus:
     try:
         body = json.loads(payload)
         state = str(body["state"])
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):  # anything a peer may publish
         return BrokerStatus("no_status", "the retained status is not veille.status/1")
     if state not in ("online", "offline"):
         return BrokerStatus("no_status", f"unknown state {state[:20]!r}")

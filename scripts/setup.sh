@@ -6,7 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-want=()
+# pango: WeasyPrint draws the consultation summary's PDF with it (web/routes/summary.py)
+want=(libpango-1.0-0 libpangoft2-1.0-0)
 if [[ "${1:-}" == "--test" ]]; then
   # real broker, real InfluxDB 1.6 (Debian), VictoriaMetrics for the v2 write API, real browser,
   # real PostgreSQL (the relational store of a server), dbus-daemon (gateway pairing agent tests), systemd-analyze (Pi unit)

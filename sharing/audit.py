@@ -134,7 +134,10 @@ def local_time(moment: datetime | None, time_zone: str = "UTC") -> str:
     """A moment as the patient reads it, in their own zone (``2026-11-23 09:30``)."""
     if moment is None:
         return "?"
-    return moment.astimezone(ZoneInfo(time_zone)).strftime("%Y-%m-%d %H:%M")
+    try:
+        return moment.astimezone(ZoneInfo(time_zone)).strftime("%Y-%m-%d %H:%M")
+    except OverflowError:  # 9999-12-31 in a zone east of UTC (a store may hold such a time)
+        return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def describe(entry: AuditEntry, lang: Language | str, time_zone: str = "UTC") -> AuditLine:

@@ -95,3 +95,20 @@ def test_mypy_checks_every_python_file() -> None:
         and not any(path == root or root in path.parents for root in checked)
     )
     assert not left_out, f"add to [tool.mypy] files: {left_out}"
+
+
+def test_no_test_sleeps_for_a_fixed_time() -> None:
+    """Tests wait on a condition with a deadline (`tests.support.waits`), or an injected
+    clock: a fixed sleep is too short on a loaded machine and too long everywhere else."""
+    waits = ROOT / "tests" / "support" / "waits.py"
+    offences = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        if path == waits:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.Call):
+                func = node.func
+                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                if name == "sleep":
+                    offences.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not offences, f"wait with tests.support.waits instead: {offences}"

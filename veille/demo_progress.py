@@ -8,7 +8,6 @@ database. It prints pseudonymous patient ids and categories, never values.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections import Counter
@@ -18,6 +17,7 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 import paho.mqtt.client as paho
+from pydantic_core import from_json
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -60,9 +60,9 @@ class Progress:
         client.subscribe([(ALL_READINGS, 1), (ACKS, 1), (NOTIFICATIONS, 1)])
 
     def _on_message(self, _c: paho.Client, _u: Any, message: paho.MQTTMessage) -> None:
-        try:
-            data = json.loads(message.payload)
-        except ValueError:
+        try:  # anyone on the broker may publish anything: bounded nesting, no exception
+            data = from_json(message.payload)
+        except (ValueError, RecursionError):
             return
         if not isinstance(data, dict):
             return
@@ -70,7 +70,10 @@ class Progress:
             if message.topic.startswith(f"{ROOT}/alerts/"):
                 self.notifications += 1
             elif message.topic.endswith("/ack"):
-                for reading_id in data.get("ids", []):
+                ids = data.get("ids")
+                for reading_id in ids if isinstance(ids, list) else []:
+                    if not isinstance(reading_id, str):
+                        continue
                     if reading_id in self._kind_of:
                         self._stored.add(reading_id)
                     else:  # the ack overtook our copy of the reading

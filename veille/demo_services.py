@@ -39,36 +39,45 @@ class CatchUpClock:
     The demo replays the household's last weeks at high speed and then goes on
     live, so the web's "last 14 days" and the rules' "now" are those of today.
     It stands still until `run` (while the services start) and after `freeze`
-    (while they stop): a silence then is nobody's missing data.
+    (while they stop): a silence then is nobody's missing data. ``monotonic`` and
+    ``wall`` are the real clocks it follows (injectable: a test moves them by hand).
     """
 
-    def __init__(self, start: datetime, speed: float) -> None:
+    def __init__(
+        self,
+        start: datetime,
+        speed: float,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+        wall: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         if start.tzinfo is None:
             raise ValueError("CatchUpClock needs an aware start time")
         self._start = start.astimezone(UTC)
         self._speed = speed
-        self._t0 = time.monotonic()
+        self._monotonic, self._wall = monotonic, wall
+        self._t0 = monotonic()
         self._frozen: datetime | None = self._start
 
     def now(self) -> datetime:
         if self._frozen is not None:
             return self._frozen
-        fast = self._start + timedelta(seconds=(time.monotonic() - self._t0) * self._speed)
-        return min(fast, datetime.now(UTC))
+        fast = self._start + timedelta(seconds=(self._monotonic() - self._t0) * self._speed)
+        return min(fast, self._wall())
 
     def run(self) -> None:
         """Let simulated time go, from where it stands."""
-        self._start, self._t0, self._frozen = self.now(), time.monotonic(), None
+        self._start, self._t0, self._frozen = self.now(), self._monotonic(), None
 
     def freeze(self) -> None:
         self._frozen = self.now()
 
     def caught_up(self) -> bool:
-        return self.now() >= datetime.now(UTC) - timedelta(seconds=1)
+        return self.now() >= self._wall() - timedelta(seconds=1)
 
     def real_seconds_left(self) -> float:
         """Real seconds until the replay reaches the present."""
-        return max(0.0, (datetime.now(UTC) - self.now()).total_seconds() / self._speed)
+        return max(0.0, (self._wall() - self.now()).total_seconds() / self._speed)
 
 
 class Service:

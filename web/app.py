@@ -36,7 +36,17 @@ from web.deps import Services, csrf_cookie, get_language
 from web.housekeeping import Housekeeping
 from web.i18n import t
 from web.metric_labels import metric_label
-from web.routes import api, auth, codeview, patient, patient_data, team, team_patient
+from web.routes import (
+    api,
+    api_docs,
+    auth,
+    codeview,
+    patient,
+    patient_data,
+    summary,
+    team,
+    team_patient,
+)
 from web.settings import WebSettings
 from web.triage import SummaryCache
 from web.words import describe, latest_value
@@ -103,14 +113,15 @@ def create_app(
         title="Veille",
         version="1",
         description="Home monitoring for chronic care: only what the patient shares.",
-        docs_url="/api/docs",
+        docs_url=None,  # web.routes.api_docs serves it from local files
         openapi_url="/api/v1/openapi.json",
         redoc_url=None,
     )
     app.state.services = services
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    api_docs.mount(app)
 
-    for module in (auth, team, team_patient, patient, patient_data, codeview, api):
+    for module in (auth, team, team_patient, summary, patient, patient_data, codeview, api):
         app.include_router(module.router)
 
     csrf_name = csrf_cookie(settings.cookie_secure)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
+from decimal import InvalidOperation
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_skeleton
@@ -27,7 +28,11 @@ def number(value: float | None, lang: Language, digits: int = 1, *, fixed: bool 
     if value is None or not math.isfinite(value):
         return "—"
     pattern = "0" if digits == 0 else "0." + ("0" if fixed else "#") * digits
-    return str(format_decimal(value, format=pattern, locale=_LOCALE[lang]))
+    try:
+        return str(format_decimal(value, format=pattern, locale=_LOCALE[lang]))
+    except (InvalidOperation, OverflowError):  # 1e308 a store may hold: past Decimal's digits
+        text = f"{value:.3g}"
+        return text.replace(".", ",") if lang is Language.FR else text
 
 
 def day(moment: datetime, lang: Language) -> str:
@@ -37,7 +42,10 @@ def day(moment: datetime, lang: Language) -> str:
 
 def moment(at: datetime, lang: Language, zone: ZoneInfo) -> str:
     """``20/11/2026 08:04`` / ``20/11/2026 08:04`` in ``zone``: day first in both languages."""
-    return at.astimezone(zone).strftime("%d/%m/%Y %H:%M")
+    try:
+        return at.astimezone(zone).strftime("%d/%m/%Y %H:%M")
+    except OverflowError:  # 9999-12-31 east of UTC (a store may hold such a time)
+        return at.strftime("%d/%m/%Y %H:%M UTC")
 
 
 def parse_number(text: str) -> float | None:

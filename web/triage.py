@@ -12,7 +12,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -189,12 +189,16 @@ def summarise(store: ReadingStore, patient_id: str, now: datetime) -> PatientSum
 class SummaryCache:
     """Summaries per patient; one older than ``ttl`` seconds is served while a background
     thread recomputes it (a list never waits for a thousand patients at once), and only a
-    patient never summarised is computed inline. Thread-safe.
+    patient never summarised is computed inline. Thread-safe. ``clock`` (monotonic seconds)
+    is injectable so a test can age an entry without waiting.
     """
 
-    def __init__(self, store: ReadingStore, ttl: float) -> None:
+    def __init__(
+        self, store: ReadingStore, ttl: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.store = store
         self.ttl = ttl
+        self._clock = clock
         self._lock = threading.Lock()
         self._items: dict[str, tuple[float, PatientSummary]] = {}
         self._stale: queue.SimpleQueue[tuple[str, datetime]] = queue.SimpleQueue()
@@ -204,7 +208,7 @@ class SummaryCache:
     def get_many(self, patient_ids: Sequence[str], now: datetime) -> dict[str, PatientSummary]:
         found: dict[str, PatientSummary] = {}
         missing: list[str] = []
-        clock = time.monotonic()
+        clock = self._clock()
         with self._lock:
             for pid in patient_ids:
                 item = self._items.get(pid)
@@ -228,7 +232,7 @@ class SummaryCache:
     def _compute(self, patient_id: str, now: datetime) -> PatientSummary:
         summary = summarise(self.store, patient_id, now)
         with self._lock:
-            self._items[patient_id] = (time.monotonic(), summary)
+            self._items[patient_id] = (self._clock(), summary)
         return summary
 
     def _refresh(self) -> None:

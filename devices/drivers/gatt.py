@@ -11,6 +11,7 @@ bleak's errors are wrapped here, once, as `DeviceError`.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -22,7 +23,16 @@ from bleak.exc import BleakError
 from devices.codecs import clock as clock_codec
 from devices.decode import characteristic_key
 from devices.decode import decode as strict_decode
-from devices.driver import DeviceInfo, DeviceState, Driver, Emit, Note, NoteKind, SessionResult
+from devices.driver import (
+    Consent,
+    DeviceInfo,
+    DeviceState,
+    Driver,
+    Emit,
+    Note,
+    NoteKind,
+    SessionResult,
+)
 from devices.quirks import Dropped, decode_with_quirks
 from devices.reading import Reading
 from veille.errors import DecodeError, DeviceError
@@ -49,6 +59,15 @@ class Inbox:
     def __init__(self, client: BleakClient) -> None:
         self._client = client
         self._queue: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue()
+        self._front: collections.deque[tuple[str, bytes]] = collections.deque()
+
+    def put_back(self, items: list[tuple[str, bytes]]) -> None:
+        """Payloads taken out while waiting for something else: they come next, in order."""
+        self._front.extendleft(reversed(items))
+
+    def held(self) -> tuple[str, bytes] | None:
+        """The next payload put back, ``None`` when there is none (never waits)."""
+        return self._front.popleft() if self._front else None
 
     def callback(self, char: str) -> Callable[[object, bytearray], None]:
         def deliver(_sender: object, data: bytearray) -> None:
@@ -61,6 +80,8 @@ class Inbox:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait
         while True:
+            if self._front:
+                return self._front.popleft()
             if not self._queue.empty():
                 return self._queue.get_nowait()
             remaining = deadline - loop.time()
@@ -111,6 +132,7 @@ class Collected:
     dropped: int = 0
     state: DeviceState | None = None
     notes: list[Note] = field(default_factory=list)
+    consents: list[tuple[int, Consent]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -209,6 +231,7 @@ class GattDriver(Driver):
             clock_set=clock_set,
             dropped=done.dropped,
             notes=tuple(done.notes),
+            consents=tuple(done.consents),
         )
 
     async def collect(self, session: Context, state: DeviceState) -> None:

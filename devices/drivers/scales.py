@@ -30,11 +30,15 @@ follows, and cuff pressure kept as readings would only mislead the rules.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from devices.codecs import blood_pressure, body_composition, weight
 from devices.codecs import intermediate_cuff_pressure as icp
+from devices.codecs import user_control_point as ucp
 from devices.codecs.body_composition import merge_packets
-from devices.driver import DeviceState, Matcher, Note, NoteKind
+from devices.driver import Consent, DeviceState, Matcher, Note, NoteKind
 from devices.drivers.gatt import Context, GattDriver, offers
+from devices.drivers.uds import give_consent
 from devices.reading import Kind, Reading
 from veille.errors import DecodeError
 
@@ -63,12 +67,26 @@ class _IndicatingDriver(GattDriver):
         await session.deliver(reading)
 
     async def collect(self, session: Context, state: DeviceState) -> None:
+        await self.gather(session)
+
+    async def gather(
+        self, session: Context, consented: int | None = None, *, held_only: bool = False
+    ) -> None:
+        """Measurements until the device goes quiet (or, ``held_only``, those put back).
+
+        ``consented``: the user slot this connection has consent for (User Data
+        Service); a measurement that names no user is that user's.
+        """
         held: Reading | None = None
-        while (item := await session.inbox.next(self.idle)) is not None:
+        while (
+            item := session.inbox.held() if held_only else await session.inbox.next(self.idle)
+        ) is not None:
             char, payload = item
             reading = session.decode(char, payload)
             if reading is None or char == icp.UUID:
                 continue  # cuff pressure while inflating: not a measurement (see above)
+            if consented is not None and reading.user_index is None:
+                reading = replace(reading, user_index=consented)
             multiple = reading.attributes.get("multiple_packet") is True
             if held is not None and not multiple:
                 session.result.notes.append(
@@ -99,7 +117,34 @@ class _ScaleDriver(_IndicatingDriver):
     """Weight and body composition, from whichever of the two the scale has (see above)."""
 
     characteristics = (weight.UUID, body_composition.UUID)
-    subscribe = (weight.UUID, body_composition.UUID)
+    subscribe = (weight.UUID, body_composition.UUID, ucp.UUID)
+
+    async def collect(self, session: Context, state: DeviceState) -> None:
+        """A multi-user scale (User Data Service): consent for each paired user in turn,
+        that user's measurements after each (see `devices.drivers.uds`)."""
+        if not offers(session.client, ucp.UUID):
+            await self.gather(session)
+            return
+        if not state.users:
+            session.result.notes.append(
+                Note(
+                    NoteKind.CONSENT,
+                    "a multi-user scale, but no user is paired with a consent code: pair each "
+                    "patient's slot (veille pair --register, or --user N --consent-code C)",
+                    ucp.UUID,
+                )
+            )
+            await self.gather(session)
+            return
+        previous: int | None = None
+        for user in state.users:
+            if not session.client.is_connected:
+                break
+            outcome = await give_consent(session, user, self.timeout)
+            await self.gather(session, previous, held_only=True)
+            if outcome is Consent.GIVEN:
+                await self.gather(session, user.index)
+                previous = user.index
 
     async def deliver(self, session: Context, reading: Reading) -> None:
         await session.deliver(reading)

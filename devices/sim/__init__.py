@@ -16,6 +16,7 @@ from devices.sim.devices import (
 from devices.sim.health import PulseOximeter, Thermometer
 from devices.sim.peripheral import Faults, VirtualPeripheral
 from devices.sim.radio import VirtualRadio
+from devices.sim.uds_scale import UdsScale
 
 __all__ = [
     "BloodPressureCuff",
@@ -25,6 +26,7 @@ __all__ = [
     "GlucoseMeter",
     "PulseOximeter",
     "Thermometer",
+    "UdsScale",
     "VirtualPeripheral",
     "VirtualRadio",
     "WeightAndBodyCompositionScale",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time as systime
 from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
@@ -29,6 +30,7 @@ from devices.reading import Kind
 from tests.alerts.conftest import wire
 from tests.alerts.servers import SmtpServer, http_receiver
 from tests.support.mosquitto import Mosquitto
+from tests.support.waits import wait_until
 from veille.db import create_schema, make_engine, session_factory
 
 SECRET = b"0123456789abcdef-test-secret"
@@ -257,21 +259,23 @@ def test_mqtt_channel_publishes_on_the_severity_topic(
     received: list[paho.MQTTMessage] = []
     listener = paho.Client(CallbackAPIVersion.VERSION2, client_id="listener")
     listener.on_message = lambda _c, _u, message: received.append(message)
+    listening, connected = threading.Event(), threading.Event()
+    listener.on_subscribe = lambda *_a: listening.set()
     listener.connect("127.0.0.1", mosquitto.port)
     listener.subscribe("veille/v1/alerts/#", qos=1)
     listener.loop_start()
     publisher = paho.Client(CallbackAPIVersion.VERSION2, client_id="alerts")
+    publisher.on_connect = lambda *_a: connected.set()
     publisher.connect("127.0.0.1", mosquitto.port)
     publisher.loop_start()
     try:
-        systime.sleep(0.3)
+        assert listening.wait(10), "the listener did not subscribe"
+        assert connected.wait(10), "the publisher did not connect"
         directory = Fixed(Audience("team:1", (Address("mqtt", ""),)))
         dispatcher = Dispatcher(sessions, {"mqtt": MqttChannel(publisher)}, directory, link=LINK)
         dispatcher.enqueue(raise_alert(sessions, t0, 2.5), t0)
         assert dispatcher.deliver_due(t0).sent == 1
-        deadline = systime.monotonic() + 5
-        while not received and systime.monotonic() < deadline:
-            systime.sleep(0.05)
+        wait_until(lambda: received, 5, "the alert on MQTT")
     finally:
         listener.loop_stop()
         publisher.loop_stop()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from sharing.grants import create_grant
 from sharing.identities import add_patient, add_team
 from tests.alerts.conftest import wire
 from tests.support.mosquitto import Mosquitto
+from tests.support.waits import wait_until
 from veille.db import create_schema, make_engine, session_factory, transaction
 from veille.mqtt import reading_topic
 
@@ -59,30 +59,31 @@ def test_worker_consumes_readings_and_publishes_alerts(
     received: list[paho.MQTTMessage] = []
     listener = paho.Client(CallbackAPIVersion.VERSION2, client_id="listener")
     listener.on_message = lambda _c, _u, message: received.append(message)
+    listening = threading.Event()
+    listener.on_subscribe = lambda *_a: listening.set()
     listener.connect("127.0.0.1", mosquitto.port)
     listener.subscribe("veille/v1/alerts/#", qos=1)
     listener.loop_start()
     readings = SqliteStore(tmp_path / "readings.sqlite")
     reading = wire(Kind.GLUCOSE, now, glucose_mmol_l=2.6)
     readings.write_batch([reading])  # the collector got it first
-    stop = threading.Event()
+    stop, subscribed = threading.Event(), threading.Event()
     worker = threading.Thread(
         target=run,
         args=(settings, mosquitto.settings()),
-        kwargs={"stop": stop, "store": readings},
+        kwargs={"stop": stop, "store": readings, "subscribed": subscribed},
     )
     worker.start()
     publisher = paho.Client(CallbackAPIVersion.VERSION2, client_id="gw-1")
     publisher.connect("127.0.0.1", mosquitto.port)
     publisher.loop_start()
     try:
-        time.sleep(1.0)  # let the worker subscribe
+        assert subscribed.wait(10), "the worker did not subscribe"
+        assert listening.wait(10), "the listener did not subscribe"
         publisher.publish(
             reading_topic("gw-1", "glucose"), encode(reading), qos=1
         ).wait_for_publish(5)
-        deadline = time.monotonic() + 10
-        while not received and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_until(lambda: received, 10, "the alert on MQTT")
     finally:
         stop.set()
         worker.join(10)
@@ -105,15 +106,20 @@ def two_workers(
     tmp_path: Path, mosquitto: Mosquitto, readings: list[WireReading], alerts: int
 ) -> tuple[list[tuple[str, str]], list[str]]:
     """Publish ``readings`` to two workers sharing the subscription; wait for ``alerts``
-    alerts and a little longer (a twin would land then). The (patient, category) of
-    each alert, and every alert change in order."""
+    alerts, then for the alerts of sentinel readings published behind them (the broker
+    hands them out in turn: each worker has judged all it got, a twin would be there).
+    The (patient, category) of each alert but the sentinels', every change in order."""
+    now = datetime.now(UTC)
+    sentinels = [wire(Kind.GLUCOSE, now, patient=f"p-last-{n}", glucose_mmol_l=2.6) for n in (1, 2)]
+    sentinel_ids = {s.patient for s in sentinels}
     url = f"sqlite:///{tmp_path}/veille.db"
     db = make_engine(url)
     create_schema(db)
     with transaction(session_factory(db)) as session:  # the home's setup
-        for patient in sorted({r.patient for r in readings}):
+        for patient in sorted({r.patient for r in readings} | sentinel_ids):
             pair(session, "gw-1", patient, now=min(r.time for r in readings))
     stop = threading.Event()
+    subscribed = [threading.Event(), threading.Event()]
     workers = [
         threading.Thread(
             target=run,
@@ -121,7 +127,7 @@ def two_workers(
                 AlertsSettings(database=url, client_id=f"alerts-{n}", tick_s=0.5),
                 mosquitto.settings(),
             ),
-            kwargs={"stop": stop},
+            kwargs={"stop": stop, "subscribed": subscribed[n]},
         )
         for n in range(2)
     ]
@@ -132,17 +138,19 @@ def two_workers(
     publisher.loop_start()
     sessions = session_factory(db)
     try:
-        time.sleep(1.5)  # let both subscribe
+        assert all(event.wait(10) for event in subscribed), "a worker did not subscribe"
         for reading in readings:
             topic = reading_topic("gw-1", reading.kind.value)
             publisher.publish(topic, encode(reading), qos=1)
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
+
+        def count() -> int:
             with sessions() as session:
-                if len(session.scalars(select(Alert)).all()) >= alerts:
-                    break
-            time.sleep(0.1)
-        time.sleep(1.0)
+                return len(session.scalars(select(Alert)).all())
+
+        wait_until(lambda: count() >= alerts, 15, f"{alerts} alerts")
+        for sentinel in sentinels:
+            publisher.publish(reading_topic("gw-1", "glucose"), encode(sentinel), qos=1)
+        wait_until(lambda: count() >= alerts + len(sentinels), 15, "the sentinels' alerts")
     finally:
         stop.set()
         for worker in workers:
@@ -150,8 +158,13 @@ def two_workers(
         publisher.loop_stop()
         publisher.disconnect()
     with sessions() as session:
-        found = sorted((a.patient_id, a.category) for a in session.scalars(select(Alert)))
-        changes = list(session.scalars(select(AlertEvent.change).order_by(AlertEvent.id)))
+        found = sorted(
+            (a.patient_id, a.category)
+            for a in session.scalars(select(Alert))
+            if a.patient_id not in sentinel_ids
+        )
+        events = select(AlertEvent.change).join(Alert).where(Alert.patient_id.not_in(sentinel_ids))
+        changes = list(session.scalars(events.order_by(AlertEvent.id)))
     db.dispose()
     return found, changes
 

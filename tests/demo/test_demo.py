@@ -25,6 +25,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support.waits import wait_until
 from veille.demo_gateway import load_household
 from veille.demo_gateway import produced as household_counts
 from veille.mqtt import free_port
@@ -193,12 +194,12 @@ def test_demo_stores_every_reading_once_and_raises_the_story_alerts(demo_dir: Pa
     found: dict[str, set[str]] = {}
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as nurse:
         sign_in(nurse, "nurse.demo", "demo-nurse-2026")
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            found = {patient: alert_categories(nurse, patient) for patient in expected}
-            if all(found[p] & categories for p, categories in expected.items()):
-                break
-            time.sleep(1)
+
+        def story_told() -> bool:
+            found.update({patient: alert_categories(nurse, patient) for patient in expected})
+            return all(found[p] & categories for p, categories in expected.items())
+
+        wait_until(story_told, 20, "the story's alerts", interval=1.0)
         # The spouse shares weight only, without alerts: the nurse sees her weight, not her
         # blood pressure, although she measures it twice a day.
         assert nurse.get(f"/api/v1/patients/{SPOUSE}/readings/weight").status_code == 200

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -15,20 +14,27 @@ from veille.demo_services import CatchUpClock, DemoError
 
 
 def test_the_clock_stands_still_until_run_then_runs_fast_and_never_passes_the_wall() -> None:
-    start = datetime.now(UTC) - timedelta(days=2)
-    clock = CatchUpClock(start, speed=86_400)  # a day per real second
-    time.sleep(0.05)
-    assert clock.now() == start
+    real = [0.0]  # real seconds elapsed, moved by hand
+    wall0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+    def wall() -> datetime:
+        return wall0 + timedelta(seconds=real[0])
+
+    start = wall0 - timedelta(days=2)
+    clock = CatchUpClock(start, speed=86_400, monotonic=lambda: real[0], wall=wall)
+    real[0] += 0.05
+    assert clock.now() == start  # standing still until run
     clock.run()
-    time.sleep(0.2)
-    moved = clock.now() - start
-    assert timedelta(hours=3) < moved < timedelta(hours=40)  # generous: a loaded machine
-    time.sleep(2.0)
+    real[0] += 0.2
+    assert clock.now() - start == timedelta(hours=4.8)  # a day per real second
+    assert not clock.caught_up()
+    assert clock.real_seconds_left() == pytest.approx((2 * 86_400 + 0.25 - 17_280) / 86_400)
+    real[0] += 2.0
     assert clock.caught_up()
-    assert clock.now() <= datetime.now(UTC)
+    assert clock.now() == wall()  # never past the wall
     clock.freeze()
     frozen = clock.now()
-    time.sleep(0.05)
+    real[0] += 0.05
     assert clock.now() == frozen
 
 

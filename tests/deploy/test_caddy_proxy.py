@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,6 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support.waits import wait_until
 from tests.web.live import prepare, prepare_code, veille_web
 from tests.web.server import free_port
 
@@ -56,18 +56,16 @@ def caddy_in_front_of(upstream: str, workdir: Path) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
+
+        def answers() -> bool:
             if process.poll() is not None:
                 raise RuntimeError(f"caddy exited: {(workdir / 'caddy.log').read_text()}")
             try:
-                if httpx.get(f"{url}/login", timeout=2).status_code == 200:
-                    break
+                return httpx.get(f"{url}/login", timeout=2).status_code == 200
             except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("caddy did not answer")
-            time.sleep(0.05)
+                return False
+
+        wait_until(answers, 30, "caddy answering")
         yield url
     finally:
         process.terminate()

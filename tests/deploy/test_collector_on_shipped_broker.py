@@ -15,7 +15,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +25,7 @@ from collector.ack import decode_ack
 from devices.reading import Kind, Reading
 from devices.wire import DeviceRef, encode, envelope
 from tests.deploy.broker import Peer, ShippedBroker
+from tests.support.waits import wait_until
 from veille.mqtt import ack_topic, reading_topic
 
 pytestmark = pytest.mark.integration
@@ -89,10 +89,12 @@ def test_collector_stores_a_gateways_reading_and_acks_it_to_that_gateway(
     # PUBACK 0x10 means "no matching subscriber": the collector is not subscribed
     # yet. Like the gateway's own republishing, send the same reading again.
     probe_id, probe = wire("gw-a", 0)
-    deadline = time.monotonic() + 20
-    while gateway.publish(reading_topic("gw-a", "weight"), probe) == 0x10:
-        assert time.monotonic() < deadline, "the collector never subscribed"
-        time.sleep(0.2)
+    wait_until(
+        lambda: gateway.publish(reading_topic("gw-a", "weight"), probe) != 0x10,
+        20,
+        "the collector subscribed (a PUBACK other than 'no matching subscribers')",
+        interval=0.2,  # a gateway's own republishing is slower still
+    )
     acked_ids(gateway, probe_id)
 
     spy = connect("gw-b", tls=True)

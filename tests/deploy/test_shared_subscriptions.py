@@ -23,6 +23,7 @@ from paho.mqtt.properties import Properties
 
 from tests.deploy.broker import SHIPPED_CONF, WAIT_S, Peer, ShippedBroker
 from tests.deploy.conftest import ACCOUNTS
+from tests.support.waits import wait_until
 from veille.mqtt import ALL_READINGS, reading_topic, shared
 
 pytestmark = pytest.mark.integration
@@ -124,12 +125,15 @@ def test_a_collector_holding_acks_for_a_batch_gets_a_full_window(
         client.subscribe(topic, qos=1)
         assert subscribed.wait(WAIT_S)
         gateway = connect("gw-a")
-        for _ in range(window + 200):
-            gateway.client.publish(topic, b"{}", qos=1)
-        deadline = time.monotonic() + WAIT_S
-        while len(got) < window and time.monotonic() < deadline:
-            time.sleep(0.02)
-        time.sleep(0.3)  # had the window been larger, more would have come by now
+        sent = [gateway.client.publish(topic, b"{}", qos=1) for _ in range(window + 200)]
+        sent[-1].wait_for_publish(WAIT_S)  # the broker has routed every one of them
+        wait_until(lambda: len(got) >= window, WAIT_S, f"a window of {window}")
+        # a SUBSCRIBE round trip: the broker writes its SUBACK behind every PUBLISH it
+        # had already decided to send us, so more than the window would be here by then
+        again = threading.Event()
+        client.on_subscribe = lambda *_args: again.set()
+        client.subscribe(topic, qos=1)
+        assert again.wait(WAIT_S)
         assert len(got) == window
     finally:
         client.disconnect()

@@ -14,6 +14,7 @@ from devices.reading import Kind, Reading
 from devices.sim import BloodPressureCuff, BodyCompositionScale, Faults, VirtualRadio, WeightScale
 from devices.sim.peripheral import Link
 from devices.wire import reading_id
+from tests.support.waits import eventually
 from veille.errors import DeviceError
 
 T0 = datetime(2026, 2, 2, 7, 30)
@@ -181,7 +182,7 @@ class VanishingScale(WeightScale):
 
     async def read(self, link: Link, char: str) -> bytes:
         if char == "2A2B":
-            await asyncio.sleep(0.05)  # the indications are queued by now
+            await eventually(lambda: not self.pending, 5, "the memory indicated")
             link.drop()
         return await super().read(link, char)
 

@@ -98,8 +98,8 @@ def test_plugin_session_against_a_broadcasting_virtual_scale() -> None:
     radio.add(scale)
 
     async def run() -> None:
+        # the unstabilised advertisement, replaced by the stabilised one before anyone listens
         scale.broadcast({DATA: encode(81.6, WHEN, impedance_ohm=480, stabilised=False)})
-        await asyncio.sleep(0.05)
         scale.broadcast({DATA: encode(81.6, WHEN, impedance_ohm=480)})
         report = await check_session(MiScale2Driver(), radio, scale.address, both(81.6, 480.0))
         report.raise_for_failures()

@@ -12,6 +12,7 @@ from bleak.exc import BleakError
 from devices.driver import DeviceInfo
 from devices.reading import Kind, Reading
 from devices.sim import GlucoseMeter, VirtualRadio, WeightScale
+from tests.support.waits import eventually
 
 INFO = DeviceInfo("Acme", "WS-1", "SN1", "1.0")
 
@@ -31,7 +32,7 @@ def test_scanner_hears_a_device_only_for_a_few_seconds_after_a_measurement() -> 
         awake = await BleakScanner.discover(
             timeout=0.1, return_adv=True, backend=radio.scanner_backend
         )
-        await asyncio.sleep(0.6)
+        await eventually(lambda: not device.advertising(), 5, "the scale asleep again")
         later = await BleakScanner.discover(timeout=0.1, backend=radio.scanner_backend)
         uuids = [u for _, adv in awake.values() for u in adv.service_uuids]
         return [d.address for d in asleep], uuids, [d.address for d in later]

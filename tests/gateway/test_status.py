@@ -114,8 +114,8 @@ def test_silent_device_full_outbox_and_rejections_in_json(
     assert meter["battery_pct"] == 12
     scale = next(d for d in body["devices"] if d["address"] == hh.SCALE)
     assert scale["patients"] == [
-        {"user_index": 1, "patient": "p-anna"},
-        {"user_index": 2, "patient": "p-bert"},
+        {"user_index": 1, "patient": "p-anna", "consent": None},
+        {"user_index": 2, "patient": "p-bert", "consent": None},
     ]
     assert scale["silent"] is False  # the "*" default (48 h) still applies to other drivers
     assert body["outbox"]["pending"] == 10

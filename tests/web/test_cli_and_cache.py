@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from datetime import timedelta
 from pathlib import Path
 
 import httpx
 
 from devices.reading import Kind
+from tests.support.waits import wait_until
 from tests.web.server import free_port
 from tests.web.world import NOW, SECRET, World, reading
 from web.triage import SummaryCache
@@ -60,15 +60,16 @@ def test_add_account_then_serve_and_sign_in(world: World, tmp_path: Path) -> Non
     )
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
-            deadline = time.monotonic() + 20
-            while True:
+
+            def listening() -> bool:
                 try:
                     client.get("/login")
-                    break
                 except httpx.TransportError:
                     assert server.poll() is None, "veille web exited"
-                    assert time.monotonic() < deadline, "veille web did not listen"
-                    time.sleep(0.1)
+                    return False
+                return True
+
+            wait_until(listening, 20, "veille web listening")
             answer = client.post(
                 "/login",
                 data={
@@ -101,19 +102,22 @@ def test_veille_web_refuses_to_start_without_a_secret_key(tmp_path: Path) -> Non
 
 
 def test_stale_summary_is_served_then_refreshed_in_the_background(world: World) -> None:
-    cache = SummaryCache(world.store, ttl=0.05)
+    ticks = [0.0]
+    cache = SummaryCache(world.store, ttl=60, clock=lambda: ticks[0])
     first = cache.get_many(["p-silent"], NOW)["p-silent"]
     assert first.stopped(frozenset({Kind.WEIGHT}), NOW)
     world.store.write_batch(
         [reading("p-silent", Kind.WEIGHT, NOW - timedelta(hours=1), {"weight_kg": 70.0})]
     )
-    time.sleep(0.1)
+    assert cache.get_many(["p-silent"], NOW)["p-silent"] is first  # fresh yet: kept
+    ticks[0] = 61.0  # a minute later
     stale = cache.get_many(["p-silent"], NOW)["p-silent"]
     assert stale is first  # served at once, not recomputed in the request
-    deadline = time.monotonic() + 5
-    while cache.get_many(["p-silent"], NOW)["p-silent"] is first:
-        assert time.monotonic() < deadline, "the background refresh never happened"
-        time.sleep(0.02)
+    wait_until(
+        lambda: cache.get_many(["p-silent"], NOW)["p-silent"] is not first,
+        5,
+        "the background refresh",
+    )
     fresh = cache.get_many(["p-silent"], NOW)["p-silent"]
     assert not fresh.stopped(frozenset({Kind.WEIGHT}), NOW)
     assert fresh.kinds[Kind.WEIGHT].text == "70.0 kg"
