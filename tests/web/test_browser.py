@@ -217,6 +217,6 @@ def test_patient_marks_a_notice_read_and_extends_a_grant(
     new_end = NOW + timedelta(days=300)
     row.get_by_label("Prolonger jusqu'au").fill(local_time(new_end, "Europe/Paris")[:10])
     row.get_by_role("button", name="Prolonger").click()
-    shown = Words(Language.FR, ZoneInfo("Europe/Paris")).when(new_end)
+    shown = Words(Language.FR, ZoneInfo("Europe/Paris")).when(new_end, zone=False)
     expect(patient.locator('#grants tr[data-status="active"]')).to_contain_text(shown)
     shot(patient, "patient-grant-extended")

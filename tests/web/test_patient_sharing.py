@@ -24,8 +24,8 @@ TODAY = local_time(NOW, ZONE)[:10]
 
 
 def _shown(moment: datetime) -> str:
-    """A time as the patient's page prints it: their zone, French, the zone shown."""
-    return Words(Language.FR, ZoneInfo(ZONE)).when(moment)
+    """A time in the grants table: the patient's zone (named in the heading), French."""
+    return Words(Language.FR, ZoneInfo(ZONE)).when(moment, zone=False)
 
 
 def _unread_count(page: str) -> str:

@@ -124,7 +124,7 @@ def _home(
             (
                 sharing_text(f"kind.{r.kind.value}", lang),
                 value_text(r, words),
-                words.when(r.time),
+                words.when(r.time, zone=False),
             )
             for r in latest
         ],
@@ -141,6 +141,7 @@ def _home(
         kind_name=lambda k: sharing_text(f"kind.{Kind(k).value}", lang),
         kinds_text=lambda ks: kinds_text(sorted(k.value for k in ks), lang),
         when=words.when,
+        when_cell=lambda m: words.when(m, zone=False),  # a table whose heading says the zone
         zone=words.zone,
         error=error,
         new_code=new_code,

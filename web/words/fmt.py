@@ -9,6 +9,8 @@ their own; either way the zone is printed where a time stands alone
 
 from __future__ import annotations
 
+import decimal
+import math
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -57,10 +59,13 @@ class Words:
     # --- numbers ----------------------------------------------------------
 
     def number(self, value: float | None, digits: int = 0) -> str:
-        if value is None or value != value:
+        if value is None or not math.isfinite(value):
             return "—"
         pattern = "#,##0" + ("." + "0" * digits if digits else "")
-        return format_decimal(value, pattern, locale=self.locale)
+        try:
+            return format_decimal(value, pattern, locale=self.locale)
+        except decimal.InvalidOperation:  # beyond what a decimal quantizes (1e300)
+            return format_decimal(value, "0.###E0", locale=self.locale)
 
     def signed(self, value: float, digits: int = 1) -> str:
         text = self.number(abs(value), digits)
@@ -76,24 +81,29 @@ class Words:
         """``20 nov. 2026 10:00 UTC+01:00``: a time that stands alone says its zone."""
         if moment is None:
             return "—"
-        pattern = "d MMM y HH:mm" + (" ZZZZ" if zone else "")
-        return format_datetime(self.local(moment), pattern, locale=self.locale)
+        return self._format(moment, "d MMM y HH:mm" + (" ZZZZ" if zone else ""))
+
+    def _format(self, moment: datetime, pattern: str) -> str:
+        """A stored moment a zone cannot hold (year 9999 + offset) is printed as stored."""
+        try:
+            return format_datetime(self.local(moment), pattern, locale=self.locale)
+        except (OverflowError, ValueError):
+            return moment.isoformat(sep=" ", timespec="minutes")
 
     def short(self, moment: datetime | None) -> str:
         """``20/11 10:00`` in a table whose heading says the zone."""
         if moment is None:
             return "—"
-        return format_datetime(self.local(moment), "dd/MM HH:mm", locale=self.locale)
+        return self._format(moment, "dd/MM HH:mm")
 
     def day(self, moment: datetime | None) -> str:
         if moment is None:
             return "—"
-        return format_datetime(self.local(moment), "d MMM y", locale=self.locale)
+        return self._format(moment, "d MMM y")
 
     def zone_label(self, moment: datetime | None = None) -> str:
         """``UTC+01:00`` (``GMT+01:00`` in English) at ``moment`` (now's offset if None)."""
-        at = self.local(moment or datetime.now(UTC))
-        return format_datetime(at, "ZZZZ", locale=self.locale)
+        return self._format(moment or datetime.now(UTC), "ZZZZ")
 
     # --- clinical words ---------------------------------------------------
 
