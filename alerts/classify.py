@@ -20,7 +20,7 @@ from statistics import median
 from alerts.history import NOT_MEASUREMENTS, RULE_METRICS, Window
 from alerts.ruleset import DeviceRule
 from devices.reading import Kind
-from devices.wire import WireReading
+from wire.reading import WireReading
 
 #: Metrics without which a reading of the kind measured nothing.
 PRIMARY: Mapping[Kind, tuple[str, ...]] = {

@@ -54,7 +54,7 @@ from alerts.store import (
     Targets,
 )
 from alerts.terms import Category, Severity
-from devices.wire import WireReading
+from wire.reading import WireReading
 
 Judged = ThresholdRule | ChangeRule | AverageRule
 

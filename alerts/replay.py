@@ -19,8 +19,8 @@ from typing import Any, TextIO
 from alerts.engine import Engine
 from alerts.lifecycle import Transition
 from alerts.terms import Change
-from devices.wire import WireReading, decode
-from veille.errors import PayloadError
+from wire.errors import PayloadError
+from wire.reading import WireReading
 
 STEP = timedelta(hours=1)
 
@@ -38,7 +38,7 @@ def read_lines(lines: Iterable[str]) -> tuple[list[WireReading], list[BadLine]]:
         if not line.strip():
             continue
         try:
-            readings.append(decode(line))
+            readings.append(WireReading.decode(line))
         except PayloadError as err:
             bad.append(BadLine(number, str(err)))
     readings.sort(key=lambda r: r.received)

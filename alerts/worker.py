@@ -18,8 +18,9 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Mapping
-from datetime import timedelta
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -35,20 +36,25 @@ from alerts.notify.directory import SharingDirectory
 from alerts.notify.dispatch import Address, Dispatcher
 from alerts.notify.email import EmailChannel
 from alerts.notify.mqtt import MqttChannel
+from alerts.notify.technical import CONTACT as TECHNICAL
+from alerts.notify.technical import report_refusals
 from alerts.notify.webhook import WebhookChannel
 from alerts.ruleset import DeviceRule, load_rules
 from alerts.sqlstore import DbTargets, SqlAlertStore, SqlReadingLog
 from collector.admission import Admission
 from collector.authority import DbAuthority
-from collector.store import StoreSettings, open_store
-from devices.wire import WireReading, decode
+from collector.backends import open_store
+from collector.store import StoreSettings
 from sharing.models import Patient
 from veille import logs
 from veille.clock import Clock, SystemClock
 from veille.config import load_section
 from veille.db import create_schema, make_engine, session_factory
-from veille.errors import ConfigError, PayloadError, VeilleError
-from veille.mqtt import ALL_READINGS, BrokerSettings, connection, shared
+from veille.errors import ConfigError, VeilleError
+from veille.mqtt import BrokerSettings, connection
+from wire import topics
+from wire.errors import PayloadError
+from wire.reading import WireReading
 
 log = logs.get("alerts.worker")
 
@@ -91,10 +97,13 @@ class Worker:
         dispatcher: Dispatcher | None,
         clock: Clock,
         admission: Admission | None = None,
+        technical: Callable[[datetime], int] | None = None,
     ) -> None:
         self.engine = engine
         self.dispatcher = dispatcher
         self.clock = clock
+        #: tells the programme's technical contact of readings the collector refused
+        self.technical = technical
         #: the collector's own admission: what it refuses (implausible, another home's
         #: patient) never reaches the rules either
         self.admission = admission
@@ -135,7 +144,7 @@ class Worker:
         wires = []
         for payload in payloads:
             try:
-                wires.append(decode(payload))
+                wires.append(WireReading.decode(payload))
             except PayloadError as err:
                 log.warning("alerts_bad_payload", error=str(err)[:300])
             except Exception as err:  # noqa: BLE001 - a hostile payload never stops the worker
@@ -150,6 +159,8 @@ class Worker:
                 self.dispatcher.enqueue(changes, now)
             self.dispatcher.escalate(now)
             self.dispatcher.deliver_due(now)
+        if self.technical is not None:
+            self.technical(now)
         return changes
 
 
@@ -204,15 +215,17 @@ def build(
         cache_ttl_s=settings.cache_ttl_s,
         shared=SqlReadingLog(sessions),
     )
+    reachable = channels(settings, client)
     dispatcher = Dispatcher(
         sessions,
-        channels(settings, client),
+        reachable,
         SharingDirectory(contacts(settings)),
         link=settings.link,
         escalate_after=timedelta(minutes=settings.escalate_after_min),
     )
     admission = Admission(DbAuthority(sessions), now=clock.now, count_refusals=False)
-    return Worker(engine, dispatcher, clock, admission)
+    technical = partial(report_refusals, sessions, reachable, contacts(settings).get(TECHNICAL, []))
+    return Worker(engine, dispatcher, clock, admission, technical)
 
 
 #: Readings judged together at most (what waits in the inbox, not a wait for more).
@@ -248,7 +261,8 @@ def run(
     client_id = settings.client_id or f"veille-alerts-{socket.gethostname()}-{os.getpid()}"
     conn = connection(broker, client_id, persistent=True)
     inbox: queue.Queue[tuple[str, bytes]] = queue.Queue(maxsize=10_000)
-    topic = shared(settings.group, ALL_READINGS) if conn.is_v5 else ALL_READINGS
+    every = topics.ALL_READINGS
+    topic = topics.shared(settings.group, every) if conn.is_v5 else every
 
     def on_connect(client: paho.Client, _u: Any, _f: Any, rc: Any, _p: Any) -> None:
         client.subscribe(topic, qos=1)

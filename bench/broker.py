@@ -41,10 +41,11 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from devices.envelope import envelope
 from devices.reading import Kind, Reading
-from devices.wire import DeviceRef, encode, envelope
 from tests.deploy.broker import Peer, ShippedBroker
-from veille.mqtt import ALL_READINGS, ack_topic, gateway_of, reading_topic, shared
+from wire import topics
+from wire.reading import DeviceRef
 
 
 def payloads(gateway: str, count: int) -> list[tuple[str, bytes]]:
@@ -67,7 +68,7 @@ def payloads(gateway: str, count: int) -> list[tuple[str, bytes]]:
             time=at,
             received=at,
         )
-        out.append((wire.id, encode(wire)))
+        out.append((wire.id, wire.encode()))
     return out
 
 
@@ -104,11 +105,13 @@ def main() -> int:
 
             def on_reading(client: Any, _u: Any, message: Any) -> None:
                 reading_id = json.loads(message.payload)["id"]
-                client.publish(ack_topic(gateway_of(message.topic) or ""), reading_id, qos=1)
+                client.publish(
+                    topics.ack(topics.gateway_of(message.topic) or ""), reading_id, qos=1
+                )
 
             for collector in collectors:
                 collector.client.on_message = on_reading
-                collector.subscribe(shared("collectors", ALL_READINGS))
+                collector.subscribe(topics.shared("collectors", topics.ALL_READINGS))
 
             def on_ack(_c: Any, _u: Any, message: Any) -> None:
                 with lock:
@@ -121,9 +124,9 @@ def main() -> int:
             for name in names:
                 peer = connect(server, name, accounts[name])
                 peer.client.on_message = on_ack
-                peer.subscribe(ack_topic(name))
+                peer.subscribe(topics.ack(name))
                 gateways.append(
-                    (peer, reading_topic(name, "blood_pressure"), payloads(name, per_gateway))
+                    (peer, topics.reading(name, "blood_pressure"), payloads(name, per_gateway))
                 )
 
             cpu_before = sum(broker.cpu_times()[:2])

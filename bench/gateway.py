@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.support.mosquitto import Mosquitto  # noqa: E402
-from veille.mqtt import ALL_READINGS, ack_topic, gateway_of  # noqa: E402
+from wire import topics  # noqa: E402
 
 DEVICES = [
     ("weight_scale", "A4:C1:38:00:00:01"),
@@ -76,7 +76,7 @@ class Acker:
     def __init__(self, port: int) -> None:
         self.count = 0
         self.client = paho.Client(CallbackAPIVersion.VERSION2, client_id="bench-acker")
-        self.client.on_connect = lambda c, *_a: c.subscribe(ALL_READINGS, 1)
+        self.client.on_connect = lambda c, *_a: c.subscribe(topics.ALL_READINGS, 1)
         self.client.on_message = self._on_message
         self.client.connect("127.0.0.1", port)
         self.client.loop_start()
@@ -84,7 +84,7 @@ class Acker:
     def _on_message(self, client: paho.Client, _u: Any, message: paho.MQTTMessage) -> None:
         ident = json.loads(message.payload)["id"]
         ack = {"schema": "veille.ack/1", "ids": [ident], "rejected": []}
-        client.publish(ack_topic(gateway_of(message.topic) or "?"), json.dumps(ack), qos=1)
+        client.publish(topics.ack(topics.gateway_of(message.topic) or "?"), json.dumps(ack), qos=1)
         self.count += 1
 
     def close(self) -> None:

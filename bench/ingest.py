@@ -59,9 +59,10 @@ sys.path.insert(0, str(ROOT))
 
 from bench import ingest_setup as setup  # noqa: E402
 from bench.ingest_peers import payloads  # noqa: E402
+from collector.backends import open_store  # noqa: E402
 from collector.consumer import CollectorSettings  # noqa: E402
-from collector.store import ReadingStore, open_store  # noqa: E402
-from devices.wire import decode  # noqa: E402
+from collector.store import ReadingStore  # noqa: E402
+from wire.reading import WireReading  # noqa: E402
 
 # --- orchestration ----------------------------------------------------------------
 
@@ -206,7 +207,9 @@ def _collector_run(
         done.set()
         collector.send_signal(signal.SIGTERM)
         collector.wait(30)
-    expected = {decode(p).id for _t, p in payloads(0, args.readings, args.gateways, "b")}
+    expected = {
+        WireReading.decode(p).id for _t, p in payloads(0, args.readings, args.gateways, "b")
+    }
     stored_ids = {r.id for patient in store.patients() for r in store.readings(patient)}
     store.close()
     stored = len(expected & stored_ids)

@@ -16,10 +16,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from collector.store import StoreSettings, open_store  # noqa: E402
+from collector.backends import open_store  # noqa: E402
+from collector.store import StoreSettings  # noqa: E402
+from devices.envelope import envelope  # noqa: E402
 from devices.reading import Kind, Reading  # noqa: E402
-from devices.wire import DeviceRef, decode, encode, envelope  # noqa: E402
-from veille.mqtt import ALL_READINGS, reading_topic  # noqa: E402
+from wire import topics  # noqa: E402
+from wire.reading import DeviceRef, WireReading  # noqa: E402
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -45,7 +47,7 @@ def payloads(start: int, count: int, gateways: int, tag: str) -> list[tuple[str,
             time=measured,
             received=measured + timedelta(seconds=2),
         )
-        out.append((reading_topic(gateway, "blood_pressure"), encode(wire)))
+        out.append((topics.reading(gateway, "blood_pressure"), wire.encode()))
     return out
 
 
@@ -143,10 +145,12 @@ def naive(port: int, settings_json: str) -> None:
     client = paho.Client(
         CallbackAPIVersion.VERSION2, client_id="naive", protocol=MQTTProtocolVersion.MQTTv5
     )
-    client.on_message = lambda _c, _u, msg: store.write_batch([decode(bytes(msg.payload))])
+    client.on_message = lambda _c, _u, msg: store.write_batch(
+        [WireReading.decode(bytes(msg.payload))]
+    )
     client.on_subscribe = lambda *_a: print("ready", flush=True)
     client.connect("127.0.0.1", port)
-    client.subscribe(ALL_READINGS, qos=1)
+    client.subscribe(topics.ALL_READINGS, qos=1)
     signal.signal(signal.SIGTERM, lambda *_a: client.disconnect())
     client.loop_forever()
 

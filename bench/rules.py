@@ -41,9 +41,10 @@ from alerts.ruleset import load_rules
 from alerts.sqlstore import SqlAlertStore, SqlReadingLog
 from alerts.terms import Change
 from alerts.worker import BATCH
+from devices.envelope import envelope
 from devices.reading import Kind, Reading
-from devices.wire import DeviceRef, decode, encode, envelope
 from veille.db import create_schema, make_engine, session_factory
+from wire.reading import DeviceRef, WireReading
 
 DAYS = 90
 NOW = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
@@ -82,6 +83,8 @@ class ArrayHistory:
         return sum(array.size for array in self.times.values())
 
     def load(self, patient: str, kind: Kind, start: datetime, end: datetime) -> Series:
+        if kind not in self.times:  # no oximeter or thermometer in this cohort
+            return Series((), (), {})
         row = int(patient.removeprefix("p-"))
         times = self.times[kind][row]
         lo, hi = np.searchsorted(times, [start.timestamp(), end.timestamp()])
@@ -120,7 +123,7 @@ def new_payloads(history: ArrayHistory, count: int, seed: int) -> list[bytes]:
             time=at,
             received=at,
         )
-        payloads.append(encode(wire))
+        payloads.append(wire.encode())
     return payloads
 
 
@@ -154,7 +157,7 @@ def main() -> int:
         opened = 0
         started = time.perf_counter()
         for start in range(0, len(closed), BATCH):  # a worker's inbox when it is behind
-            wires = [decode(payload) for payload in closed[start : start + BATCH]]
+            wires = [WireReading.decode(payload) for payload in closed[start : start + BATCH]]
             changes = engine.on_readings(wires, wires[-1].received)
             opened += sum(change.change is Change.OPENED for change in changes)
         closed_s = time.perf_counter() - started
@@ -170,7 +173,7 @@ def main() -> int:
                 time.sleep(min(arrival - now, 0.001))
             # what has arrived by now, judged together as the worker's inbox gives it
             due = min(len(open_loop), index + BATCH, int((now - begin) / interval) + 1)
-            wires = [decode(payload) for payload in open_loop[index:due]]
+            wires = [WireReading.decode(payload) for payload in open_loop[index:due]]
             arrived = {wire.id: begin + (index + n) * interval for n, wire in enumerate(wires)}
             changes = engine.on_readings(wires, wires[-1].received)
             done = time.perf_counter()

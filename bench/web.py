@@ -37,12 +37,12 @@ from alerts.sqlstore import persist
 from alerts.terms import Category, Change, Severity, Status
 from collector.sqlite_store import SqliteStore
 from devices.reading import Kind
-from devices.wire import DeviceRef, WireReading
 from sharing.grants import create_grant
 from sharing.identities import add_patient, add_professional, add_team, enrol
 from sharing.terms import Role
 from veille.db import create_schema, import_models, make_engine, session_factory
 from web.accounts import create_account
+from wire.reading import DeviceRef, WireReading
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "bench-nurse-password"  # noqa: S105 (a throwaway account in a scratch database)

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from collector import pairing_cli
-from collector.store import StoreSettings, open_store, sqlite_path
+from collector.backends import open_store
+from collector.store import StoreSettings, sqlite_path
 from devices.reading import Kind
-from devices.wire import to_json_dict
 from veille import logs
 from veille.config import load_section
 from veille.errors import VeilleError
@@ -64,7 +64,7 @@ def _export(args: argparse.Namespace) -> int:
             out = sys.stdout
             for patient in patients:
                 for reading in store.readings(patient, since=args.since, kind=args.kind):
-                    out.write(json.dumps(to_json_dict(reading), ensure_ascii=False) + "\n")
+                    out.write(json.dumps(reading.as_json(), ensure_ascii=False) + "\n")
             out.flush()
         finally:
             store.close()

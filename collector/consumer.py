@@ -21,17 +21,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from collector.ack import Ack, Rejected, encode_ack
 from collector.admission import Admission
 from collector.deadletter import DeadLetter, DeadLetters, message, readable_id
 from collector.poison import PoisonJournal, digest
 from collector.session import Incoming, Session
 from collector.settings import CollectorSettings
 from collector.store import ReadingStore
-from devices.wire import WireReading
 from veille import logs
 from veille.errors import StoreError, StoreUnavailable
-from veille.mqtt import DEAD_LETTER_TOPIC, BrokerSettings, Connection, ack_topic, gateway_of
+from veille.mqtt import BrokerSettings, Connection
+from wire import topics
+from wire.ack import Ack, Rejected
+from wire.reading import WireReading
 
 __all__ = ["Collector", "CollectorSettings", "Incoming", "Stats"]
 
@@ -238,7 +239,7 @@ class Collector:
             letters = [
                 DeadLetter(
                     topic=batch[i].topic,
-                    gateway=gateway_of(batch[i].topic),
+                    gateway=topics.gateway_of(batch[i].topic),
                     reading_id=readable_id(batch[i].payload),
                     reason=reason,
                     payload=batch[i].payload,
@@ -260,7 +261,7 @@ class Collector:
 
     def _publish_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
         for letter in letters:
-            self.session.publish(DEAD_LETTER_TOPIC, message(letter))
+            self.session.publish(topics.DEAD_LETTER, message(letter))
             self.log.info(
                 "dead_letter",
                 topic=letter.topic,
@@ -284,7 +285,7 @@ class Collector:
                 ack = Ack.model_construct(  # from validated readings: no second validation
                     ids=ids[start : start + _IDS_PER_ACK], rejected=rejected if start == 0 else []
                 )
-                self.session.publish(ack_topic(gateway), encode_ack(ack))
+                self.session.publish(topics.ack(gateway), ack.encode())
 
     def _acknowledge(
         self, batch: Sequence[Incoming], valid: dict[int, WireReading], reasons: dict[int, str]
@@ -300,7 +301,7 @@ class Collector:
                     ids = stored[reading.gateway] = []
                 ids.append(reading.id)
                 continue
-            gateway = gateway_of(item.topic)
+            gateway = topics.gateway_of(item.topic)
             if gateway is None:
                 continue
             if (reading_id := readable_id(item.payload)) is not None:

@@ -2,14 +2,14 @@
 
 An invalid message must never block the stream: it is written here (one
 SQLite file, beside the store or where ``[collector] dead_letter_path`` says),
-published on `veille.mqtt.DEAD_LETTER_TOPIC`, and only then acknowledged.
+published on `wire.topics.DEAD_LETTER` (a `wire.deadletter` message), and only
+then acknowledged.
 The payload is kept as it came, so nothing is lost and an operator can
 replay it once the sender is fixed; it is never logged.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import sqlite3
 import threading
@@ -22,10 +22,9 @@ from pydantic_core import from_json
 
 from collector.sqlite_file import open_durable
 from veille.errors import StoreUnavailable
+from wire.deadletter import MAX_PAYLOAD, DeadLetterMessage
 
-SCHEMA = "veille.deadletter/1"
 _ID = re.compile(r"^[0-9a-f]{32}$")
-_MAX_TEXT = 65_536
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,16 +64,13 @@ def readable_id(payload: bytes) -> str | None:
 
 def message(letter: DeadLetter) -> bytes:
     """What goes on the dead-letter topic (the payload as text, capped)."""
-    return json.dumps(
-        {
-            "schema": SCHEMA,
-            "topic": letter.topic,
-            "gateway": letter.gateway,
-            "id": letter.reading_id,
-            "reason": letter.reason,
-            "received": letter.received.isoformat(),
-            "payload": letter.payload[:_MAX_TEXT].decode(errors="replace"),
-        }
+    return DeadLetterMessage(
+        topic=letter.topic,
+        gateway=letter.gateway,
+        id=letter.reading_id,
+        reason=letter.reason,
+        received=letter.received,
+        payload=letter.payload[:MAX_PAYLOAD].decode(errors="replace"),
     ).encode()
 
 

@@ -28,8 +28,8 @@ from urllib3.exceptions import HTTPError
 from collector.lineproto import epoch_us, from_row, timestamp_ns, to_lines
 from collector.store import StoreSettings, series_frame
 from devices.reading import Kind
-from devices.wire import WireReading
 from veille.errors import StoreError, StoreUnavailable
+from wire.reading import WireReading
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -1,4 +1,4 @@
-"""Readings as InfluxDB points and back: the schema of DESIGN.md, pure functions.
+"""Readings as InfluxDB points and back: the schema of docs/stores.md, pure functions.
 
 measurement = kind; tags = patient, driver, gateway (never reading ids, which
 would multiply series); fields = the metrics, plus what the export needs to
@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from devices.reading import METRICS, Kind
-from devices.wire import DeviceRef, WireReading
+from wire.reading import DeviceRef, WireReading
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 TAGS = ("patient", "driver", "gateway")

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from collector.models import GatewayPairing, GatewayRefusal
-from devices.wire import Identifier
 from veille.errors import ConfigError
+from wire.reading import Identifier
 
 _ID: TypeAdapter[str] = TypeAdapter(Identifier)
 

@@ -25,7 +25,8 @@ import paho.mqtt.client as paho
 from collector.fastclient import BatchingClient
 from collector.settings import CollectorSettings
 from veille.errors import Inconsistent, NotReady
-from veille.mqtt import ALL_READINGS, BrokerSettings, Connection, connection, shared
+from veille.mqtt import BrokerSettings, Connection, connection
+from wire import topics
 
 
 @dataclass(slots=True)  # not frozen: a frozen one's __init__ costs ~1 us per message
@@ -72,7 +73,11 @@ class Session:
         with self._cond:
             self._generation += 1
             self._pending.clear()  # unacked: the broker sends them again in this session
-        topic = shared(self.settings.group, ALL_READINGS) if self._conn().is_v5 else ALL_READINGS
+        topic = (
+            topics.shared(self.settings.group, topics.ALL_READINGS)
+            if self._conn().is_v5
+            else topics.ALL_READINGS
+        )
         client.subscribe(topic, qos=1)
         self.log.info("subscribing", topic=topic, session_present=bool(flags.session_present))
 

@@ -48,8 +48,8 @@ from collector.sqlite_file import open_durable
 from collector.store import series_frame
 from collector.stored import stored_reading
 from devices.reading import Kind
-from devices.wire import WireReading
 from veille.errors import StoreError, StoreUnavailable
+from wire.reading import WireReading
 
 if TYPE_CHECKING:
     import pandas as pd

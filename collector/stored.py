@@ -17,7 +17,7 @@ import math
 from pydantic import ValidationError
 from pydantic_core import from_json
 
-from devices.wire import WireReading
+from wire.reading import WireReading
 
 
 def stored_reading(text: str | bytes) -> WireReading:

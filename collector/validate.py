@@ -7,28 +7,21 @@ only, so a payload claiming another gateway or kind is refused.
 
 from __future__ import annotations
 
-from devices.wire import WireReading, decode
-from veille.errors import PayloadError
-from veille.mqtt import ROOT
+from wire import topics
+from wire.errors import PayloadError
+from wire.reading import WireReading
 
 
 def check(topic: str, payload: bytes) -> WireReading:
     """The reading in ``payload``; raises `PayloadError` with a reason for the dead letters."""
-    parts = topic.split("/")
-    if (
-        len(parts) != 6
-        or f"{parts[0]}/{parts[1]}" != ROOT
-        or parts[2] != "gw"
-        or parts[4] != "reading"
-    ):
-        raise PayloadError(f"topic {topic!r} is not {ROOT}/gw/<gateway>/reading/<kind>")
-    reading = decode(payload)
-    if reading.gateway != parts[3]:
+    where = topics.parse_reading(topic)
+    reading = WireReading.decode(payload)
+    if reading.gateway != where.gateway:
         raise PayloadError(
-            f"payload gateway {reading.gateway!r} differs from the topic's {parts[3]!r}"
+            f"payload gateway {reading.gateway!r} differs from the topic's {where.gateway!r}"
         )
-    if reading.kind.value != parts[5]:
+    if reading.kind.value != where.kind:
         raise PayloadError(
-            f"payload kind {reading.kind.value!r} differs from the topic's {parts[5]!r}"
+            f"payload kind {reading.kind.value!r} differs from the topic's {where.kind!r}"
         )
     return reading

@@ -12,7 +12,7 @@ session hands each `Reading` to ``emit`` (the gateway's durable outbox) and
 returns a `SessionResult`; the gateway commits ``result.state`` (for example
 the glucose high-water sequence) only when the session returned, so a link
 lost half-way leaves the old state and the next session fetches again. A
-replayed reading keeps its stable id (`devices.wire.reading_id`), so a
+replayed reading keeps its stable id (`devices.envelope.reading_id`), so a
 second delivery is recognised downstream.
 
 Drivers register through the ``veille.devices`` entry-point group (see
@@ -29,8 +29,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, ClassVar
 
+from devices.drivers.oximeter_stream import StreamSummary
 from devices.reading import Reading
-from veille.errors import DecodeError, DriverError
+from veille.errors import DecodeError, DeviceError, DriverError
 
 if TYPE_CHECKING:
     from bleak import BleakClient
@@ -42,6 +43,7 @@ __all__ = [
     "BaseDriver",
     "Consent",
     "DecodeError",
+    "DeviceError",
     "DeviceInfo",
     "DeviceState",
     "Driver",
@@ -53,6 +55,7 @@ __all__ = [
     "Reading",
     "ScaleUser",
     "SessionResult",
+    "StreamSummary",
     "normalize_uuid",
 ]
 

@@ -17,13 +17,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from devices.envelope import envelope, reading_id
 from devices.reading import Reading
-from devices.wire import DeviceRef, encode, envelope, reading_id
 from gateway.outbox import Outbox
 from gateway.pairing import GatewayStore, Remembered
 from gateway.timing import wire_time
 from veille import logs
-from veille.mqtt import reading_topic
+from wire import topics
+from wire.reading import DeviceRef
 
 log = logs.get("gateway.intake")
 
@@ -97,10 +98,10 @@ class Intake:
             time=measured,
             received=received,
         )
-        topic = reading_topic(self.gateway_id, wire.kind.value)
+        topic = topics.reading(self.gateway_id, wire.kind.value)
         # announced first, so a publish that beats this coroutine back is still timed
         self.offer(wire.id, started)
-        added = await asyncio.to_thread(self.outbox.add, wire.id, topic, encode(wire))
+        added = await asyncio.to_thread(self.outbox.add, wire.id, topic, wire.encode())
         if added:
             self.counters.taken += 1
             self.offer(wire.id, started)  # it is on disk now: publish it

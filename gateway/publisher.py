@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import socket
 import statistics
 import threading
@@ -28,24 +27,17 @@ from typing import Any
 
 import paho.mqtt.client as paho
 
-from gateway.ackmsg import AckMessage, parse_ack
 from gateway.outbox import Outbox
 from gateway.settings import GatewaySettings
 from veille import logs
-from veille.errors import NotReady, PayloadError, VeilleError
-from veille.mqtt import (
-    BrokerSettings,
-    BrokerUnavailable,
-    Connection,
-    Will,
-    ack_topic,
-    connection,
-    status_topic,
-)
+from veille.errors import NotReady, VeilleError
+from veille.mqtt import BrokerSettings, BrokerUnavailable, Connection, Will, connection
+from wire import topics
+from wire.ack import Ack
+from wire.errors import PayloadError
+from wire.status import OFFLINE, Status
 
 log = logs.get("gateway.publisher")
-
-OFFLINE = json.dumps({"schema": "veille.status/1", "state": "offline"}).encode()
 
 
 def _failed(reason_code: Any) -> bool:
@@ -90,7 +82,7 @@ class Publisher:
         settings: GatewaySettings,
         broker: BrokerSettings,
         outbox: Outbox,
-        status: Callable[[], dict[str, Any]],
+        status: Callable[[], Status],
     ) -> None:
         self.settings = settings
         self.broker = broker
@@ -103,7 +95,7 @@ class Publisher:
         self._early: dict[int, tuple[Any, float]] = {}  # PUBACKs that beat publish()
         self._fresh: dict[str, float] = {}  # reading id -> monotonic time received
         self._settled: list[tuple[str, Any, float]] = []  # PUBACKs not yet written down
-        self._acks: list[AckMessage] = []  # collector acks not yet applied
+        self._acks: list[Ack] = []  # collector acks not yet applied
         self._connected = threading.Event()
         self._wake: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -137,7 +129,7 @@ class Publisher:
             self.broker,
             f"veille-gw-{gw}",
             persistent=True,
-            will=Will(status_topic(gw), OFFLINE, retain=True, qos=1),
+            will=Will(topics.status(gw), OFFLINE.encode(), retain=True, qos=1),
         )
         client = conn.client
         client.max_inflight_messages_set(self.settings.max_inflight)
@@ -154,7 +146,9 @@ class Publisher:
         if self.conn is None:
             return
         if self.connected:
-            info = self.conn.client.publish(status_topic(self.settings.id), OFFLINE, 1, True)
+            info = self.conn.client.publish(
+                topics.status(self.settings.id), OFFLINE.encode(), 1, True
+            )
             try:
                 info.wait_for_publish(2.0)
             except (RuntimeError, ValueError):
@@ -167,7 +161,7 @@ class Publisher:
         if _failed(rc):
             log.error("broker_refused_connection", reason=str(rc))
             return
-        client.subscribe(ack_topic(self.settings.id), qos=1)
+        client.subscribe(topics.ack(self.settings.id), qos=1)
         self._connected.set()
         log.info("broker_connected")
         self.publish_status()
@@ -202,7 +196,7 @@ class Publisher:
 
     def _on_message(self, _c: paho.Client, _u: Any, message: paho.MQTTMessage) -> None:
         try:
-            ack = parse_ack(message.payload)
+            ack = Ack.decode(message.payload)
         except PayloadError as err:
             self.counters.bad_acks += 1
             log.error("bad_ack", topic=message.topic, error=str(err))
@@ -213,7 +207,7 @@ class Publisher:
 
     # --- bookkeeping (asyncio thread, outbox writes in a worker thread) ----------
 
-    def _take_settled(self) -> tuple[list[str], list[tuple[str, str]], list[AckMessage]]:
+    def _take_settled(self) -> tuple[list[str], list[tuple[str, str]], list[Ack]]:
         with self._lock:
             settled, self._settled = self._settled, []
             acks, self._acks = self._acks, []
@@ -237,7 +231,7 @@ class Publisher:
         return published, refused, acks
 
     def _write_down(
-        self, published: list[str], refused: list[tuple[str, str]], acks: list[AckMessage]
+        self, published: list[str], refused: list[tuple[str, str]], acks: list[Ack]
     ) -> None:
         """One batch of bookkeeping; every ack received meanwhile in one transaction."""
         try:
@@ -299,8 +293,7 @@ class Publisher:
         """The retained status with heartbeat data (online while we are connected)."""
         if self.conn is None or not self.connected:
             return
-        body = {"schema": "veille.status/1", "state": "online", **self.status()}
-        self._publish(status_topic(self.settings.id), json.dumps(body).encode(), True, None)
+        self._publish(topics.status(self.settings.id), self.status().encode(), True, None)
 
     def inflight_readings(self) -> set[str]:
         with self._lock:

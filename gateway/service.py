@@ -13,7 +13,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from bleak.backends.client import BaseBleakClient
 from bleak.backends.scanner import BaseBleakScanner
@@ -27,6 +26,7 @@ from gateway.publisher import Publisher
 from gateway.settings import GatewaySettings
 from veille import logs
 from veille.mqtt import BrokerSettings
+from wire.status import DeviceHeartbeat, Latency, OutboxHeartbeat, Status
 
 log = logs.get("gateway.service")
 
@@ -90,52 +90,59 @@ class Gateway:
         )
         self._was_full = False
 
-    def heartbeat(self) -> dict[str, Any]:
-        """Status data: uptime, outbox depth (and a loud full flag), per-device activity."""
+    def heartbeat(self) -> Status:
+        """The online status: uptime, outbox depth (and a loud full flag), per-device activity."""
         depth = self.outbox.depth()
         if depth.full and not self._was_full:
             log.error("outbox_full", waiting=depth.waiting, bound=depth.bound)
         self._was_full = depth.full
         counters = self.publisher.counters
         devices = {
-            address: {
-                "last_seen": _iso(a.last_seen),
-                "last_session": _iso(a.last_session),
-                "battery_pct": a.battery_pct,
-                "sessions_ok": a.sessions_ok,
-                "sessions_failed": a.sessions_failed,
-                "last_error": a.last_error,
-                "records_rejected": a.records_rejected,
-                "last_rejection": a.last_rejection,
-                "clock_drift_s": a.clock_drift_s,
-            }
+            address: DeviceHeartbeat(
+                last_seen=_moment(a.last_seen),
+                last_session=_moment(a.last_session),
+                battery_pct=a.battery_pct,
+                sessions_ok=a.sessions_ok,
+                sessions_failed=a.sessions_failed,
+                last_error=a.last_error,
+                records_rejected=a.records_rejected,
+                last_rejection=a.last_rejection,
+                clock_drift_s=a.clock_drift_s,
+            )
             for address, a in sorted(self.radio.counters.devices.items())
         }
         for memory in self.store.devices():
-            entry = devices.setdefault(memory.address, {"last_seen": _iso(memory.last_seen)})
-            if entry.get("battery_pct") is None:
-                entry["battery_pct"] = memory.battery_pct
-        return {
-            "gateway": self.settings.id,
-            "uptime_s": round(time.monotonic() - self.started, 1),
-            "outbox": {
-                "depth": depth.waiting,
-                "unpublished": depth.unpublished,
-                "refused": depth.refused,
-                "set_aside": depth.set_aside,
-                "bound": depth.bound,
-                "full": depth.full,
-            },
-            "published": counters.published,
-            "acked": counters.acked,
-            "refused": counters.refused,
-            "last_refusal": counters.last_refusal,
-            "rejected": counters.rejected,
-            "quarantined": self.store.quarantine_count(),
-            "publish_latency_ms": counters.latency(),
-            "scans_restarted": self.radio.counters.scans_restarted,
-            "devices": devices,
-        }
+            entry = devices.get(memory.address)
+            if entry is None:
+                devices[memory.address] = DeviceHeartbeat(
+                    last_seen=_moment(memory.last_seen), battery_pct=memory.battery_pct
+                )
+            elif entry.battery_pct is None:
+                devices[memory.address] = entry.model_copy(
+                    update={"battery_pct": memory.battery_pct}
+                )
+        return Status(
+            state="online",
+            gateway=self.settings.id,
+            uptime_s=round(time.monotonic() - self.started, 1),
+            outbox=OutboxHeartbeat(
+                depth=depth.waiting,
+                unpublished=depth.unpublished,
+                refused=depth.refused,
+                set_aside=depth.set_aside,
+                bound=depth.bound,
+                full=depth.full,
+            ),
+            published=counters.published,
+            acked=counters.acked,
+            refused=counters.refused,
+            last_refusal=counters.last_refusal,
+            rejected=counters.rejected,
+            quarantined=self.store.quarantine_count(),
+            publish_latency_ms=Latency.model_validate(counters.latency()),
+            scans_restarted=self.radio.counters.scans_restarted,
+            devices=devices,
+        )
 
     async def _heartbeats(self) -> None:
         while True:
@@ -175,10 +182,10 @@ class Gateway:
             log.info("gateway_stopped", gateway=self.settings.id)
 
 
-def _iso(moment: float | None) -> str | None:
+def _moment(moment: float | None) -> datetime | None:
     if moment is None:
         return None
-    return datetime.fromtimestamp(moment, UTC).isoformat(timespec="seconds")
+    return datetime.fromtimestamp(moment, UTC).replace(microsecond=0)
 
 
 def install_signal_handlers(stop: asyncio.Event) -> None:

@@ -2,14 +2,13 @@
 
 `veille gateway status` asks the broker (with the gateway's own account, under
 another client id so the running gateway's session is left alone) for the
-retained ``veille/v1/gw/<id>/status``: "online" while the gateway is connected,
+retained ``veille.status/1`` (`wire.status`): "online" while the gateway is connected,
 "offline" once its last will fired. A broker that does not answer in time is
 reported, not waited for: the local files already say most of what matters.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import ssl
 import threading
@@ -21,7 +20,10 @@ from paho.mqtt.enums import MQTTProtocolVersion
 
 from gateway.status import BrokerStatus
 from veille.errors import VeilleError
-from veille.mqtt import BrokerSettings, connection, status_topic
+from veille.mqtt import BrokerSettings, connection
+from wire import topics
+from wire.errors import PayloadError
+from wire.status import SCHEMA, Status
 
 #: after the SUBACK, how long a retained message may take to follow it
 _RETAINED_GRACE_S = 0.5
@@ -29,14 +31,11 @@ _RETAINED_GRACE_S = 0.5
 
 def _parse(payload: bytes) -> BrokerStatus:
     try:
-        body = json.loads(payload)
-        state = str(body["state"])
-    except (ValueError, KeyError, TypeError, RecursionError):  # anything a peer may publish
-        return BrokerStatus("no_status", "the retained status is not veille.status/1")
-    if state not in ("online", "offline"):
-        return BrokerStatus("no_status", f"unknown state {state[:20]!r}")
-    uptime = body.get("uptime_s") if state == "online" else None
-    return BrokerStatus(state, uptime_s=float(uptime) if isinstance(uptime, int | float) else None)
+        status = Status.decode(payload)
+    except PayloadError as err:
+        return BrokerStatus("no_status", f"the retained status is not {SCHEMA} ({err})"[:300])
+    uptime = status.uptime_s if status.state == "online" else None
+    return BrokerStatus(status.state, uptime_s=uptime)
 
 
 def read_status(broker: BrokerSettings, gateway_id: str, timeout_s: float) -> BrokerStatus:
@@ -60,7 +59,7 @@ def read_status(broker: BrokerSettings, gateway_id: str, timeout_s: float) -> Br
             got["refused"] = str(rc)
             done.set()
         else:
-            c.subscribe(status_topic(gateway_id), qos=1)
+            c.subscribe(topics.status(gateway_id), qos=1)
 
     def on_message(_c: paho.Client, _u: Any, message: paho.MQTTMessage) -> None:
         got["payload"] = message.payload

@@ -22,7 +22,7 @@ from sharing.models import CareTeam, Grant, Patient, Professional
 from sharing.terms import Role
 
 TEAM_NAME = "Équipe démo"
-CLINICAL = (Kind.WEIGHT, Kind.BLOOD_PRESSURE, Kind.GLUCOSE)
+CLINICAL = (Kind.WEIGHT, Kind.BLOOD_PRESSURE, Kind.GLUCOSE, Kind.SPO2, Kind.TEMPERATURE)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,10 +15,10 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from devices.wire import Identifier
 from sharing.errors import InvalidRequest
 from sharing.models import CareTeam, Enrolment, Patient, Professional
 from sharing.terms import Language, Role
+from wire.reading import Identifier
 
 
 def _zone(name: str) -> str:

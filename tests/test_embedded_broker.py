@@ -7,8 +7,9 @@ import threading
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 
-from veille.broker import EmbeddedBroker
+from demo.broker import EmbeddedBroker
 from veille.mqtt import BrokerSettings, negotiate_protocol
+from wire import topics
 
 
 def _client(client_id: str, *, clean: bool) -> paho.Client:
@@ -38,13 +39,13 @@ def test_clients_fall_back_to_311_and_messages_flow() -> None:
         subscriber.on_subscribe = lambda *_a: subscribed.set()
         subscriber.connect("127.0.0.1", broker.port)
         subscriber.loop_start()
-        subscriber.subscribe("veille/v1/gw/+/reading/#", qos=1)
+        subscriber.subscribe(topics.ALL_READINGS, qos=1)
         assert subscribed.wait(5)
 
         publisher = _client("pub", clean=True)
         publisher.connect("127.0.0.1", broker.port)
         publisher.loop_start()
-        info = publisher.publish("veille/v1/gw/gw-1/reading/weight", b"{}", qos=1)
+        info = publisher.publish(topics.reading("gw-1", "weight"), b"{}", qos=1)
         info.wait_for_publish(5)
         assert got.wait(5)
         assert received == [b"{}"]

@@ -6,7 +6,6 @@
      ├── DecodeError          a GATT payload that does not follow its specification
      ├── EncodeError          a reading that no GATT payload can carry (simulator, time sync)
      ├── DriverError          a driver that is missing, broken or ambiguous
-     ├── PayloadError         an MQTT message that is not a valid veille.reading/1
      ├── StoreError           a time-series or relational store that failed
      │    └── StoreUnavailable    down or unreachable: retry later, never drop
      ├── ConfigError          a configuration that cannot work
@@ -14,6 +13,9 @@
      ├── NotAllowed           a sharing check refused access (web answers 403)
      ├── NotReady             an object used before it was set up (connect() first)
      └── Inconsistent         data or state that breaks a promise made elsewhere
+
+An MQTT message that is not what its schema says raises `wire.PayloadError`
+(a `ValueError`): `wire` imports nothing of the product, this module included.
 
 Foreign exceptions (bleak, paho, sqlite3, urllib3) are wrapped once, at the
 edge that calls them. Messages say what went wrong, where, and what to try.
@@ -40,10 +42,6 @@ class EncodeError(VeilleError):
 
 class DriverError(VeilleError):
     """A driver that cannot be loaded or two drivers that claim the same device."""
-
-
-class PayloadError(VeilleError):
-    """An MQTT message that is not a valid reading; the reason goes to the dead letters."""
 
 
 class StoreError(VeilleError):

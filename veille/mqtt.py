@@ -1,9 +1,10 @@
 """MQTT plumbing shared by the gateway, the collector and the rule workers.
 
-Topics live here (one place for the `veille/v1/...` tree), with the broker
-settings and a client factory that speaks MQTT 5 when the broker offers it
+The broker settings and a client factory that speaks MQTT 5 when the broker offers it
 and falls back to 3.1.1 (the demo's embedded amqtt speaks only 3.1.1).
-paho's error codes are turned into `VeilleError`s here, at the edge.
+paho's error codes are turned into `VeilleError`s here, at the edge. Topics and
+messages are the wire's (`wire.topics`): this module carries bytes, it does not
+name them.
 """
 
 from __future__ import annotations
@@ -24,47 +25,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from veille.errors import ConfigError, VeilleError
 
-ROOT = "veille/v1"
-
 
 class BrokerUnavailable(VeilleError):
     """The broker cannot be reached or refused the connection."""
-
-
-# --- topics -----------------------------------------------------------------
-
-
-def reading_topic(gateway_id: str, kind: str) -> str:
-    return f"{ROOT}/gw/{gateway_id}/reading/{kind}"
-
-
-def status_topic(gateway_id: str) -> str:
-    return f"{ROOT}/gw/{gateway_id}/status"
-
-
-def ack_topic(gateway_id: str) -> str:
-    return f"{ROOT}/gw/{gateway_id}/ack"
-
-
-def alert_topic(severity: str) -> str:
-    return f"{ROOT}/alerts/{severity}"
-
-
-ALL_READINGS = f"{ROOT}/gw/+/reading/#"
-DEAD_LETTER_TOPIC = f"{ROOT}/deadletter"
-
-
-def shared(group: str, topic_filter: str) -> str:
-    """An MQTT 5 shared subscription: each message goes to one member of ``group``."""
-    return f"$share/{group}/{topic_filter}"
-
-
-def gateway_of(topic: str) -> str | None:
-    """The gateway id in a `veille/v1/gw/<id>/...` topic, or None."""
-    parts = topic.split("/")
-    if len(parts) >= 4 and f"{parts[0]}/{parts[1]}" == ROOT and parts[2] == "gw":
-        return parts[3]
-    return None
 
 
 # --- settings ---------------------------------------------------------------

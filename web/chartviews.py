@@ -35,10 +35,28 @@ CHARTED: Mapping[Kind, tuple[str, ...]] = {
     Kind.WEIGHT: ("weight_kg",),
     Kind.BLOOD_PRESSURE: ("systolic_mmhg", "diastolic_mmhg"),
     Kind.GLUCOSE: ("glucose_mmol_l",),
+    Kind.SPO2: ("spo2_pct",),
+    Kind.SPO2_CONTINUOUS: ("spo2_pct",),
+    Kind.TEMPERATURE: ("temperature_c",),
 }
-#: The value axis never spans less than this: ±0.3 kg of scale noise is not a spike.
-MIN_SPAN: Mapping[Kind, float] = {Kind.WEIGHT: 4.0, Kind.BLOOD_PRESSURE: 40.0, Kind.GLUCOSE: 4.0}
-DIGITS: Mapping[Kind, int] = {Kind.WEIGHT: 1, Kind.BLOOD_PRESSURE: 0, Kind.GLUCOSE: 1}
+#: The value axis never spans less than this: ±0.3 kg of scale noise is not a spike,
+#: nor ±1 % of an oximeter's or ±0.2 °C of a thermometer's.
+MIN_SPAN: Mapping[Kind, float] = {
+    Kind.WEIGHT: 4.0,
+    Kind.BLOOD_PRESSURE: 40.0,
+    Kind.GLUCOSE: 4.0,
+    Kind.SPO2: 12.0,
+    Kind.SPO2_CONTINUOUS: 12.0,
+    Kind.TEMPERATURE: 4.0,
+}
+DIGITS: Mapping[Kind, int] = {
+    Kind.WEIGHT: 1,
+    Kind.BLOOD_PRESSURE: 0,
+    Kind.GLUCOSE: 1,
+    Kind.SPO2: 0,
+    Kind.SPO2_CONTINUOUS: 0,
+    Kind.TEMPERATURE: 1,
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,6 @@
 """Readings as FHIR R4 ``Observation`` resources (vital-signs profiles, LOINC, UCUM).
 
-Pure functions of `devices.wire.WireReading`. Choices:
+Pure functions of `wire.reading.WireReading`. Choices:
 
 - One reading may give several observations: a blood-pressure reading is a
   BP panel (85354-9 with systolic 8480-6 and diastolic 8462-4) and, when the
@@ -28,7 +28,7 @@ from datetime import datetime
 from typing import Any
 
 from devices.reading import Kind
-from devices.wire import WireReading
+from wire.reading import WireReading
 
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"

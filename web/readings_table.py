@@ -10,22 +10,25 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from collector.store import ReadingStore
 from devices.reading import Kind
-from devices.wire import WireReading
 from sharing.terms import Language
 from sharing.texts import CATALOGUE
 from sharing.texts import text as sharing_text
 from web import localnum
 from web.i18n import t
 from web.metric_labels import METRIC_NAMES, metric_label
+from wire.reading import WireReading
 
 _ORDER = {name: index for index, name in enumerate(METRIC_NAMES)}
+#: The column a clinician reads first where the shared order would put another first
+#: (an oximeter's saturation before the pulse it shares with the cuff).
+_LEAD: Mapping[Kind, str] = {Kind.SPO2: "spo2_pct", Kind.SPO2_CONTINUOUS: "spo2_pct"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,8 +56,9 @@ def device_words(reading: WireReading, lang: Language) -> str:
     return reading.device.model or sharing_text(f"device.{reading.kind.value}", lang)
 
 
-def clinical_order(metrics: set[str]) -> tuple[str, ...]:
-    return tuple(sorted(metrics, key=lambda m: (_ORDER.get(m, len(_ORDER)), m)))
+def clinical_order(metrics: set[str], kind: Kind | None = None) -> tuple[str, ...]:
+    lead = _LEAD.get(kind) if kind is not None else None
+    return tuple(sorted(metrics, key=lambda m: (m != lead, _ORDER.get(m, len(_ORDER)), m)))
 
 
 def readings_table(
@@ -63,7 +67,7 @@ def readings_table(
     readings: Sequence[WireReading] = [
         r for r in store.readings(patient, since=start, kind=kind) if r.time < end
     ]
-    metrics = clinical_order({m for r in readings for m in r.metrics})
+    metrics = clinical_order({m for r in readings for m in r.metrics}, kind)
     rows = tuple(
         ReadingRow(
             r.time,

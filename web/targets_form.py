@@ -4,8 +4,9 @@ typed value is read and checked before `alerts.sqlstore.DbTargets.set` records i
 Every threshold, home-average and weight-change rule of the kinds the patient
 shares is a form; those of kinds the patient does not measure are folded
 away. A value is read the way a French physician types it (``95,5``), must
-be a value a body can have (the plausible range of the kind's device rule:
-a "too low" systolic of 500 mmHg would make every reading a hypotension) and
+be a value a body can have (`collector.plausibility.BOUNDS`, which the rules
+enforce too: a "too low" systolic of 500 mmHg would make every reading a
+hypotension) and
 must keep each "too low" limit below every "too high" limit of the same metric.
 """
 
@@ -15,8 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from alerts.ruleset import AverageRule, ChangeRule, DeviceRule, RuleSet, ThresholdRule
+from alerts.ruleset import AverageRule, ChangeRule, RuleSet, ThresholdRule
 from alerts.terms import Severity
+from collector.plausibility import BOUNDS
 from devices.reading import Kind
 from sharing.terms import Language
 from web import localnum
@@ -61,13 +63,11 @@ def rule_title(rule: Any, lang: Language) -> str:
     return f"{category_name(rule.category.value, lang.value)} · {t(rule.severity.value, lang)}"
 
 
-def plausible(rules: RuleSet, kind: Kind, metric: str) -> tuple[float, float]:
-    """What a body can produce for ``metric``, from the kind's device rules."""
-    for rule in rules.of_type(DeviceRule):
-        if rule.kind is kind and metric in rule.plausible:
-            low, high = rule.plausible[metric]
-            return float(low), float(high)
-    return ANY_VALUE
+def plausible(metric: str) -> tuple[float, float]:
+    """What a body can have for ``metric``: the one table ingest refuses readings by and
+    the rules refuse limits by (`collector.plausibility.BOUNDS`), said here next to the
+    field before the rule would refuse it."""
+    return BOUNDS.get(metric, ANY_VALUE)
 
 
 def _fields(rule: Any, rules: RuleSet, lang: Language) -> tuple[TargetField, ...]:
@@ -83,7 +83,7 @@ def _fields(rule: Any, rules: RuleSet, lang: Language) -> tuple[TargetField, ...
                 else f"{metric_label(metric, lang)}: {words}",
                 metric_unit(metric),
                 limit,
-                *plausible(rules, rule.kind, metric),
+                *plausible(metric),
             )
             for metric, limit in rule.limits.items()
         ]
@@ -125,12 +125,14 @@ def target_forms(rules: RuleSet, kinds: frozenset[Kind], lang: Language) -> tupl
     """A form per editable rule of ``kinds`` (``rules``: the patient's effective set)."""
     forms = []
     for rule in rules.enabled():
-        if rule.kind not in kinds:
+        # a rule fed by several kinds (the pulse: cuff and oximeter) is under the first shared
+        shared = next((kind for kind in rule.kinds if kind in kinds), None)
+        if shared is None:
             continue
         fields = _fields(rule, rules, lang)
         if fields:
             forms.append(
-                TargetForm(rule.name, rule.kind, rule_title(rule, lang), rule.severity, fields)
+                TargetForm(rule.name, shared, rule_title(rule, lang), rule.severity, fields)
             )
     return tuple(forms)
 

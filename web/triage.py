@@ -27,7 +27,11 @@ FOLLOWED: Mapping[Kind, str] = {
     Kind.WEIGHT: "weight_kg",
     Kind.BLOOD_PRESSURE: "systolic_mmhg",
     Kind.GLUCOSE: "glucose_mmol_l",
+    Kind.SPO2: "spo2_pct",
+    Kind.TEMPERATURE: "temperature_c",
 }
+#: Followed kinds measured when unwell, not daily: they do not count in adherence.
+OCCASIONAL: frozenset[Kind] = frozenset({Kind.TEMPERATURE})
 TREND_DAYS = 14
 #: No reading of any followed kind for this long: the patient "stopped measuring".
 STOPPED_AFTER = timedelta(days=3)
@@ -53,13 +57,17 @@ def _last_time(kinds: Mapping[Kind, KindSummary], wanted: frozenset[Kind]) -> da
 
 
 def _adherence(kinds: Mapping[Kind, KindSummary], wanted: frozenset[Kind]) -> int | None:
-    measured = [s.days_measured for k, s in kinds.items() if k in wanted and s.last_time]
+    measured = [
+        s.days_measured
+        for k, s in kinds.items()
+        if k in wanted and s.last_time and k not in OCCASIONAL
+    ]
     if not measured:
         return None
     return round(100 * sum(measured) / (len(measured) * TREND_DAYS))
 
 
-#: Every set of followed kinds a capability can cut out of a summary (eight of them).
+#: Every set of followed kinds a capability can cut out of a summary (2^5 of them).
 FOLLOWED_SUBSETS: tuple[frozenset[Kind], ...] = tuple(
     frozenset(k for i, k in enumerate(FOLLOWED) if mask >> i & 1)
     for mask in range(1 << len(FOLLOWED))
@@ -145,6 +153,12 @@ def latest_text(kind: Kind, metrics: Mapping[str, float | None]) -> str:
     if kind is Kind.BLOOD_PRESSURE:
         text = f"{f('systolic_mmhg')}/{f('diastolic_mmhg')} mmHg"
         return text + (f" · {f('pulse_bpm')} /min" if "pulse_bpm" in metrics else "")
+    if kind in (Kind.SPO2, Kind.SPO2_CONTINUOUS):
+        return f"SpO₂ {f('spo2_pct')} %" + (
+            f" · {f('pulse_bpm')} /min" if metrics.get("pulse_bpm") is not None else ""
+        )
+    if kind in (Kind.TEMPERATURE, Kind.INTERMEDIATE_TEMPERATURE):
+        return f"{f('temperature_c', 1)} °C"
     return f"{f('glucose_mmol_l', 1)} mmol/L"
 
 

@@ -4,18 +4,20 @@ Channels we do not control (e-mail, SMS, push, chat: everything apprise
 reaches) get `Note.title` and `Note.body`: "there is something to look at"
 and a link to the signed-in inbox, never a health value, a name or even the
 pseudonymous patient id. Channels to trusted systems (a signed webhook to a
-hospital's own server, our own MQTT broker) get `Note.payload`: the alert.
+hospital's own server, our own MQTT broker) get `Note.payload`: the alert, as
+the ``veille.alert/1`` message of `wire.alert`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from alerts.lifecycle import AlertRecord
 from alerts.terms import Category, Change
 from veille.errors import VeilleError
+from wire.alert import AlertMessage, DigestMessage, RefusalsMessage
 
 LANGUAGES = ("fr", "en")
 
@@ -80,7 +82,8 @@ class Note:
     delivery_id: str
     title: str
     body: str
-    payload: dict[str, Any] = field(default_factory=dict)
+    #: what a trusted channel carries (`wire.alert`); None: nothing beyond title and body
+    payload: AlertMessage | DigestMessage | RefusalsMessage | None = None
 
 
 class Channel(Protocol):
@@ -101,22 +104,21 @@ def render(alert: AlertRecord, change: Change, delivery_id: str, link: str, lang
         body = text("body.all_clear", language, link=link)
     else:
         title, body = text("title.team", language), text("body.team", language, link=link)
-    payload = {
-        "schema": "veille.alert/1",
-        "delivery": delivery_id,
-        "alert": alert.id,
-        "change": change.value,
-        "patient": alert.patient,
-        "category": alert.category.value,
-        "kind": alert.kind.value if alert.kind else None,
-        "severity": alert.severity.value,
-        "status": alert.status.value,
-        "opened_at": alert.opened_at.isoformat(),
-        "message": alert.message,
-        "rule": alert.rule,
-        "rules_version": alert.rules_version,
-        "link": link,
-    }
+    payload = AlertMessage(
+        delivery=delivery_id,
+        alert=alert.id,
+        change=change.value,
+        patient=alert.patient,
+        category=alert.category.value,
+        kind=alert.kind.value if alert.kind else None,
+        severity=alert.severity.value,
+        status=alert.status.value,
+        opened_at=alert.opened_at,
+        message=alert.message,
+        rule=alert.rule,
+        rules_version=alert.rules_version,
+        link=link,
+    )
     return Note(delivery_id, title, body, payload)
 
 
@@ -125,5 +127,5 @@ def render_digest(delivery_id: str, count: int, link: str, language: str) -> Not
         delivery_id,
         text("title.digest", language, count=count),
         text("body.digest", language, count=count, link=link),
-        {"schema": "veille.digest/1", "delivery": delivery_id, "count": count, "link": link},
+        DigestMessage(delivery=delivery_id, count=count, link=link),
     )

@@ -233,7 +233,7 @@ class Dispatcher:
         else:
             note = render(records[0], Change(first.change), delivery_id, self.link, first.language)
         if channel is not None and not channel.trusted:
-            note = type(note)(note.delivery_id, note.title, note.body, {})  # nothing to leak
+            note = type(note)(note.delivery_id, note.title, note.body, None)  # nothing to leak
         try:
             if channel is None:
                 raise DeliveryFailed(f"no channel {first.channel!r} is configured")

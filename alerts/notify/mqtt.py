@@ -1,4 +1,4 @@
-"""Alerts on our own broker, `veille/v1/alerts/<severity>`, for integrations.
+"""Alerts on our own broker, `wire.topics.alert` (by severity), for integrations.
 
 The broker is ours (ACLs, TLS), so the alert itself travels, with the
 pseudonymous patient id and no name.
@@ -6,12 +6,12 @@ pseudonymous patient id and no name.
 
 from __future__ import annotations
 
-import json
-
 import paho.mqtt.client as paho
 
 from alerts.notify.base import DeliveryFailed, Note
-from veille.mqtt import PublishOutcomes, alert_topic
+from veille.mqtt import PublishOutcomes
+from wire import topics
+from wire.alert import AlertMessage
 
 
 class MqttChannel:
@@ -25,9 +25,10 @@ class MqttChannel:
 
     def send(self, target: str, note: Note) -> None:
         """``target`` is ignored: the topic is the alert's severity."""
-        severity = str(note.payload.get("severity", "info"))
-        body = json.dumps(note.payload, separators=(",", ":"))
-        info = self._client.publish(alert_topic(severity), body, qos=1)
+        payload = note.payload
+        severity = payload.severity if isinstance(payload, AlertMessage) else "info"
+        body = payload.encode() if payload is not None else b"{}"
+        info = self._client.publish(topics.alert(severity), body, qos=1)
         if info.rc != paho.MQTT_ERR_SUCCESS:
             raise DeliveryFailed(f"mqtt publish refused: {paho.error_string(info.rc)}")
         try:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import time
 
 import httpx
@@ -50,7 +49,7 @@ class WebhookChannel:
         self.timeout_s = timeout_s
 
     def send(self, target: str, note: Note) -> None:
-        body = json.dumps(note.payload, separators=(",", ":")).encode()
+        body = note.payload.encode() if note.payload is not None else b"{}"
         timestamp = str(int(time.time()))
         headers = {
             "Content-Type": "application/json",

@@ -38,7 +38,7 @@ shift $((OPTIND - 1))
 
 for name in "$@"; do
   # The CN becomes a topic level through %u: never '/', '+', '#' or a space.
-  # Same alphabet as a gateway id in a veille.reading/1 payload (devices/wire.py).
+  # Same alphabet as a gateway id in a veille.reading/1 payload (wire/reading.py).
   if [[ ! "$name" =~ ^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$ ]]; then
     echo "make-certs: '$name' is not a valid gateway or account id (letters, digits, '-', '_', '.', ':'; at most 64)" >&2
     exit 2

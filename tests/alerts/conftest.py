@@ -7,8 +7,9 @@ from itertools import count
 
 import pytest
 
+from devices.envelope import envelope
 from devices.reading import Kind, Reading
-from devices.wire import DeviceRef, WireReading, envelope
+from wire.reading import DeviceRef, WireReading
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 _SEQ = count(1)

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from devices.envelope import envelope
 from devices.reading import Kind, Reading
-from devices.wire import DeviceRef, WireReading, envelope
+from wire.reading import DeviceRef, WireReading
 
 PARIS = ZoneInfo("Europe/Paris")
 

@@ -13,9 +13,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
+from devices.envelope import envelope
 from devices.reading import Kind, Reading
-from devices.wire import DeviceRef, WireReading, envelope
 from tests.alerts.synthetic import PARIS
+from wire.reading import DeviceRef, WireReading
 
 START = date(2026, 2, 2)
 EVENT_DAY = 20

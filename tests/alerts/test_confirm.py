@@ -22,10 +22,10 @@ from alerts.models import Alert, AlertEvent
 from alerts.worker import AlertsSettings, Worker, build
 from collector.sqlite_store import SqliteStore
 from devices.reading import Kind
-from devices.wire import WireReading, encode
 from tests.alerts.conftest import wire
 from veille.clock import ManualClock
 from veille.db import make_engine, session_factory
+from wire.reading import WireReading
 
 #: above glucose_high_confirmed (13.9 mmol/L, twice within 24 h), below glucose_high_single
 HIGH = 14.5
@@ -45,7 +45,7 @@ class Pair:
     def give(self, worker: Worker, reading: WireReading) -> list[str]:
         """Deliver ``reading`` to ``worker`` when it was received; the changes it made."""
         self.clock.set(reading.received)
-        return [change.change.value for change in worker.handle(encode(reading))]
+        return [change.change.value for change in worker.handle(reading.encode())]
 
     def events(self) -> list[tuple[str, str]]:
         db = make_engine(self.url)
@@ -193,8 +193,8 @@ def test_batches_to_two_workers_confirm_once_each_pair(pair: Pair, t0: datetime)
     later = t0 + timedelta(minutes=10)
     second = [wire(Kind.GLUCOSE, later, patient=p, glucose_mmol_l=HIGH) for p in patients]
     pair.clock.set(later + timedelta(minutes=1))
-    got_a = pair.a.handle_many([encode(r) for r in first + second[:3]])
-    got_b = pair.b.handle_many([encode(r) for r in second[3:] + first[:1]])  # one redelivered
+    got_a = pair.a.handle_many([r.encode() for r in first + second[:3]])
+    got_b = pair.b.handle_many([r.encode() for r in second[3:] + first[:1]])  # one redelivered
     opened = [c.alert.patient for c in got_a + got_b if c.change.value == "opened"]
     assert sorted(opened) == patients
     assert pair.events().count(("hyperglycemia", "opened")) == len(patients)

@@ -32,6 +32,8 @@ from tests.alerts.servers import SmtpServer, http_receiver
 from tests.support.mosquitto import Mosquitto
 from tests.support.waits import wait_until
 from veille.db import create_schema, make_engine, session_factory
+from wire import topics
+from wire.alert import AlertMessage
 
 SECRET = b"0123456789abcdef-test-secret"
 LINK = "https://veille.example/alerts"
@@ -262,7 +264,7 @@ def test_mqtt_channel_publishes_on_the_severity_topic(
     listening, connected = threading.Event(), threading.Event()
     listener.on_subscribe = lambda *_a: listening.set()
     listener.connect("127.0.0.1", mosquitto.port)
-    listener.subscribe("veille/v1/alerts/#", qos=1)
+    listener.subscribe(topics.ALL_ALERTS, qos=1)
     listener.loop_start()
     publisher = paho.Client(CallbackAPIVersion.VERSION2, client_id="alerts")
     publisher.on_connect = lambda *_a: connected.set()
@@ -282,7 +284,7 @@ def test_mqtt_channel_publishes_on_the_severity_topic(
         listener.disconnect()
         publisher.disconnect()
     [message] = received
-    assert message.topic == "veille/v1/alerts/urgent"
+    assert message.topic == topics.alert("urgent")
     assert json.loads(message.payload)["category"] == "severe_hypoglycemia"
 
 
@@ -326,9 +328,26 @@ def test_mqtt_channel_reports_a_refusal_by_the_broker(tmp_path: Path, t0: dateti
         publisher.loop_start()
         try:
             channel = MqttChannel(publisher, timeout_s=5)
-            note = Note(delivery_id="d-1", title="t", body="b", payload={"severity": "urgent"})
+            note = Note(delivery_id="d-1", title="t", body="b", payload=_urgent())
             with pytest.raises(DeliveryFailed, match="refused by the broker"):
                 channel.send("", note)
         finally:
             publisher.loop_stop()
             publisher.disconnect()
+
+
+def _urgent() -> AlertMessage:
+    return AlertMessage(
+        delivery="d-1",
+        alert="a" * 32,
+        change="opened",
+        patient="p-1",
+        category="severe_hypoglycemia",
+        severity="urgent",
+        status="open",
+        opened_at=datetime(2026, 1, 1, tzinfo=UTC),
+        message="glucose 2.9 mmol/L",
+        rule="glucose_level2_hypo",
+        rules_version="1",
+        link="http://localhost/alerts",
+    )

@@ -12,7 +12,6 @@ import pytest
 
 from alerts.terms import Category
 from devices.reading import Kind
-from devices.wire import encode
 from tests.alerts.conftest import wire
 from tests.alerts.synthetic import EVENTS, cohort, generate, score
 from veille.cli import main
@@ -26,7 +25,7 @@ def write_cohort(path: Path, stable: int, days: int, seed: int) -> list:  # type
     with path.open("wb") as handle:
         for index, patient in enumerate(patients):
             for reading in generate(patient, START, days, seed=seed * 1000 + index):
-                handle.write(encode(reading) + b"\n")
+                handle.write(reading.encode() + b"\n")
     return patients
 
 
@@ -86,7 +85,7 @@ def test_replay_as_a_real_command(tmp_path: Path) -> None:
 
 
 def _write(path: Path, readings: list) -> None:  # type: ignore[type-arg]
-    path.write_bytes(b"".join(encode(r) + b"\n" for r in readings))
+    path.write_bytes(b"".join(r.encode() + b"\n" for r in readings))
 
 
 def test_an_open_alert_is_printed_once_and_control_solution_never(
@@ -149,7 +148,7 @@ def test_missing_data_fires_on_the_virtual_clock_without_readings(
 def test_a_bad_line_is_reported_and_the_rest_replayed(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], t0: datetime
 ) -> None:
-    good = encode(wire(Kind.GLUCOSE, t0, glucose_mmol_l=2.5))
+    good = (wire(Kind.GLUCOSE, t0, glucose_mmol_l=2.5)).encode()
     (tmp_path / "r.jsonl").write_bytes(
         b'{"schema": "veille.reading/1", "id": "x"}\n' + good + b"\n"
     )

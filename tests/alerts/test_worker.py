@@ -17,14 +17,14 @@ from alerts.worker import AddressSettings, AlertsSettings, run
 from collector.pairings import pair
 from collector.sqlite_store import SqliteStore
 from devices.reading import Kind
-from devices.wire import WireReading, encode
 from sharing.grants import create_grant
 from sharing.identities import add_patient, add_team
 from tests.alerts.conftest import wire
 from tests.support.mosquitto import Mosquitto
 from tests.support.waits import wait_until
 from veille.db import create_schema, make_engine, session_factory, transaction
-from veille.mqtt import reading_topic
+from wire import topics
+from wire.reading import WireReading
 
 
 @pytest.mark.integration
@@ -62,7 +62,7 @@ def test_worker_consumes_readings_and_publishes_alerts(
     listening = threading.Event()
     listener.on_subscribe = lambda *_a: listening.set()
     listener.connect("127.0.0.1", mosquitto.port)
-    listener.subscribe("veille/v1/alerts/#", qos=1)
+    listener.subscribe(topics.ALL_ALERTS, qos=1)
     listener.loop_start()
     readings = SqliteStore(tmp_path / "readings.sqlite")
     reading = wire(Kind.GLUCOSE, now, glucose_mmol_l=2.6)
@@ -81,7 +81,7 @@ def test_worker_consumes_readings_and_publishes_alerts(
         assert subscribed.wait(10), "the worker did not subscribe"
         assert listening.wait(10), "the listener did not subscribe"
         publisher.publish(
-            reading_topic("gw-1", "glucose"), encode(reading), qos=1
+            topics.reading("gw-1", "glucose"), reading.encode(), qos=1
         ).wait_for_publish(5)
         wait_until(lambda: received, 10, "the alert on MQTT")
     finally:
@@ -96,7 +96,7 @@ def test_worker_consumes_readings_and_publishes_alerts(
         ("p-1", "severe_hypoglycemia", "urgent")
     ]
     [message] = received
-    assert message.topic == "veille/v1/alerts/urgent"
+    assert message.topic == topics.alert("urgent")
     assert json.loads(message.payload)["alert"] == alerts[0].id
     db.dispose()
     readings.close()
@@ -140,8 +140,8 @@ def two_workers(
     try:
         assert all(event.wait(10) for event in subscribed), "a worker did not subscribe"
         for reading in readings:
-            topic = reading_topic("gw-1", reading.kind.value)
-            publisher.publish(topic, encode(reading), qos=1)
+            topic = topics.reading("gw-1", reading.kind.value)
+            publisher.publish(topic, reading.encode(), qos=1)
 
         def count() -> int:
             with sessions() as session:
@@ -149,7 +149,7 @@ def two_workers(
 
         wait_until(lambda: count() >= alerts, 15, f"{alerts} alerts")
         for sentinel in sentinels:
-            publisher.publish(reading_topic("gw-1", "glucose"), encode(sentinel), qos=1)
+            publisher.publish(topics.reading("gw-1", "glucose"), sentinel.encode(), qos=1)
         wait_until(lambda: count() >= alerts + len(sentinels), 15, "the sentinels' alerts")
     finally:
         stop.set()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from devices.envelope import envelope
 from devices.reading import Kind, Reading
-from devices.wire import DeviceRef, WireReading, envelope
+from wire.reading import DeviceRef, WireReading
 
 T0 = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)  # the night Europe moves its clocks
 

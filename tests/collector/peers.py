@@ -11,10 +11,10 @@ from typing import Any
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 
-from collector.ack import Ack, decode_ack
 from collector.consumer import Collector
-from devices.wire import WireReading, encode
-from veille.mqtt import DEAD_LETTER_TOPIC, ROOT, reading_topic
+from wire import topics
+from wire.ack import Ack
+from wire.reading import WireReading
 
 
 def _client(port: int, protocol: MQTTProtocolVersion) -> paho.Client:
@@ -41,7 +41,7 @@ def publish(
 
 
 def as_message(reading: WireReading) -> tuple[str, bytes]:
-    return reading_topic(reading.gateway, reading.kind.value), encode(reading)
+    return topics.reading(reading.gateway, reading.kind.value), reading.encode()
 
 
 class Ears:
@@ -56,16 +56,18 @@ class Ears:
         self.client.on_message = self._on_message
         self.client.on_subscribe = lambda *_a: ready.set()
         self.client.connect("127.0.0.1", port)
-        self.client.subscribe([(f"{ROOT}/gw/+/ack", 1), (DEAD_LETTER_TOPIC, 1)])
+        self.client.subscribe([(topics.ALL_ACKS, 1), (topics.DEAD_LETTER, 1)])
         self.client.loop_start()
         assert ready.wait(10), "no SUBACK"
 
     def _on_message(self, _c: paho.Client, _u: object, msg: paho.MQTTMessage) -> None:
         with self._lock:
-            if msg.topic == DEAD_LETTER_TOPIC:
+            if msg.topic == topics.DEAD_LETTER:
                 self.dead.append(json.loads(msg.payload))
             else:
-                self.acks.append((msg.topic.split("/")[3], decode_ack(bytes(msg.payload))))
+                self.acks.append(
+                    (topics.gateway_of(msg.topic) or "", Ack.decode(bytes(msg.payload)))
+                )
 
     def acked_ids(self) -> list[str]:
         with self._lock:

@@ -13,13 +13,12 @@ from collector.consumer import Collector, CollectorSettings
 from collector.deadletter import DeadLetters
 from collector.sqlite_store import SqliteStore
 from devices.reading import Kind
-from devices.wire import encode
 from tests.collector.admit import admission
 from tests.collector.factory import wire
 from tests.collector.peers import Ears, as_message, publish, running
 from tests.support.mosquitto import Mosquitto
 from tests.support.waits import wait_until
-from veille.mqtt import reading_topic
+from wire import topics
 
 pytestmark = pytest.mark.integration
 
@@ -50,17 +49,17 @@ def _collector(
 def _invalid_messages() -> list[tuple[str, bytes, str | None, str]]:
     """(topic, payload, readable id or None, a word the reason must contain)."""
     good = wire(900)
-    data = json.loads(encode(good))
+    data = json.loads(good.encode())
     unknown_metric = {**data, "id": "a" * 32, "metrics": {"weight_stones": 11.0}}
     wrong_gateway = {**data, "id": "b" * 32, "gateway": "gw-99"}
     no_patient = {k: v for k, v in data.items() if k != "patient"} | {"id": "c" * 32}
-    topic = reading_topic("gw-01", "blood_pressure")
+    topic = topics.reading("gw-01", "blood_pressure")
     return [
         (topic, b"not json at all", None, "invalid"),
         (topic, json.dumps(unknown_metric).encode(), "a" * 32, "unknown metric"),
         (topic, json.dumps(wrong_gateway).encode(), "b" * 32, "gateway"),
         (topic, json.dumps(no_patient).encode(), "c" * 32, "patient"),
-        (reading_topic("gw-01", "weight"), encode(wire(901)), wire(901).id, "kind"),
+        (topics.reading("gw-01", "weight"), (wire(901)).encode(), wire(901).id, "kind"),
         (topic, json.dumps([1, 2, 3]).encode(), None, "invalid"),
     ]
 

@@ -11,10 +11,10 @@ import pytest
 from collector.sqlite_store import SqliteStore
 from collector.store import sqlite_path
 from devices.reading import Kind
-from devices.wire import decode, to_json_dict
 from tests.collector.factory import T0, wire
 from tests.support.influx import Influxd
 from veille.cli import main
+from wire.reading import WireReading
 
 READINGS = [
     wire(n, patient=f"p-{n % 2}", kind=(Kind.GLUCOSE, Kind.WEIGHT)[n % 3 == 0]) for n in range(12)
@@ -32,8 +32,10 @@ def test_export_from_a_data_dir(tmp_path: Path, capsys: pytest.CaptureFixture[st
     store.close()
     everything = _lines(capsys, ["export", "--data-dir", str(tmp_path)])
     expected = sorted(READINGS, key=lambda r: (r.patient, r.time))
-    assert everything == [to_json_dict(r) for r in expected]
-    assert all(decode(json.dumps(line)) for line in everything)  # the wire format, valid
+    assert everything == [r.as_json() for r in expected]
+    assert all(
+        WireReading.decode(json.dumps(line)) for line in everything
+    )  # the wire format, valid
 
     one = _lines(capsys, ["export", "--data-dir", str(tmp_path), "--patient", "p-1"])
     assert {line["patient"] for line in one} == {"p-1"}
@@ -69,7 +71,8 @@ def test_export_from_influxdb_through_the_config(
 ) -> None:
     config = tmp_path / "veille.toml"
     config.write_text(f'[store]\nbackend = "influxdb"\nurl = "{influxd.url}"\nbucket = "export"\n')
-    from collector.store import StoreSettings, open_store
+    from collector.backends import open_store
+    from collector.store import StoreSettings
 
     store = open_store(StoreSettings(backend="influxdb", url=influxd.url, bucket="export"))
     store.write_batch(READINGS)
@@ -77,5 +80,5 @@ def test_export_from_influxdb_through_the_config(
     monkeypatch.setenv("VEILLE_CONFIG", str(config))
     lines = _lines(capsys, ["export", "--patient", "p-1"])
     assert lines == [
-        to_json_dict(r) for r in sorted(READINGS, key=lambda r: r.time) if r.patient == "p-1"
+        r.as_json() for r in sorted(READINGS, key=lambda r: r.time) if r.patient == "p-1"
     ]

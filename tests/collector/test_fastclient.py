@@ -81,10 +81,16 @@ def _consume(
         if not expected:
             publish(port, [(MARKER, marker)], protocol)
         assert done.wait(30), f"received {len(received)} of {expected}"
-        # the DISCONNECT is queued behind these PUBACKs: the broker has them before it
         client.ack_many([mid for mid, _t, _p in received[len(received) // 50 * 50 :]])
+        # a round trip behind those PUBACKs: the broker answers it once it has read them
+        client.publish("ack/probe", b"", qos=1).wait_for_publish(10)
     finally:
+        # paho writes its DISCONNECT behind the queued PUBACKs and calls on_disconnect once
+        # it is written: then the broker has every ack (loop_stop alone would drop them)
+        gone = threading.Event()
+        client.on_disconnect = lambda *_a: gone.set()
         client.disconnect()
+        gone.wait(10)
         client.loop_stop()
     return [(mid, topic, payload) for mid, topic, payload in received if topic != MARKER]
 

@@ -17,23 +17,23 @@ from alerts.worker import AlertsSettings, build
 from collector.admission import IMPLAUSIBLE, Admission, Refused
 from collector.plausibility import BOUNDS
 from devices.reading import METRICS, Kind
-from devices.wire import WireReading, encode
 from tests.collector.admit import admission, database_url
 from tests.collector.factory import T0, wire
 from veille.clock import SystemClock
-from veille.mqtt import reading_topic
+from wire import topics
+from wire.reading import WireReading
 
 NOW = T0 + timedelta(days=2)
 
 
 def _payload(n: int, kind: Kind = Kind.WEIGHT, **changes: Any) -> tuple[str, bytes]:
     """A reading whose JSON is then changed as a hostile gateway would (raw tokens kept)."""
-    data = json.loads(encode(wire(n, kind=kind)))
+    data = json.loads((wire(n, kind=kind)).encode())
     metrics = changes.pop("metrics", {})
     data["metrics"].update(metrics)
     data.update(changes)
     text = json.dumps(data).replace('"__1e999__"', "1e999")  # a literal JSON number
-    return reading_topic("gw-01", kind.value), text.encode()
+    return topics.reading("gw-01", kind.value), text.encode()
 
 
 @pytest.fixture(scope="module")
@@ -122,7 +122,7 @@ def test_what_the_collector_refuses_never_reaches_the_rules(tmp_path: Path) -> N
     bad = _payload(2, metrics={"weight_kg": float("inf")})
     other = wire(3, patient="p-0002", kind=Kind.WEIGHT)
     worker.handle_many(
-        [good[1], bad[1], b"[" * 5000, encode(other)],
-        [good[0], bad[0], good[0], reading_topic("gw-01", "weight")],
+        [good[1], bad[1], b"[" * 5000, other.encode()],
+        [good[0], bad[0], good[0], topics.reading("gw-01", "weight")],
     )
     assert seen == [json.loads(good[1])["id"]]

@@ -17,7 +17,7 @@ from tests.collector.peers import Ears, as_message, publish, running
 from tests.collector.process import collector_process
 from tests.support.mosquitto import Mosquitto
 from tests.support.waits import wait_until
-from veille.mqtt import reading_topic
+from wire import topics
 
 DEEP = b"[" * 5000  # issue 17, finding 1: 5 KB that raised RecursionError
 
@@ -41,7 +41,7 @@ def test_deep_nesting_is_dead_lettered_and_the_running_collector_stays_up(
     pair_all(database_url(data), ["gw-01"], ["p-0001"])
     ears = Ears(mosquitto.port)
     with collector_process(data, mosquitto.url, tmp_path / "collector.log") as process:
-        publish(mosquitto.port, [(reading_topic("gw-01", "weight"), DEEP)])
+        publish(mosquitto.port, [(topics.reading("gw-01", "weight"), DEEP)])
         publish(mosquitto.port, [as_message(wire(1))])
         store = SqliteStore(sqlite_path(data))
         wait_until(lambda: store.count() == 1 or process.poll() is not None, what="the reading")

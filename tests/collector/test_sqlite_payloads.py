@@ -7,8 +7,8 @@ from datetime import timedelta, timezone
 from pathlib import Path
 
 from collector.sqlite_store import SqliteStore
-from devices.wire import decode, encode
 from tests.collector.factory import wire
+from wire.reading import WireReading
 
 
 def test_a_payload_kept_as_it_came_reads_back_as_the_reading_it_validated_to(
@@ -16,11 +16,11 @@ def test_a_payload_kept_as_it_came_reads_back_as_the_reading_it_validated_to(
 ) -> None:
     reading = wire(1, flags=("irregular_pulse", "body_movement"))
     # what another gateway might send: spaced out, a +02:00 offset, a flag repeated
-    data = json.loads(encode(reading))
+    data = json.loads(reading.encode())
     data["received"] = reading.received.astimezone(timezone(timedelta(hours=2))).isoformat()
     data["flags"] = ["irregular_pulse", "body_movement", "irregular_pulse"]
     payload = json.dumps(data, indent=1).encode()
-    validated = decode(payload)
+    validated = WireReading.decode(payload)
     store = SqliteStore(tmp_path / "readings.sqlite")
     try:
         store.write_batch([validated], [payload])

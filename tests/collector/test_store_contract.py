@@ -9,9 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from collector.store import ReadingStore, StoreSettings, open_store
+from collector.backends import open_store
+from collector.store import ReadingStore, StoreSettings
 from devices.reading import Kind
-from devices.wire import to_json_dict
 from tests.collector.factory import T0, wire
 from tests.support.influx import Influxd
 
@@ -41,7 +41,7 @@ def test_a_stored_reading_comes_back_whole(store: ReadingStore) -> None:
     ]
     store.write_batch(sent)
     back = list(store.readings("p-0001"))
-    assert [to_json_dict(r) for r in back] == [to_json_dict(r) for r in sent[:2]]
+    assert [r.as_json() for r in back] == [r.as_json() for r in sent[:2]]
     assert store.count() == 3
     assert store.patients() == ["p-0001", "p-0002"]
 

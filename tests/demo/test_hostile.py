@@ -17,12 +17,12 @@ import paho.mqtt.client as paho
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 
-from devices.wire import encode
+from demo.broker import USERNAME
+from demo.gateway import GATEWAY_ID
 from tests.collector.factory import wire
 from tests.demo.test_demo import HEART_FAILURE, SPEED, STARTED, assert_stored_once, start_demo
-from veille.broker import USERNAME
-from veille.demo_gateway import GATEWAY_ID
-from veille.mqtt import free_port, reading_topic
+from veille.mqtt import free_port
+from wire import topics
 
 pytestmark = pytest.mark.slow
 
@@ -35,14 +35,14 @@ def data_dir(tmp_path: Path) -> Iterator[Path]:
 
 
 def _hostile() -> list[tuple[str, bytes]]:
-    topic = reading_topic(GATEWAY_ID, "weight")
+    topic = topics.reading(GATEWAY_ID, "weight")
     other_home = wire(1, gateway=GATEWAY_ID, patient="p-0ther-h0me")
-    infinite = json.loads(encode(wire(2, gateway=GATEWAY_ID, patient=HEART_FAILURE)))
+    infinite = json.loads((wire(2, gateway=GATEWAY_ID, patient=HEART_FAILURE)).encode())
     infinite["kind"], infinite["metrics"] = "weight", {"weight_kg": 1.0}
     text = json.dumps(infinite).replace('"weight_kg": 1.0', '"weight_kg": Infinity')
     return [
         (topic, b"[" * 5000),
-        (reading_topic(GATEWAY_ID, other_home.kind.value), encode(other_home)),
+        (topics.reading(GATEWAY_ID, other_home.kind.value), other_home.encode()),
         (topic, text.encode()),
         (topic, b"\xff\xfe" * 100),
     ]

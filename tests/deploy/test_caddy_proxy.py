@@ -22,7 +22,7 @@ import pytest
 
 from tests.support.waits import wait_until
 from tests.web.live import prepare, prepare_code, veille_web
-from tests.web.server import free_port
+from veille.mqtt import free_port
 
 PASSWORD = "right-password-for-claire"
 

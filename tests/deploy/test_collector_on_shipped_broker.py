@@ -21,12 +21,13 @@ from pathlib import Path
 
 import pytest
 
-from collector.ack import decode_ack
+from devices.envelope import envelope
 from devices.reading import Kind, Reading
-from devices.wire import DeviceRef, encode, envelope
 from tests.deploy.broker import Peer, ShippedBroker
 from tests.support.waits import wait_until
-from veille.mqtt import ack_topic, reading_topic
+from wire import topics
+from wire.ack import Ack
+from wire.reading import DeviceRef
 
 pytestmark = pytest.mark.integration
 
@@ -69,15 +70,15 @@ def wire(gateway: str, sequence: int) -> tuple[str, bytes]:
         time=at,
         received=at,
     )
-    return reading.id, encode(reading)
+    return reading.id, reading.encode()
 
 
 def acked_ids(gateway: Peer, wanted: str) -> set[str]:
     """Reading ids acked to ``gateway`` until ``wanted`` is among them."""
     ids: set[str] = set()
     while wanted not in ids:
-        _topic, ack = gateway.received_until(ack_topic(gateway.name), timeout_s=15)[-1]
-        ids |= set(decode_ack(ack).ids)
+        _topic, ack = gateway.received_until(topics.ack(gateway.name), timeout_s=15)[-1]
+        ids |= set(Ack.decode(ack).ids)
     return ids
 
 
@@ -85,12 +86,12 @@ def test_collector_stores_a_gateways_reading_and_acks_it_to_that_gateway(
     broker: ShippedBroker, collector: Path, connect: Callable[..., Peer]
 ) -> None:
     gateway = connect("gw-a", tls=True)
-    assert gateway.subscribe(ack_topic("gw-a")) == 1
+    assert gateway.subscribe(topics.ack("gw-a")) == 1
     # PUBACK 0x10 means "no matching subscriber": the collector is not subscribed
     # yet. Like the gateway's own republishing, send the same reading again.
     probe_id, probe = wire("gw-a", 0)
     wait_until(
-        lambda: gateway.publish(reading_topic("gw-a", "weight"), probe) != 0x10,
+        lambda: gateway.publish(topics.reading("gw-a", "weight"), probe) != 0x10,
         20,
         "the collector subscribed (a PUBACK other than 'no matching subscribers')",
         interval=0.2,  # a gateway's own republishing is slower still
@@ -100,7 +101,7 @@ def test_collector_stores_a_gateways_reading_and_acks_it_to_that_gateway(
     spy = connect("gw-b", tls=True)
     spy.subscribe("#")
     reading_id, payload = wire("gw-a", 1)
-    assert gateway.publish(reading_topic("gw-a", "weight"), payload) == 0x00
+    assert gateway.publish(topics.reading("gw-a", "weight"), payload) == 0x00
     assert reading_id in acked_ids(gateway, reading_id)
 
     exported = subprocess.run(
@@ -112,5 +113,5 @@ def test_collector_stores_a_gateways_reading_and_acks_it_to_that_gateway(
     assert sorted(json.loads(line)["id"] for line in exported) == sorted([probe_id, reading_id])
     # gw-b, subscribed to everything, saw neither gw-a's reading nor its ack
     marker = b"marker"
-    spy.publish(ack_topic("gw-b"), marker)
-    assert [t for t, _p in spy.received_until(ack_topic("gw-b"), marker)] == [ack_topic("gw-b")]
+    spy.publish(topics.ack("gw-b"), marker)
+    assert [t for t, _p in spy.received_until(topics.ack("gw-b"), marker)] == [topics.ack("gw-b")]

@@ -19,9 +19,10 @@ from typing import Any
 import pytest
 
 from collector.lineproto import to_lines
+from devices.envelope import envelope
 from devices.reading import Kind, Reading
-from devices.wire import DeviceRef, WireReading, envelope
 from tests.support.influx import Influxd
+from wire.reading import DeviceRef, WireReading
 
 pytestmark = pytest.mark.integration
 

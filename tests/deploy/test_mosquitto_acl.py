@@ -21,7 +21,7 @@ from paho.mqtt.enums import MQTTProtocolVersion
 
 from tests.deploy.broker import Peer, Refused, ShippedBroker, make_certs
 from tests.deploy.conftest import ACCOUNTS
-from veille.mqtt import ALL_READINGS, DEAD_LETTER_TOPIC, ack_topic, reading_topic, shared
+from wire import topics
 
 pytestmark = pytest.mark.integration
 
@@ -40,24 +40,24 @@ def test_gateway_publishes_under_its_prefix_and_collector_receives_it(
     connect: Callable[..., Peer], tls: bool
 ) -> None:
     collector = connect("collector", tls=tls)
-    assert collector.subscribe(shared("collectors", ALL_READINGS)) == 1
+    assert collector.subscribe(topics.shared("collectors", topics.ALL_READINGS)) == 1
     gateway = connect("gw-a", tls=tls)
     payload = unique("reading")
 
-    assert gateway.publish(reading_topic("gw-a", "weight"), payload) in SUCCESS
-    assert collector.received_until(reading_topic("gw-a", "weight"), payload)[-1][1] == payload
+    assert gateway.publish(topics.reading("gw-a", "weight"), payload) in SUCCESS
+    assert collector.received_until(topics.reading("gw-a", "weight"), payload)[-1][1] == payload
 
 
 @pytest.mark.parametrize("tls", [False, True], ids=["password", "certificate"])
 @pytest.mark.parametrize(
     "topic",
     [
-        reading_topic("gw-b", "weight"),  # another gateway's readings
-        "veille/v1/gw/gw-b/status",  # another gateway's presence
-        ack_topic("gw-b"),  # forged acks would empty gw-b's outbox
-        "veille/v1/alerts/red",
-        DEAD_LETTER_TOPIC,
-        "veille/v1/gw",
+        topics.reading("gw-b", "weight"),  # another gateway's readings
+        topics.status("gw-b"),  # another gateway's presence
+        topics.ack("gw-b"),  # forged acks would empty gw-b's outbox
+        topics.alert("red"),
+        topics.DEAD_LETTER,
+        topics.ROOT + "/gw",
         "elsewhere/gw-a",
     ],
 )
@@ -65,14 +65,14 @@ def test_gateway_cannot_publish_outside_its_prefix(
     connect: Callable[..., Peer], topic: str, tls: bool
 ) -> None:
     collector = connect("collector", tls=tls)
-    assert collector.subscribe(shared("collectors", ALL_READINGS)) == 1
+    assert collector.subscribe(topics.shared("collectors", topics.ALL_READINGS)) == 1
     gateway = connect("gw-a", tls=tls)
     forged = unique("forged")
 
     assert gateway.publish(topic, forged) == NOT_AUTHORIZED
     marker = unique("marker")
-    assert gateway.publish(reading_topic("gw-a", "weight"), marker) in SUCCESS
-    received = collector.received_until(reading_topic("gw-a", "weight"), marker)
+    assert gateway.publish(topics.reading("gw-a", "weight"), marker) in SUCCESS
+    received = collector.received_until(topics.reading("gw-a", "weight"), marker)
     assert forged not in [payload for _topic, payload in received]
 
 
@@ -81,23 +81,23 @@ def test_mqtt311_gateway_outside_its_prefix_is_dropped_silently(
 ) -> None:
     """Why gateways speak MQTT 5: with 3.1.1 the refusal is invisible to them."""
     collector = connect("collector")
-    assert collector.subscribe(shared("collectors", ALL_READINGS)) == 1
+    assert collector.subscribe(topics.shared("collectors", topics.ALL_READINGS)) == 1
     gateway = connect("gw-a", protocol=MQTTProtocolVersion.MQTTv311)
     forged, marker = unique("forged"), unique("marker")
 
-    assert gateway.publish(reading_topic("gw-b", "weight"), forged) == 0
-    gateway.publish(reading_topic("gw-a", "weight"), marker)
-    received = collector.received_until(reading_topic("gw-a", "weight"), marker)
+    assert gateway.publish(topics.reading("gw-b", "weight"), forged) == 0
+    gateway.publish(topics.reading("gw-a", "weight"), marker)
+    received = collector.received_until(topics.reading("gw-a", "weight"), marker)
     assert [payload for _topic, payload in received if payload == forged] == []
 
 
 def test_gateway_reads_its_own_status(connect: Callable[..., Peer]) -> None:
     """`veille gateway status` reads the retained status with the gateway's own account."""
     reader = connect("gw-a", client_id="veille-status-gw-a")
-    assert reader.subscribe("veille/v1/gw/gw-a/status") == 1
+    assert reader.subscribe(topics.status("gw-a")) == 1
     status = unique("gw-a-status")
-    assert connect("gw-a").publish("veille/v1/gw/gw-a/status", status) in SUCCESS
-    assert reader.received_until("veille/v1/gw/gw-a/status", status)[-1][1] == status
+    assert connect("gw-a").publish(topics.status("gw-a"), status) in SUCCESS
+    assert reader.received_until(topics.status("gw-a"), status)[-1][1] == status
 
 
 @pytest.mark.parametrize("tls", [False, True], ids=["password", "certificate"])
@@ -105,25 +105,25 @@ def test_gateway_reads_only_its_own_acks(connect: Callable[..., Peer], tls: bool
     spy = connect("gw-a", tls=tls)
     for topic_filter in (
         "#",
-        "veille/v1/gw/+/reading/#",
-        "veille/v1/gw/gw-b/#",
-        ack_topic("gw-b"),
-        shared("spies", ALL_READINGS),
-        ack_topic("gw-a"),
+        topics.ALL_READINGS,
+        topics.gateway_tree("gw-b"),
+        topics.ack("gw-b"),
+        topics.shared("spies", topics.ALL_READINGS),
+        topics.ack("gw-a"),
     ):
         spy.subscribe(topic_filter)
     other = connect("gw-b", tls=tls)
     collector = connect("collector", tls=tls)
     secrets = [unique("gw-b-reading"), unique("gw-b-ack"), unique("gw-b-status")]
 
-    assert other.publish(reading_topic("gw-b", "glucose"), secrets[0]) in SUCCESS
-    assert collector.publish(ack_topic("gw-b"), secrets[1]) in SUCCESS
-    assert other.publish("veille/v1/gw/gw-b/status", secrets[2]) in SUCCESS
+    assert other.publish(topics.reading("gw-b", "glucose"), secrets[0]) in SUCCESS
+    assert collector.publish(topics.ack("gw-b"), secrets[1]) in SUCCESS
+    assert other.publish(topics.status("gw-b"), secrets[2]) in SUCCESS
     own_ack = unique("gw-a-ack")
-    assert collector.publish(ack_topic("gw-a"), own_ack) in SUCCESS
+    assert collector.publish(topics.ack("gw-a"), own_ack) in SUCCESS
 
-    received = spy.received_until(ack_topic("gw-a"), own_ack)
-    assert {topic for topic, _payload in received} == {ack_topic("gw-a")}
+    received = spy.received_until(topics.ack("gw-a"), own_ack)
+    assert {topic for topic, _payload in received} == {topics.ack("gw-a")}
     assert not set(secrets) & {payload for _topic, payload in received}
 
 
@@ -151,15 +151,15 @@ def test_password_listener_refuses_bad_credentials(
 @pytest.mark.parametrize(
     ("account", "topic", "allowed"),
     [
-        ("collector", ack_topic("gw-a"), True),
-        ("collector", DEAD_LETTER_TOPIC, True),
-        ("collector", reading_topic("gw-a", "weight"), False),  # cannot forge readings
-        ("collector", "veille/v1/alerts/red", False),
-        ("rules", "veille/v1/alerts/red", True),
-        ("rules", ack_topic("gw-a"), False),
-        ("rules", reading_topic("gw-a", "weight"), False),
-        ("web", "veille/v1/alerts/red", False),
-        ("web", ack_topic("gw-a"), False),
+        ("collector", topics.ack("gw-a"), True),
+        ("collector", topics.DEAD_LETTER, True),
+        ("collector", topics.reading("gw-a", "weight"), False),  # cannot forge readings
+        ("collector", topics.alert("red"), False),
+        ("rules", topics.alert("red"), True),
+        ("rules", topics.ack("gw-a"), False),
+        ("rules", topics.reading("gw-a", "weight"), False),
+        ("web", topics.alert("red"), False),
+        ("web", topics.ack("gw-a"), False),
     ],
 )
 def test_service_accounts_write_only_their_topics(
@@ -171,16 +171,16 @@ def test_service_accounts_write_only_their_topics(
 
 def test_rules_worker_reads_readings_not_acks(connect: Callable[..., Peer]) -> None:
     rules = connect("rules")
-    assert rules.subscribe(shared("rules", ALL_READINGS)) == 1
-    rules.subscribe("veille/v1/gw/+/ack")
+    assert rules.subscribe(topics.shared("rules", topics.ALL_READINGS)) == 1
+    rules.subscribe(topics.ALL_ACKS)
     gateway, collector = connect("gw-a"), connect("collector")
     reading, ack, marker = unique("reading"), unique("ack"), unique("marker")
 
-    assert gateway.publish(reading_topic("gw-a", "blood_pressure"), reading) in SUCCESS
-    assert collector.publish(ack_topic("gw-a"), ack) in SUCCESS
-    assert gateway.publish(reading_topic("gw-a", "weight"), marker) in SUCCESS
+    assert gateway.publish(topics.reading("gw-a", "blood_pressure"), reading) in SUCCESS
+    assert collector.publish(topics.ack("gw-a"), ack) in SUCCESS
+    assert gateway.publish(topics.reading("gw-a", "weight"), marker) in SUCCESS
     received = [
-        payload for _t, payload in rules.received_until(reading_topic("gw-a", "weight"), marker)
+        payload for _t, payload in rules.received_until(topics.reading("gw-a", "weight"), marker)
     ]
     assert received == [reading, marker]
 
@@ -188,10 +188,10 @@ def test_rules_worker_reads_readings_not_acks(connect: Callable[..., Peer]) -> N
 def test_gateway_cannot_read_broker_internals(connect: Callable[..., Peer]) -> None:
     spy = connect("gw-a")
     spy.subscribe("$SYS/#")
-    spy.subscribe(ack_topic("gw-a"))
+    spy.subscribe(topics.ack("gw-a"))
     marker = unique("marker")
-    assert spy.publish(ack_topic("gw-a"), marker) in SUCCESS  # its own prefix: allowed
-    received = spy.received_until(ack_topic("gw-a"), marker)
+    assert spy.publish(topics.ack("gw-a"), marker) in SUCCESS  # its own prefix: allowed
+    received = spy.received_until(topics.ack("gw-a"), marker)
     assert [topic for topic, _payload in received if topic.startswith("$SYS")] == []
 
 
@@ -227,8 +227,8 @@ def test_as_shipped_nobody_signs_in_by_password(tmp_path: Path) -> None:
             server.tls_port, ca=certs / "ca.crt", cert=certs / "gw-a.crt"
         )
         try:
-            assert gateway.publish(reading_topic("gw-a", "weight")) in SUCCESS
-            assert gateway.publish(reading_topic("gw-b", "weight")) == NOT_AUTHORIZED
+            assert gateway.publish(topics.reading("gw-a", "weight")) in SUCCESS
+            assert gateway.publish(topics.reading("gw-b", "weight")) == NOT_AUTHORIZED
         finally:
             gateway.close()
         with pytest.raises(Refused, match=r"CONNACK reason 0x8[67]"):

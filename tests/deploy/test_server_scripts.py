@@ -23,9 +23,9 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
-from devices.wire import Identifier
 from tests.deploy.broker import Peer, Refused, ShippedBroker
-from veille.mqtt import reading_topic
+from wire import topics
+from wire.reading import Identifier
 
 SERVER = Path(__file__).resolve().parents[2] / "deploy" / "server"
 ENTRYPOINT = SERVER / "docker-entrypoint.sh"
@@ -284,8 +284,8 @@ def test_a_gateway_password_lets_that_gateway_in_and_only_under_its_prefix(
         ca = server.certs / "ca.crt"
         gateway = Peer("gw-0007").connect(server.password_port, password=password, ca=ca)
         try:
-            assert gateway.publish(reading_topic("gw-0007", "weight")) in (0x00, 0x10)
-            assert gateway.publish(reading_topic("gw-0008", "weight")) == 0x87
+            assert gateway.publish(topics.reading("gw-0007", "weight")) in (0x00, 0x10)
+            assert gateway.publish(topics.reading("gw-0008", "weight")) == 0x87
         finally:
             gateway.close()
         with pytest.raises(Refused):

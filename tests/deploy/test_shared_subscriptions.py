@@ -24,7 +24,7 @@ from paho.mqtt.properties import Properties
 from tests.deploy.broker import SHIPPED_CONF, WAIT_S, Peer, ShippedBroker
 from tests.deploy.conftest import ACCOUNTS
 from tests.support.waits import wait_until
-from veille.mqtt import ALL_READINGS, reading_topic, shared
+from wire import topics
 
 pytestmark = pytest.mark.integration
 
@@ -50,7 +50,7 @@ def replicas(connect: Callable[..., Peer], batch: int, *names: str) -> list[Peer
     """Members of a group of their own: sessions left by other tests must not take a share."""
     peers = [connect("collector", client_id=name, session_expiry_s=600) for name in names]
     for peer in peers:
-        assert peer.subscribe(shared(f"collectors-{batch}", ALL_READINGS)) == 1
+        assert peer.subscribe(topics.shared(f"collectors-{batch}", topics.ALL_READINGS)) == 1
     return peers
 
 
@@ -60,7 +60,7 @@ def test_readings_are_split_between_replicas_once_each(connect: Callable[..., Pe
     gateway = connect("gw-a")
     payloads = [f"r{batch}-{n}".encode() for n in range(20)]
     for payload in payloads:
-        gateway.publish(reading_topic("gw-a", "weight"), payload)
+        gateway.publish(topics.reading("gw-a", "weight"), payload)
 
     got_one, got_two = gather([one, two], set(payloads))
     assert sorted(got_one + got_two) == sorted(payloads)  # each reading exactly once
@@ -77,7 +77,7 @@ def test_a_restarted_replica_gets_the_share_queued_while_it_was_away(
     gateway = connect("gw-a")
     payloads = [f"q{batch}-{n}".encode() for n in range(10)]
     for payload in payloads:
-        gateway.publish(reading_topic("gw-a", "glucose"), payload)
+        gateway.publish(topics.reading("gw-a", "glucose"), payload)
 
     back = connect("collector", client_id=f"away-{batch}", session_expiry_s=600)
     got_steady, got_before, got_back = gather([steady, away, back], set(payloads))
@@ -103,7 +103,7 @@ def test_a_collector_holding_acks_for_a_batch_gets_a_full_window(
     takes precedence over it."""
     window = receive_maximum or shipped_setting("max_inflight_messages")
     assert window >= 1000
-    topic = reading_topic("gw-a", f"held{next(_batch)}")
+    topic = topics.reading("gw-a", f"held{next(_batch)}")
     got: list[int] = []
     subscribed = threading.Event()
     client = paho.Client(

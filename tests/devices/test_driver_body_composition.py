@@ -10,9 +10,9 @@ import pytest
 from devices.conformance import session
 from devices.driver import DeviceInfo
 from devices.drivers.scales import BodyCompositionDriver
+from devices.envelope import reading_id
 from devices.reading import Kind, Reading
 from devices.sim import BodyCompositionScale, Faults, VirtualRadio, WeightAndBodyCompositionScale
-from devices.wire import reading_id
 
 T0 = datetime(2026, 2, 2, 7, 30)
 INFO = DeviceInfo("Acme", "Body 2", "SN-2", "1.4")

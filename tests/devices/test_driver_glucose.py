@@ -11,10 +11,10 @@ from devices.codecs import glucose, racp
 from devices.conformance import session
 from devices.driver import DeviceInfo, DeviceState, Note, NoteKind
 from devices.drivers.glucose import GlucoseDriver
+from devices.envelope import reading_id
 from devices.reading import Kind, Reading
 from devices.sim import Faults, GlucoseMeter, VirtualRadio
 from devices.sim.peripheral import Link
-from devices.wire import reading_id
 from veille.errors import DeviceError
 
 T0 = datetime(2026, 1, 10, 6, 0)

@@ -12,9 +12,9 @@ from devices.codecs import plx_features
 from devices.conformance import session
 from devices.driver import DeviceInfo, DeviceState, NoteKind
 from devices.drivers.oximeter import PulseOximeterDriver, cursor_of, time_of
+from devices.envelope import reading_id
 from devices.reading import Kind, Reading
 from devices.sim import Faults, PulseOximeter, VirtualRadio
-from devices.wire import reading_id
 from veille.errors import DeviceError
 
 T0 = datetime(2026, 3, 2, 8, 0)

@@ -10,10 +10,10 @@ import pytest
 from devices.conformance import same_reading, session
 from devices.driver import DeviceInfo, NoteKind
 from devices.drivers.scales import BloodPressureDriver, BodyCompositionDriver, WeightScaleDriver
+from devices.envelope import reading_id
 from devices.reading import Kind, Reading
 from devices.sim import BloodPressureCuff, BodyCompositionScale, Faults, VirtualRadio, WeightScale
 from devices.sim.peripheral import Link
-from devices.wire import reading_id
 from tests.support.waits import eventually
 from veille.errors import DeviceError
 

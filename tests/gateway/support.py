@@ -8,7 +8,8 @@ import threading
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion
 
-from veille.mqtt import ALL_READINGS, ROOT, ack_topic, gateway_of
+from wire import topics
+from wire.ack import Ack, Rejected
 
 
 class Acker:
@@ -30,12 +31,12 @@ class Acker:
             raise RuntimeError("acker could not subscribe")
 
     def _on_connect(self, client: paho.Client, *_args: object) -> None:
-        client.subscribe([(ALL_READINGS, 1), (f"{ROOT}/gw/+/status", 1)])
+        client.subscribe([(topics.ALL_READINGS, 1), (topics.ALL_STATUSES, 1)])
         self._ready.set()
 
     def _on_message(self, client: paho.Client, _u: object, message: paho.MQTTMessage) -> None:
         body = json.loads(message.payload)
-        if message.topic.endswith("/status"):
+        if topics.is_status(message.topic):
             with self._lock:
                 self.status.append(body)
             return
@@ -43,15 +44,14 @@ class Acker:
             self.received.append(body)
         if not self.ack:
             return
-        gateway = gateway_of(message.topic)
+        gateway = topics.gateway_of(message.topic)
         assert gateway is not None
         ident = str(body["id"])
-        ack: dict[str, object] = {"schema": "veille.ack/1", "ids": [], "rejected": []}
         if ident in self.reject:
-            ack["rejected"] = [{"id": ident, "reason": "test rejects it"}]
+            ack = Ack(rejected=[Rejected(id=ident, reason="test rejects it")])
         else:
-            ack["ids"] = [ident]
-        client.publish(ack_topic(gateway), json.dumps(ack), qos=1)
+            ack = Ack(ids=[ident])
+        client.publish(topics.ack(gateway), ack.encode(), qos=1)
 
     def ids(self) -> list[str]:
         with self._lock:

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from devices.envelope import reading_id
 from devices.reading import Kind
-from devices.wire import reading_id
 from tests.gateway import household as hh
 from tests.gateway.support import Acker
 from tests.support.mosquitto import Mosquitto

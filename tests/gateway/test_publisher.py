@@ -15,7 +15,9 @@ from gateway.settings import GatewaySettings
 from tests.gateway.support import Acker
 from tests.support.mosquitto import Mosquitto
 from tests.support.waits import eventually
-from veille.mqtt import BrokerSettings, reading_topic
+from veille.mqtt import BrokerSettings
+from wire import topics
+from wire.status import Status
 
 pytestmark = pytest.mark.integration
 
@@ -44,12 +46,12 @@ def test_acked_readings_leave_the_outbox_and_rejected_ones_are_set_aside(
     acker = Acker(mosquitto.port)
     ids = [f"{n:032x}" for n in range(20)]
     acker.reject.add(ids[7])
-    publisher = Publisher(_settings(tmp_path), mosquitto.settings(), outbox, lambda: {})
+    publisher = Publisher(_settings(tmp_path), mosquitto.settings(), outbox, _online)
 
     async def scenario() -> None:
         task = await _pumping(publisher)
         for ident in ids:
-            outbox.add(ident, reading_topic("gw-1", "weight"), f'{{"id": "{ident}"}}'.encode())
+            outbox.add(ident, topics.reading("gw-1", "weight"), f'{{"id": "{ident}"}}'.encode())
             publisher.offer(ident, 0.0)
         await eventually(lambda: outbox.depth().waiting == 0, what="outbox drained")
         await _stop(task, publisher)
@@ -62,9 +64,13 @@ def test_acked_readings_leave_the_outbox_and_rejected_ones_are_set_aside(
     assert publisher.counters.rejected == 1
 
 
-ACL = """
-topic readwrite veille/v1/gw/gw-1/status
-topic read veille/v1/gw/gw-1/ack
+def _online() -> Status:
+    return Status(state="online")
+
+
+ACL = f"""
+topic readwrite {topics.status("gw-1")}
+topic read {topics.ack("gw-1")}
 """
 
 
@@ -81,12 +87,12 @@ def test_a_publish_refused_with_0x87_is_kept_and_reported(
     guarded: Mosquitto, tmp_path: Path
 ) -> None:
     outbox = Outbox(tmp_path / "outbox.sqlite")
-    publisher = Publisher(_settings(tmp_path), guarded.settings(protocol="5"), outbox, lambda: {})
+    publisher = Publisher(_settings(tmp_path), guarded.settings(protocol="5"), outbox, _online)
     ident = "ab" * 16
 
     async def scenario() -> None:
         task = await _pumping(publisher)
-        outbox.add(ident, reading_topic("gw-1", "weight"), b"{}")
+        outbox.add(ident, topics.reading("gw-1", "weight"), b"{}")
         publisher.offer(ident, 0.0)
         await eventually(lambda: publisher.counters.refused >= 2, what="refused twice")
         await _stop(task, publisher)
@@ -103,13 +109,13 @@ def test_mqtt_311_publishes_and_drains_too(mosquitto: Mosquitto, tmp_path: Path)
     outbox = Outbox(tmp_path / "outbox.sqlite")
     acker = Acker(mosquitto.port)
     settings: BrokerSettings = mosquitto.settings(protocol="3.1.1")
-    publisher = Publisher(_settings(tmp_path), settings, outbox, lambda: {})
+    publisher = Publisher(_settings(tmp_path), settings, outbox, _online)
 
     async def scenario() -> None:
         task = await _pumping(publisher)
         assert publisher.conn is not None
         assert not publisher.conn.is_v5
-        outbox.add("cd" * 16, reading_topic("gw-1", "glucose"), b'{"id": "' + b"cd" * 16 + b'"}')
+        outbox.add("cd" * 16, topics.reading("gw-1", "glucose"), b'{"id": "' + b"cd" * 16 + b'"}')
         publisher.offer("cd" * 16, 0.0)
         await eventually(lambda: outbox.depth().waiting == 0, what="outbox drained")
         await _stop(task, publisher)
@@ -125,13 +131,13 @@ def test_unacked_readings_are_republished_oldest_first_at_a_bounded_rate(
     outbox = Outbox(tmp_path / "outbox.sqlite")
     acker = Acker(mosquitto.port, ack=False)  # the collector is away: nothing is acked
     settings = _settings(tmp_path, republish_per_s=10.0)
-    publisher = Publisher(settings, mosquitto.settings(), outbox, lambda: {})
+    publisher = Publisher(settings, mosquitto.settings(), outbox, _online)
     ids = [f"{n:032x}" for n in range(60)]
 
     async def scenario() -> None:
         task = await _pumping(publisher)
         for ident in ids:
-            outbox.add(ident, reading_topic("gw-1", "weight"), f'{{"id": "{ident}"}}'.encode())
+            outbox.add(ident, topics.reading("gw-1", "weight"), f'{{"id": "{ident}"}}'.encode())
             publisher.offer(ident, 0.0)
         await eventually(lambda: len(acker.ids()) >= 60, what="first publish of all")
         first_round = len(acker.ids())

@@ -19,10 +19,11 @@ from tests.gateway import household as hh
 from tests.support.mosquitto import Mosquitto
 from tests.support.waits import wait_until
 from veille.cli import main
+from wire import topics
 
 #: a wire payload with a health value in it: the status must never print it
 PAYLOAD = json.dumps({"metrics": {"weight_kg": 83.7}, "patient": "p-anna"}).encode()
-TOPIC = "veille/v1/gw/gw-home/reading/weight"
+TOPIC = topics.reading("gw-home", "weight")
 
 
 def configure(

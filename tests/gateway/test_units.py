@@ -9,12 +9,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from devices.reading import Kind, Reading
-from gateway.ackmsg import parse_ack
 from gateway.ble import bluez_problem
 from gateway.pairing import GatewayStore
 from gateway.settings import GatewaySettings, load
 from gateway.timing import wire_time
-from veille.errors import ConfigError, PayloadError
+from veille.errors import ConfigError
+from wire.ack import Ack
+from wire.errors import PayloadError
 
 PARIS = ZoneInfo("Europe/Paris")
 RECEIVED = datetime(2026, 7, 1, 10, 0, tzinfo=UTC)
@@ -137,21 +138,12 @@ def test_a_bluez_too_old_is_refused_with_what_to_do(output: str, problem: bool) 
 
 
 def test_acks_follow_the_collector_contract_and_bad_ones_are_refused() -> None:
-    ack = parse_ack(
+    ack = Ack.decode(
         b'{"schema": "veille.ack/1", "ids": ["a1"], "rejected": [{"id": "b2", "reason": "x"}]}'
     )
     assert ack.ids == ["a1"]
     assert [(r.id, r.reason) for r in ack.rejected] == [("b2", "x")]
     with pytest.raises(PayloadError, match="schema"):
-        parse_ack(b'{"schema": "veille.ack/2", "ids": []}')
+        Ack.decode(b'{"schema": "veille.ack/2", "ids": []}')
     with pytest.raises(PayloadError):
-        parse_ack(b"not json")
-
-
-def test_the_gateway_reads_what_the_real_collector_sends() -> None:
-    from collector.ack import Ack, Rejected, encode_ack
-
-    sent = Ack(ids=["a" * 32], rejected=[Rejected(id="b" * 32, reason="unknown metric")])
-    read = parse_ack(encode_ack(sent))
-    assert read.ids == sent.ids
-    assert [(r.id, r.reason) for r in read.rejected] == [("b" * 32, "unknown metric")]
+        Ack.decode(b"not json")

@@ -22,9 +22,9 @@ from sharing.codes import create_code
 from sharing.identities import add_patient, add_professional, add_team
 from sharing.terms import Role
 from tests.support.waits import wait_until
-from tests.web.server import free_port
 from tests.web.world import NOW, SECRET
 from veille.db import create_schema, import_models, make_engine, session_factory
+from veille.mqtt import free_port
 from web.accounts import create_account
 
 ROOT = Path(__file__).resolve().parents[2]

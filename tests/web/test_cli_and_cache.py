@@ -12,8 +12,8 @@ import httpx
 
 from devices.reading import Kind
 from tests.support.waits import wait_until
-from tests.web.server import free_port
 from tests.web.world import NOW, SECRET, World, reading
+from veille.mqtt import free_port
 from web.triage import SummaryCache
 
 ROOT = Path(__file__).resolve().parents[2]

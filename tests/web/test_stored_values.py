@@ -18,7 +18,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from devices.reading import Kind
-from devices.wire import encode
 from tests.web.world import NOW, World, reading
 
 HOSTILE: list[tuple[Kind, dict[str, object], datetime]] = [
@@ -36,7 +35,7 @@ HOSTILE: list[tuple[Kind, dict[str, object], datetime]] = [
 def _insert_as_the_old_collector_did(store_path: Path, patient: str) -> None:
     rows = []
     for kind, metrics, at in HOSTILE:
-        base = json.loads(encode(reading(patient, kind, NOW, {})))
+        base = json.loads((reading(patient, kind, NOW, {})).encode())
         base |= {"id": uuid.uuid4().hex, "metrics": metrics, "time": at.isoformat()}
         text = json.dumps(base)
         for token in ("Infinity", "-Infinity", "NaN"):  # JSON tokens, not strings

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from alerts.sqlstore import DbTargets
 from devices.reading import Kind
-from devices.wire import WireReading
 from sharing.capability import Capability
 from sharing.codes import codes_for_patient, create_code, revoke_code
 from sharing.errors import InvalidRequest
@@ -48,13 +47,15 @@ from web.deps import (
 from web.i18n import t
 from web.metric_labels import metric_label
 from web.routes.render import page
+from web.triage import FOLLOWED
 from web.words import Words, latest_value, zone_of
+from wire.reading import WireReading
 
 
 def value_text(reading: WireReading, words: Words) -> str:
     """A value as the patient reads it (``128/80 mmHg``), whatever the kind, in the
     locale's numbers."""
-    if reading.kind in (Kind.WEIGHT, Kind.BLOOD_PRESSURE, Kind.GLUCOSE):
+    if reading.kind in (*FOLLOWED, Kind.SPO2_CONTINUOUS):
         return latest_value(words, reading.kind.value, reading.metrics)
     return ", ".join(
         f"{metric_label(name, words.lang)} : {words.number(v, 1)}"

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
-from devices.wire import to_json_dict
 from sharing.audit import audit_for_patient
 from sharing.models import Patient
 from web.deps import LangDep, NowDep, PatientUser, SelfCap, ServicesDep, SessionDep
@@ -52,7 +51,7 @@ def export_jsonl(services: ServicesDep, user: PatientUser, cap: SelfCap) -> Stre
 
     def lines() -> Iterator[bytes]:
         for reading in services.store.readings(cap.patient_id):
-            yield json.dumps(to_json_dict(reading)).encode() + b"\n"
+            yield json.dumps(reading.as_json()).encode() + b"\n"
 
     return StreamingResponse(
         lines(),

@@ -108,7 +108,13 @@ def latest_value(words: Words, kind: str, metrics: Mapping[str, float | None]) -
             pulse = _num(words, "pulse_bpm", metrics.get("pulse_bpm"))
             text += f" · {words.metric_short('pulse_bpm')} {pulse} /min"
         return text
-    for name in ("weight_kg", "glucose_mmol_l", "spo2_pct", "temperature_c"):
+    if "spo2_pct" in metrics:
+        text = f"SpO₂ {_num(words, 'spo2_pct', metrics.get('spo2_pct'))} %"
+        if metrics.get("pulse_bpm") is not None:
+            pulse = _num(words, "pulse_bpm", metrics.get("pulse_bpm"))
+            text += f" · {words.metric_short('pulse_bpm')} {pulse} /min"
+        return text
+    for name in ("weight_kg", "glucose_mmol_l", "temperature_c"):
         if name in metrics:
             unit = words.unit(name)
             return f"{_num(words, name, metrics.get(name))} {unit}".strip()

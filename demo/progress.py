@@ -22,10 +22,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.models import Alert
-from veille.mqtt import ALL_READINGS, ROOT, BrokerSettings, connection
-
-ACKS = f"{ROOT}/gw/+/ack"
-NOTIFICATIONS = f"{ROOT}/alerts/#"
+from veille.mqtt import BrokerSettings, connection
+from wire import topics
 
 
 class Progress:
@@ -57,7 +55,7 @@ class Progress:
         self.conn.client.on_message = self._on_message
 
     def _on_connect(self, client: paho.Client, *_args: Any) -> None:
-        client.subscribe([(ALL_READINGS, 1), (ACKS, 1), (NOTIFICATIONS, 1)])
+        client.subscribe([(topics.ALL_READINGS, 1), (topics.ALL_ACKS, 1), (topics.ALL_ALERTS, 1)])
 
     def _on_message(self, _c: paho.Client, _u: Any, message: paho.MQTTMessage) -> None:
         try:  # anyone on the broker may publish anything: bounded nesting, no exception
@@ -67,9 +65,9 @@ class Progress:
         if not isinstance(data, dict):
             return
         with self._lock:
-            if message.topic.startswith(f"{ROOT}/alerts/"):
+            if topics.is_alert(message.topic):
                 self.notifications += 1
-            elif message.topic.endswith("/ack"):
+            elif topics.is_ack(message.topic):
                 ids = data.get("ids")
                 for reading_id in ids if isinstance(ids, list) else []:
                     if not isinstance(reading_id, str):

@@ -17,11 +17,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from collector.backends import open_store
 from collector.consumer import Collector, CollectorSettings
 from collector.deadletter import DeadLetters
 from collector.poison import PoisonJournal
 from collector.service import admission, poison_path
-from collector.store import StoreSettings, dead_letter_path, open_store, sqlite_path
+from collector.store import StoreSettings, dead_letter_path, sqlite_path
 from veille.clock import Clock
 from veille.db import DatabaseSettings
 from veille.errors import VeilleError
@@ -178,7 +179,7 @@ def start_alerts(
     The care team's notifications go to the MQTT channel (`veille/v1/alerts/<severity>`
     on the demo's broker), the one channel a laptop has without configuration."""
     from alerts.worker import AddressSettings, AlertsSettings, run
-    from veille.mqtt import ALL_READINGS
+    from wire import topics
 
     settings = AlertsSettings(
         database=database_url(data_dir),
@@ -190,7 +191,7 @@ def start_alerts(
         cache_ttl_s=7 * 86_400.0,
         contacts={f"team:{team_id}": [AddressSettings(channel="mqtt")]},
     )
-    reserve_session(broker, settings.client_id or "", ALL_READINGS)
+    reserve_session(broker, settings.client_id or "", topics.ALL_READINGS)
     stop = threading.Event()
 
     def serve() -> None:
