@@ -98,12 +98,15 @@ def test_a_second_break_glass_in_a_row_needs_a_justification_the_team_lead_reads
         assert _open(nurse_next_day, "p-green", reason=REASON) == 303
 
 
-def test_an_open_break_glass_shows_the_alert_of_an_unshared_kind(nurse: TestClient) -> None:
+def test_an_open_break_glass_shows_the_alert_of_an_unshared_kind(
+    nurse: TestClient, world: World
+) -> None:
     """p-green shares only weight, without alerts; its urgent glucose alert is why."""
+    shown = f'data-alert="{world.alerts["green_glucose"]}"'
     before = nurse.get("/team/patients/p-green")
     assert before.status_code == 200
-    assert "glucose 20 mmol/L" not in before.text
+    assert shown not in before.text
     assert _open(nurse, "p-green", reason=REASON) == 303
     during = nurse.get("/team/patients/p-green").text
-    assert "glucose 20 mmol/L" in during
+    assert shown in during
     assert "toutes les mesures et alertes de ce patient sont visibles" in during
