@@ -42,6 +42,7 @@ from web.routes import (
     api_docs,
     auth,
     codeview,
+    fleet,
     patient,
     patient_data,
     summary,
@@ -119,7 +120,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     api_docs.mount(app)
 
-    for module in (auth, team, team_patient, summary, patient, patient_data, codeview, api):
+    for module in (auth, team, team_patient, summary, patient, patient_data, codeview, api, fleet):
         app.include_router(module.router)
 
     csrf_name = csrf_cookie(settings.cookie_secure)
