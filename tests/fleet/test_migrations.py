@@ -9,6 +9,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 import fleet.models
+from tests.collector.test_migrations import _about
 from veille.db import Base, make_engine, upgrade
 
 TABLES = {
@@ -28,17 +29,3 @@ def test_the_fleet_branch_builds_exactly_the_models(tmp_path: Path) -> None:
         diffs = [d for d in compare_metadata(context, Base.metadata) if _about(d) in TABLES]
     engine.dispose()
     assert diffs == []
-
-
-def _about(diff: object) -> str | None:
-    """The table a compare_metadata difference is about (indexes and columns included)."""
-    if isinstance(diff, list):
-        return _about(diff[0])
-    if not isinstance(diff, tuple):
-        return None
-    kind, obj = diff[0], diff[1]
-    if kind in {"add_table", "remove_table"}:
-        return str(obj.name)
-    if kind in {"add_index", "remove_index"}:
-        return str(obj.table.name)
-    return str(diff[2]) if len(diff) > 2 else None
