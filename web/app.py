@@ -51,6 +51,7 @@ from web.routes import (
 )
 from web.settings import WebSettings
 from web.triage import SummaryCache
+from web.words import describe, latest_value
 
 HERE = Path(__file__).parent
 
@@ -78,6 +79,8 @@ def create_app(
     templates.env.globals["t"] = t
     templates.env.globals["metric_label"] = metric_label
     templates.env.globals["number"] = localnum.number
+    templates.env.globals["describe"] = describe
+    templates.env.globals["latest_value"] = latest_value
     services = Services(
         settings=settings,
         key=settings.key(),
