@@ -42,6 +42,7 @@ from web.routes import (
     api_docs,
     auth,
     codeview,
+    fleet,
     patient,
     patient_data,
     summary,
@@ -124,7 +125,7 @@ def create_app(
     api_docs.mount(app)
 
     routers = (auth, team, team_patient, team_lead, summary, patient, patient_data, codeview, api)
-    for module in routers:
+    for module in (*routers, fleet):
         app.include_router(module.router)
 
     csrf_name = csrf_cookie(settings.cookie_secure)
