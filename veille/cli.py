@@ -22,7 +22,8 @@ COMMAND_MODULES = (
     "alerts.cli",
     "sharing.cli",
     "web.cli",
-    "veille.demo_cli",
+    "fleet.cli",
+    "demo.cli",
 )
 
 #: Which module owns each command, so `veille <command>` imports that module alone: the
@@ -38,7 +39,8 @@ OWNERS = {
     "alerts": "alerts.cli",
     "sharing": "sharing.cli",
     "web": "web.cli",
-    "demo": "veille.demo_cli",
+    "fleet": "fleet.cli",
+    "demo": "demo.cli",
 }
 
 

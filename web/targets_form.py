@@ -4,8 +4,9 @@ typed value is read and checked before `alerts.sqlstore.DbTargets.set` records i
 Every threshold, home-average and weight-change rule of the kinds the patient
 shares is a form; those of kinds the patient does not measure are folded
 away. A value is read the way a French physician types it (``95,5``), must
-be a value a body can have (the plausible range of the kind's device rule:
-a "too low" systolic of 500 mmHg would make every reading a hypotension) and
+be a value a body can have (`collector.plausibility.BOUNDS`, which the rules
+enforce too: a "too low" systolic of 500 mmHg would make every reading a
+hypotension) and
 must keep each "too low" limit below every "too high" limit of the same metric.
 """
 
@@ -15,13 +16,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from alerts.ruleset import AverageRule, ChangeRule, DeviceRule, RuleSet, ThresholdRule
+from alerts.ruleset import AverageRule, ChangeRule, RuleSet, ThresholdRule
 from alerts.terms import Severity
+from collector.plausibility import BOUNDS
 from devices.reading import Kind
 from sharing.terms import Language
 from web import localnum
 from web.i18n import t
 from web.metric_labels import metric_label, metric_unit
+from web.words.catalogue import category_name
 
 #: Ranges of the parameters that are not a body's value (days, kilograms of change, %).
 WINDOW_DAYS = (1.0, 30.0)
@@ -57,16 +60,14 @@ class TargetForm:
 
 def rule_title(rule: Any, lang: Language) -> str:
     """``Hypotension · à surveiller``: the category and severity, never the rule's id."""
-    return f"{t('cat.' + rule.category.value, lang)} · {t(rule.severity.value, lang)}"
+    return f"{category_name(rule.category.value, lang.value)} · {t(rule.severity.value, lang)}"
 
 
-def plausible(rules: RuleSet, kind: Kind, metric: str) -> tuple[float, float]:
-    """What a body can produce for ``metric``, from the kind's device rules."""
-    for rule in rules.of_type(DeviceRule):
-        if rule.kind is kind and metric in rule.plausible:
-            low, high = rule.plausible[metric]
-            return float(low), float(high)
-    return ANY_VALUE
+def plausible(metric: str) -> tuple[float, float]:
+    """What a body can have for ``metric``: the one table ingest refuses readings by and
+    the rules refuse limits by (`collector.plausibility.BOUNDS`), said here next to the
+    field before the rule would refuse it."""
+    return BOUNDS.get(metric, ANY_VALUE)
 
 
 def _fields(rule: Any, rules: RuleSet, lang: Language) -> tuple[TargetField, ...]:
@@ -82,7 +83,7 @@ def _fields(rule: Any, rules: RuleSet, lang: Language) -> tuple[TargetField, ...
                 else f"{metric_label(metric, lang)}: {words}",
                 metric_unit(metric),
                 limit,
-                *plausible(rules, rule.kind, metric),
+                *plausible(metric),
             )
             for metric, limit in rule.limits.items()
         ]

@@ -93,7 +93,7 @@ def test_absurd_target_refused_with_the_form_kept_then_a_decimal_comma_saved(
     expect(field).to_have_value("500")  # kept
     expect(field).to_have_attribute("aria-invalid", "true")
     expect(form.locator(".error")).to_have_text(
-        "Valeur impossible ici : choisissez entre 50 et 300 mmHg."
+        "Valeur impossible ici : choisissez entre 20 et 320 mmHg."
     )
     expect(form.get_by_label("Motif")).to_have_value("essai absurde")
     shot(page, "team-target-refused")

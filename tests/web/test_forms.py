@@ -90,7 +90,7 @@ def test_a_bad_query_on_a_page_is_a_page_and_json_stays_for_the_api(nurse: TestC
 @pytest.mark.parametrize(
     ("field", "typed", "error"),
     [
-        ("limits.systolic_mmhg", "500", "Valeur impossible ici : choisissez entre 50 et 300 mmHg."),
+        ("limits.systolic_mmhg", "500", "Valeur impossible ici : choisissez entre 20 et 320 mmHg."),
         ("limits.systolic_mmhg", "abc", "Ce n&#39;est pas un nombre."),
         ("limits.systolic_mmhg", "", "Ce champ est à remplir."),
         # the "too low" limit must stay below the home average's "too high" one

@@ -30,20 +30,18 @@ from types import FrameType
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from veille import logs
-from veille.broker import USERNAME, EmbeddedBroker
-from veille.db import create_schema, import_models, make_engine, session_factory, transaction
-from veille.demo_cli import DEFAULT_SPEED, HISTORY_DAYS
-from veille.demo_gateway import (
+from demo.broker import USERNAME, EmbeddedBroker
+from demo.gateway import (
     GATEWAY_ID,
     SimulatedGateway,
     load_household,
     produced,
     story_start,
 )
-from veille.demo_progress import Progress
-from veille.demo_seed import NURSE, PATIENT_ACCOUNTS, PHYSICIAN, seed
-from veille.demo_services import (
+from demo.options import HISTORY_DAYS, DemoOptions
+from demo.progress import Progress
+from demo.seed import LEAD, NURSE, PATIENT_ACCOUNTS, PHYSICIAN, seed
+from demo.services import (
     CatchUpClock,
     DemoError,
     Service,
@@ -52,6 +50,8 @@ from veille.demo_services import (
     start_collector,
     start_web,
 )
+from veille import logs
+from veille.db import create_schema, import_models, make_engine, session_factory, transaction
 from veille.errors import VeilleError
 from veille.mqtt import BrokerSettings
 from wire import topics
@@ -59,15 +59,6 @@ from wire import topics
 STATE_FILE = "demo-state.json"
 ZONE = "Europe/Paris"
 DRAIN_TIMEOUT_S = 30.0
-
-
-@dataclass(frozen=True, slots=True)
-class DemoOptions:
-    data_dir: Path
-    duration_s: float | None = None
-    reset: bool = False
-    speed: float = DEFAULT_SPEED
-    port: int = 8080
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +160,11 @@ class Demo:
             collector = start_collector(settings, data_dir)
             self._services.append(collector)
             self.say(f"  collector        readings -> {data_dir / 'readings.sqlite'}")
+            self.say(
+                "                   admits only the patients its gateway is paired with and"
+                " possible values;"
+            )
+            self.say(f"                   refused: veille collector refusals --data-dir {data_dir}")
             web_url = f"http://127.0.0.1:{options.port}"
             rules = start_alerts(settings, data_dir, clock, f"{web_url}/team/alerts", world.team_id)
             self._services.append(rules)
@@ -223,8 +219,11 @@ class Demo:
         self.say("")
         self.say("Sign in — DEMO ACCOUNTS, for this local demo only (never reuse these passwords):")
         self.say(f"  {web_url}/login   (nurse: triage at /team, alerts at /team/alerts;")
-        self.say("  patient: their page and sharing choices at /me)")
-        for label, account in (("nurse", NURSE), ("physician", PHYSICIAN)):
+        self.say("  physician: a patient's page (from /team) edits targets, its readings tables")
+        self.say("  export CSV, its consultation summary prints or downloads as PDF;")
+        self.say("  patient: their own charts and sharing choices at /me;")
+        self.say("  team lead: the team's emergency accesses at /team/break-glass)")
+        for label, account in (("nurse", NURSE), ("physician", PHYSICIAN), ("team lead", LEAD)):
             self.say(f"  {label:<10} user {account.username:<12} password {account.password}")
         for patient_id, account in PATIENT_ACCOUNTS.items():
             self.say(

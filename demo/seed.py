@@ -24,9 +24,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from collector.pairings import pair
+from demo.gateway import GATEWAY_ID
 from sharing.demo import DemoWorld, seed_demo
-from sharing.identities import update_patient
-from veille.demo_gateway import GATEWAY_ID
+from sharing.identities import add_professional, update_patient
+from sharing.models import Professional
+from sharing.terms import Role
 from veille.errors import ConfigError
 from web.accounts import create_account
 from web.models import Account
@@ -36,11 +38,13 @@ HEART_FAILURE = "p-7f3a"  # heart failure, weight climbs
 SPOUSE = "p-b41d"  # his wife, hypertensive, shares the scale: shares weight only
 HYPERTENSION = "p-3e9c"  # poorly controlled hypertension
 DIABETES = "p-d208"  # type 1 diabetes, a hypoglycaemia
+COPD = "p-c0d5"  # COPD follow-up: oximeter and thermometer, an exacerbation with fever
 LABELS = {
     HEART_FAILURE: "Jean D. (demo)",
     SPOUSE: "Marie D. (demo)",
     HYPERTENSION: "Fatima B. (demo)",
     DIABETES: "Louis M. (demo)",
+    COPD: "Odile R. (demo)",
 }
 
 
@@ -54,11 +58,13 @@ class DemoAccount:
 
 NURSE = DemoAccount("nurse.demo", "demo-nurse-2026", "nurse", "Claire, nurse of the demo team")
 PHYSICIAN = DemoAccount("doctor.demo", "demo-doctor-2026", "physician", "Dr Martin")
+LEAD = DemoAccount("lead.demo", "demo-lead-2026", "care_team_admin", "Mme Cadre, team lead")
 PATIENT_ACCOUNTS: dict[str, DemoAccount] = {
     HEART_FAILURE: DemoAccount("jean.demo", "demo-patient-2026", "patient", "heart failure"),
     HYPERTENSION: DemoAccount("fatima.demo", "demo-patient-2026", "patient", "hypertension"),
     DIABETES: DemoAccount("louis.demo", "demo-patient-2026", "patient", "type 1 diabetes"),
     SPOUSE: DemoAccount("marie.demo", "demo-patient-2026", "patient", "shares weight only"),
+    COPD: DemoAccount("odile.demo", "demo-patient-2026", "patient", "COPD follow-up"),
 }
 
 
@@ -82,6 +88,18 @@ def _account(
         )
 
 
+def _team_lead(session: Session, team_id: int) -> int:
+    """The demo team's lead (care_team_admin): reviews emergency accesses at /team/break-glass."""
+    lead = session.scalars(
+        select(Professional).where(
+            Professional.team_id == team_id, Professional.role == Role.CARE_TEAM_ADMIN.value
+        )
+    ).first()
+    if lead is None:
+        lead = add_professional(session, LEAD.who, Role.CARE_TEAM_ADMIN, team_id=team_id)
+    return lead.id
+
+
 def seed(session: Session, patient_ids: Collection[str], now: datetime) -> DemoWorld:
     """Create (or find) the demo team, patients, grants and accounts; the caller commits.
 
@@ -97,10 +115,12 @@ def seed(session: Session, patient_ids: Collection[str], now: datetime) -> DemoW
     # second call so that their choice is "everything" too.
     world = seed_demo(session, [HEART_FAILURE, HYPERTENSION, SPOUSE], now=now)
     seed_demo(session, [DIABETES], now=now)
+    seed_demo(session, [COPD], now=now)
     for patient_id, label in LABELS.items():
         update_patient(session, patient_id, label=label)
     _account(session, NURSE, now, professional_id=world.nurse_id)
     _account(session, PHYSICIAN, now, professional_id=world.physician_id)
+    _account(session, LEAD, now, professional_id=_team_lead(session, world.team_id))
     for patient_id, account in PATIENT_ACCOUNTS.items():
         _account(session, account, now, patient_id=patient_id)
     for patient_id in LABELS:
