@@ -40,7 +40,7 @@ from demo.gateway import (
 )
 from demo.options import HISTORY_DAYS, DemoOptions
 from demo.progress import Progress
-from demo.seed import COORDINATOR, NURSE, PATIENT_ACCOUNTS, PHYSICIAN, seed
+from demo.seed import COORDINATOR, LEAD, NURSE, PATIENT_ACCOUNTS, PHYSICIAN, seed
 from demo.services import (
     CatchUpClock,
     DemoError,
@@ -225,10 +225,12 @@ class Demo:
         self.say("  physician: a patient's page (from /team) edits targets, its readings tables")
         self.say("  export CSV, its consultation summary prints or downloads as PDF;")
         self.say("  patient: their own charts and sharing choices at /me;")
+        self.say("  team lead: the team's emergency accesses at /team/break-glass;")
         self.say(f"  coordinator: every gateway's health at {web_url}/api/v1/gateways)")
         for label, account in (
             ("nurse", NURSE),
             ("physician", PHYSICIAN),
+            ("team lead", LEAD),
             ("coordinator", COORDINATOR),
         ):
             self.say(f"  {label:<10} user {account.username:<12} password {account.password}")
