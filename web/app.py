@@ -42,10 +42,12 @@ from web.routes import (
     api_docs,
     auth,
     codeview,
+    fleet,
     patient,
     patient_data,
     summary,
     team,
+    team_lead,
     team_patient,
 )
 from web.settings import WebSettings
@@ -122,7 +124,8 @@ def create_app(
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     api_docs.mount(app)
 
-    for module in (auth, team, team_patient, summary, patient, patient_data, codeview, api):
+    routers = (auth, team, team_patient, team_lead, summary, patient, patient_data, codeview, api)
+    for module in (*routers, fleet):
         app.include_router(module.router)
 
     csrf_name = csrf_cookie(settings.cookie_secure)
