@@ -20,10 +20,11 @@ goes on from there.
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from collections import Counter
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -39,6 +40,8 @@ from veille.clock import Clock
 from veille.mqtt import BrokerSettings
 
 HOUSEHOLD_FILE = Path(devices.sim.__file__).parent / "households" / "demo.toml"
+#: The oximeter's memory as its own clock stamped it (see `SimulatedGateway._restore`).
+MEMORY_FILE = "device-memory.json"
 GATEWAY_ID = "demo-gw-01"
 #: A driver per simulated device type (names of the `veille.devices` registry).
 DRIVERS = {
@@ -119,6 +122,7 @@ class SimulatedGateway:
             max_connections=4,
         )
         self.played_until = played_until
+        self._memory_path = data_dir / MEMORY_FILE
         self._resumed_from = played_until
         self._paused = threading.Event()
         self._halted = threading.Event()
@@ -155,6 +159,27 @@ class SimulatedGateway:
         finally:
             driving.cancel()
             await asyncio.gather(driving, return_exceptions=True)
+            self._remember(home)
+
+    def _remember(self, home: SimulatedHome) -> None:
+        """Keep each oximeter's clock and its records' stamps for the next run.
+
+        The gateway sets device clocks to whole seconds, so after its first visit the
+        oximeter stamps 07:59:59 where the household says 08:00. Its records are found
+        again by that stamp (the driver's cursor): rebuilt with the household's times,
+        the newest one already taken would look newer than the cursor and be sent again.
+        """
+        memory = {
+            address: {
+                "clock_offset_s": device.faults.clock_offset.total_seconds(),
+                "records": [r.time.isoformat() if r.time else None for r in device.records],
+            }
+            for address, device in home.devices.items()
+            if isinstance(device, PulseOximeter)
+        }
+        tmp = self._memory_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(memory, indent=2, sort_keys=True) + "\n")
+        tmp.replace(self._memory_path)
 
     def _restore(self, home: SimulatedHome) -> None:
         """Devices' memories as the previous run left them."""
@@ -163,6 +188,25 @@ class SimulatedGateway:
             if isinstance(device, MeasurementDevice):  # handed over in the previous run
                 device.delivered.extend(device.pending)
                 device.pending.clear()
+        if not self._memory_path.exists():
+            return
+        memory = json.loads(self._memory_path.read_text())
+        for address, kept in memory.items():
+            oximeter = home.devices.get(address)
+            if not isinstance(oximeter, PulseOximeter):
+                continue
+            stamps = kept["records"]
+            if len(stamps) > len(oximeter.records):
+                raise ValueError(
+                    f"{self._memory_path}: {len(stamps)} records kept for {address}, "
+                    f"{len(oximeter.records)} replayed; run the demo again with --reset"
+                )
+            # Records past the kept ones (a run that was killed) keep the household's times.
+            oximeter.records[: len(stamps)] = [
+                replace(r, time=datetime.fromisoformat(t) if t else None)
+                for r, t in zip(oximeter.records, stamps, strict=False)
+            ]
+            oximeter.faults.clock_offset = timedelta(seconds=kept["clock_offset_s"])
 
     async def _drive(self, home: SimulatedHome) -> None:
         """Move the world clock with the demo's clock; devices measure on the way."""
