@@ -170,12 +170,13 @@ def break_glass(
     user: ProfessionalDep,
     lang: LangDep,
     now: NowDep,
-    reason: Annotated[str, Form(max_length=1000)],
+    reason: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
-    """Emergency access (sharing decides, notifies the patient and audits the reason)."""
+    """Emergency access (sharing decides, notifies the patient and audits the reason); a
+    reason too short gives the form again, the words kept, the error next to the field."""
     try:
         open_break_glass(session, professional_id_of(user), patient_id, reason, now=now)
-    except InvalidRequest as exc:
+    except InvalidRequest:
         session.rollback()
         return page(
             request,
@@ -185,7 +186,9 @@ def break_glass(
             user=user,
             title=t("break_glass", lang),
             patient_id=patient_id,
-            error=str(exc),
+            error=None,
+            errors={"reason": t("glass_reason", lang)},
+            typed=reason,
             status_code=422,
         )
     except NotAllowed as exc:
