@@ -40,7 +40,8 @@ from alerts.ruleset import DeviceRule, load_rules
 from alerts.sqlstore import DbTargets, SqlAlertStore, SqlReadingLog
 from collector.admission import Admission
 from collector.authority import DbAuthority
-from collector.store import StoreSettings, open_store
+from collector.backends import open_store
+from collector.store import StoreSettings
 from sharing.models import Patient
 from veille import logs
 from veille.clock import Clock, SystemClock

@@ -59,8 +59,9 @@ sys.path.insert(0, str(ROOT))
 
 from bench import ingest_setup as setup  # noqa: E402
 from bench.ingest_peers import payloads  # noqa: E402
+from collector.backends import open_store  # noqa: E402
 from collector.consumer import CollectorSettings  # noqa: E402
-from collector.store import ReadingStore, open_store  # noqa: E402
+from collector.store import ReadingStore  # noqa: E402
 from wire.reading import WireReading  # noqa: E402
 
 # --- orchestration ----------------------------------------------------------------

@@ -16,7 +16,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from collector.store import StoreSettings, open_store  # noqa: E402
+from collector.backends import open_store  # noqa: E402
+from collector.store import StoreSettings  # noqa: E402
 from devices.envelope import envelope  # noqa: E402
 from devices.reading import Kind, Reading  # noqa: E402
 from wire import topics  # noqa: E402

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from collector import pairing_cli
-from collector.store import StoreSettings, open_store, sqlite_path
+from collector.backends import open_store
+from collector.store import StoreSettings, sqlite_path
 from devices.reading import Kind
 from veille import logs
 from veille.config import load_section

@@ -18,10 +18,11 @@ from typing import Any
 
 from collector.admission import Admission
 from collector.authority import DbAuthority
+from collector.backends import open_store
 from collector.consumer import Collector, CollectorSettings
 from collector.deadletter import DeadLetters
 from collector.poison import PoisonJournal
-from collector.store import StoreSettings, dead_letter_path, open_store, sqlite_path
+from collector.store import StoreSettings, dead_letter_path, sqlite_path
 from veille import logs
 from veille.config import load_section
 from veille.db import DatabaseSettings, create_schema, import_models, make_engine, session_factory

@@ -1,6 +1,8 @@
 """The `ReadingStore` seam: where readings live once the collector has them.
 
-Two backends share one contract (tests/collector/test_store_contract.py):
+Two backends share one contract (tests/collector/test_store_contract.py), each
+registered by name in `collector.backends` (which opens them; this module
+imports neither):
 SQLite, the embedded default (one file, no server), and InfluxDB (Debian's
 1.6 through 3.x). Every write is idempotent on the reading id, so a resend
 from a gateway's outbox or an MQTT redelivery never makes a duplicate.
@@ -114,17 +116,6 @@ class ReadingStore(Protocol):
         ...
 
     def close(self) -> None: ...
-
-
-def open_store(settings: StoreSettings) -> ReadingStore:
-    """The backend the settings name; no connection is made until first use."""
-    if settings.backend == "sqlite":
-        from collector.sqlite_store import SqliteStore
-
-        return SqliteStore(settings.path, checkpoint_pages=settings.checkpoint_pages)
-    from collector.influx import InfluxStore
-
-    return InfluxStore(settings)
 
 
 def empty_series(metrics: Sequence[str] = ()) -> pd.DataFrame:

@@ -29,8 +29,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, ClassVar
 
+from devices.drivers.oximeter_stream import StreamSummary
 from devices.reading import Reading
-from veille.errors import DecodeError, DriverError
+from veille.errors import DecodeError, DeviceError, DriverError
 
 if TYPE_CHECKING:
     from bleak import BleakClient
@@ -42,6 +43,7 @@ __all__ = [
     "BaseDriver",
     "Consent",
     "DecodeError",
+    "DeviceError",
     "DeviceInfo",
     "DeviceState",
     "Driver",
@@ -53,6 +55,7 @@ __all__ = [
     "Reading",
     "ScaleUser",
     "SessionResult",
+    "StreamSummary",
     "normalize_uuid",
 ]
 

@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from types import MappingProxyType
 
+from devices import uuids
 from devices.codecs.blood_pressure import BloodPressureFlags
 from devices.cursor import DATE_TIME_SIZE
 from devices.decode import characteristic_key, decode
@@ -116,13 +117,21 @@ def drop_filler_record(payload: bytes) -> bytes | Dropped:
 QUIRKS: Mapping[tuple[str, str], tuple[Quirk, ...]] = MappingProxyType(
     {
         ("beurer", "bm85"): (
-            Quirk("big-endian pulse and status, unflagged user", "2A35", cuff_big_endian_fields),
+            Quirk(
+                "big-endian pulse and status, unflagged user",
+                uuids.BLOOD_PRESSURE_MEASUREMENT,
+                cuff_big_endian_fields,
+            ),
         ),
         ("foracare", "fora 6 connect"): (
-            Quirk("base-time month counts from 0", "2A18", glucose_month_from_zero),
+            Quirk(
+                "base-time month counts from 0", uuids.GLUCOSE_MEASUREMENT, glucose_month_from_zero
+            ),
         ),
         ("sinocare", "safe aq smart"): (
-            Quirk("fills memory with all-0xFF records", "2A18", drop_filler_record),
+            Quirk(
+                "fills memory with all-0xFF records", uuids.GLUCOSE_MEASUREMENT, drop_filler_record
+            ),
         ),
     }
 )

@@ -14,6 +14,7 @@ from bleak.backends.device import BLEDevice
 from bleak.backends.scanner import AdvertisementData, BaseBleakScanner
 from bleak.exc import BleakError
 
+from devices import uuids
 from devices.driver import normalize_uuid
 from devices.drivers.uds import register_user
 from devices.registry import Registry
@@ -23,12 +24,12 @@ from veille.errors import ConfigError, DeviceError, DriverError
 
 #: Bluetooth SIG health services a device may advertise, for devices no driver claims yet.
 HEALTH_SERVICES = {
-    normalize_uuid("1808"): "glucose",
-    normalize_uuid("1810"): "blood pressure",
-    normalize_uuid("181B"): "body composition",
-    normalize_uuid("181D"): "weight scale",
-    normalize_uuid("1809"): "thermometer",
-    normalize_uuid("1822"): "pulse oximeter",
+    normalize_uuid(uuids.GLUCOSE_SERVICE): "glucose",
+    normalize_uuid(uuids.BLOOD_PRESSURE_SERVICE): "blood pressure",
+    normalize_uuid(uuids.BODY_COMPOSITION_SERVICE): "body composition",
+    normalize_uuid(uuids.WEIGHT_SCALE_SERVICE): "weight scale",
+    normalize_uuid(uuids.HEALTH_THERMOMETER_SERVICE): "thermometer",
+    normalize_uuid(uuids.PULSE_OXIMETER_SERVICE): "pulse oximeter",
 }
 
 

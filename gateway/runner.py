@@ -34,7 +34,8 @@ def _household(
     try:
         for (address, user), patient in household.pairings().items():
             if store.patient_for(address, user)[0] is None:  # explicit pairings win
-                store.pair(address, patient, household.devices[address].type, user)
+                code = household.consent_code(address, user)
+                store.pair(address, patient, household.devices[address].type, user, code)
     finally:
         store.close()
     step = 1.0  # real seconds between world-clock steps

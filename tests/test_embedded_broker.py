@@ -7,7 +7,7 @@ import threading
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 
-from veille.broker import EmbeddedBroker
+from demo.broker import EmbeddedBroker
 from veille.mqtt import BrokerSettings, negotiate_protocol
 from wire import topics
 

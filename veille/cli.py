@@ -22,7 +22,7 @@ COMMAND_MODULES = (
     "alerts.cli",
     "sharing.cli",
     "web.cli",
-    "veille.demo_cli",
+    "demo.cli",
 )
 
 #: Which module owns each command, so `veille <command>` imports that module alone: the
@@ -38,7 +38,7 @@ OWNERS = {
     "alerts": "alerts.cli",
     "sharing": "sharing.cli",
     "web": "web.cli",
-    "demo": "veille.demo_cli",
+    "demo": "demo.cli",
 }
 
 

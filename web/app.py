@@ -27,7 +27,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from alerts.ruleset import RuleSet, load_rules
-from collector.store import ReadingStore, open_store
+from collector.backends import open_store
+from collector.store import ReadingStore
 from veille.clock import Clock, SystemClock
 from veille.db import import_models, make_engine, session_factory
 from veille.gcpolicy import settle_after_startup

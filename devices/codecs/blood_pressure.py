@@ -18,13 +18,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum, IntFlag
 
+from devices import uuids
 from devices.codecs import Codec
 from devices.codecs.common import metric, require_kind, user_index
 from devices.codecs.units import MMHG_PER_KPA
 from devices.cursor import Cursor, Writer
 from devices.reading import Kind, Reading
 
-UUID = "2A35"
+UUID = uuids.BLOOD_PRESSURE_MEASUREMENT
 
 
 class BloodPressureFlags(IntFlag):

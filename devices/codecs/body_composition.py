@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import IntFlag
 
+from devices import uuids
 from devices.codecs import Codec
 from devices.codecs.common import fixed, metric, require_kind, user_index
 from devices.codecs.weight import height_step, mass_step
@@ -24,7 +25,7 @@ from devices.cursor import Cursor, Writer
 from devices.reading import Kind, Reading
 from veille.errors import DecodeError, EncodeError
 
-UUID = "2A9C"
+UUID = uuids.BODY_COMPOSITION_MEASUREMENT
 UNSUCCESSFUL = 0xFFFF
 PERCENT_STEP = 0.1
 IMPEDANCE_STEP = 0.1

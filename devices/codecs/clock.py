@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import IntFlag
 
+from devices import uuids
 from devices.cursor import DATE_TIME_SIZE, Cursor, Writer
 from veille.errors import DecodeError, EncodeError
 
-DATE_TIME_UUID = "2A08"
-CURRENT_TIME_UUID = "2A2B"
-BATTERY_LEVEL_UUID = "2A19"
+DATE_TIME_UUID = uuids.DATE_TIME
+CURRENT_TIME_UUID = uuids.CURRENT_TIME
+BATTERY_LEVEL_UUID = uuids.BATTERY_LEVEL
 
 
 class AdjustReason(IntFlag):

@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import timedelta
 from enum import IntFlag
 
+from devices import uuids
 from devices.codecs import Codec
 from devices.codecs.common import enum_name, enum_value, metric, require_kind
 from devices.codecs.units import MG_DL_PER_KG_L, MG_DL_PER_MMOL_L
@@ -24,7 +25,7 @@ from devices.cursor import Cursor, Writer
 from devices.reading import Kind, Reading
 from veille.errors import DecodeError, EncodeError
 
-UUID = "2A18"
+UUID = uuids.GLUCOSE_MEASUREMENT
 
 
 class GlucoseFlags(IntFlag):

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 from enum import IntFlag
 
+from devices import uuids
 from devices.codecs import Codec
 from devices.codecs.common import enum_name, enum_value, require_kind
 from devices.cursor import Cursor, Writer
 from devices.reading import Kind, Reading
 from veille.errors import DecodeError, EncodeError
 
-UUID = "2A34"
+UUID = uuids.GLUCOSE_MEASUREMENT_CONTEXT
 EXERCISE_OVERRUN = 0xFFFF
 
 

@@ -7,12 +7,13 @@ current cuff pressure and the diastolic and mean arterial fields are unused
 
 from __future__ import annotations
 
+from devices import uuids
 from devices.codecs import Codec
 from devices.codecs.blood_pressure import read_fields, write_fields
 from devices.codecs.common import metric, require_kind
 from devices.reading import Kind, Reading
 
-UUID = "2A36"
+UUID = uuids.INTERMEDIATE_CUFF_PRESSURE
 
 
 def decode(payload: bytes) -> Reading:

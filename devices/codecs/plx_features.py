@@ -12,10 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntFlag
 
+from devices import uuids
 from devices.codecs.plx_status import DEVICE_FLAGS, MEASUREMENT_FLAGS, flags_of, value_of
 from devices.cursor import Cursor, Writer
 
-UUID = "2A60"
+UUID = uuids.PLX_FEATURES
 
 
 class SupportedFeatures(IntFlag):

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from enum import IntFlag
 
+from devices import uuids
 from devices.codecs import Codec
 from devices.codecs.common import metric, require_kind
 from devices.codecs.plx_status import DEVICE_FLAGS, MEASUREMENT_FLAGS, flags_of, value_of
 from devices.cursor import Cursor, Writer
 from devices.reading import Kind, Reading
 
-UUID = "2A5E"
+UUID = uuids.PLX_SPOT_CHECK_MEASUREMENT
 CLOCK_NOT_SET = "device_clock_not_set"
 
 

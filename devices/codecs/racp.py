@@ -15,10 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 
+from devices import uuids
 from devices.cursor import Cursor, Writer
 from veille.errors import DecodeError
 
-UUID = "2A52"
+UUID = uuids.RECORD_ACCESS_CONTROL_POINT
 
 
 class OpCode(IntEnum):

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from enum import IntFlag
 
+from devices import uuids
 from devices.codecs import Codec
 from devices.codecs.common import enum_name, enum_value, metric, require_kind
 from devices.cursor import Cursor, Writer
 from devices.reading import Kind, Reading
 
-UUID = "2A1C"
-INTERMEDIATE_UUID = "2A1E"
+UUID = uuids.TEMPERATURE_MEASUREMENT
+INTERMEDIATE_UUID = uuids.INTERMEDIATE_TEMPERATURE
 
 
 class TemperatureFlags(IntFlag):

@@ -16,12 +16,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 
+from devices import uuids
 from devices.cursor import Cursor, Writer
 from veille.errors import DecodeError, EncodeError
 
-UUID = "2A9F"
+UUID = uuids.USER_CONTROL_POINT
 #: User Index (0x2A9A): the user the current connection has consent for (0xFF: none).
-USER_INDEX_UUID = "2A9A"
+USER_INDEX_UUID = uuids.USER_INDEX
 MAX_CONSENT_CODE = 9999
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from enum import IntFlag
 
+from devices import uuids
 from devices.codecs import Codec
 from devices.codecs.common import UNKNOWN_USER, fixed, metric, require_kind, user_index
 from devices.codecs.units import (
@@ -23,7 +24,7 @@ from devices.cursor import Cursor, Writer
 from devices.reading import Kind, Reading
 from veille.errors import EncodeError
 
-UUID = "2A9D"
+UUID = uuids.WEIGHT_MEASUREMENT
 UNSUCCESSFUL = 0xFFFF
 BMI_STEP = 0.1
 

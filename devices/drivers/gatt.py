@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from bleak.exc import BleakError
 
+from devices import uuids
 from devices.codecs import clock as clock_codec
 from devices.decode import characteristic_key
 from devices.decode import decode as strict_decode
@@ -42,7 +43,12 @@ if TYPE_CHECKING:
 
 #: Beyond this drift (seconds), readings timed by the device clock this session are flagged.
 CLOCK_TOLERANCE_S = 300.0
-_INFO = {"2A29": "manufacturer", "2A24": "model", "2A25": "serial", "2A26": "firmware"}
+_INFO = {
+    uuids.MANUFACTURER_NAME: "manufacturer",
+    uuids.MODEL_NUMBER: "model",
+    uuids.SERIAL_NUMBER: "serial",
+    uuids.FIRMWARE_REVISION: "firmware",
+}
 
 
 def uuid128(short: str) -> str:

@@ -39,6 +39,7 @@ from __future__ import annotations
 from dataclasses import replace
 from enum import Enum
 
+from devices import uuids
 from devices.codecs import glucose, glucose_context, racp
 from devices.codecs.glucose_context import join_context
 from devices.driver import DeviceState, Matcher, Note, NoteKind
@@ -85,7 +86,7 @@ def mark_control_solution(reading: Reading) -> Reading:
 class GlucoseDriver(RacpDriver):
     name = "glucose"
     description = "Bluetooth SIG Glucose Service (0x1808), RACP download from the last record"
-    matchers = (Matcher(service_uuid="1808"),)
+    matchers = (Matcher(service_uuid=uuids.GLUCOSE_SERVICE),)
     characteristics = (glucose.UUID, glucose_context.UUID)
     subscribe = (glucose.UUID, glucose_context.UUID, racp.UUID)
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from devices import uuids
 from devices.codecs import plx_continuous, plx_features, plx_spot_check, racp
 from devices.driver import DeviceState, Matcher, Note, NoteKind
 from devices.drivers.gatt import Context, offers, uuid128
@@ -97,7 +98,7 @@ class PulseOximeterDriver(RacpDriver):
         "Bluetooth SIG Pulse Oximeter Service (0x1822): spot-checks, stored records, "
         "continuous stream summarised"
     )
-    matchers = (Matcher(service_uuid="1822"),)
+    matchers = (Matcher(service_uuid=uuids.PULSE_OXIMETER_SERVICE),)
     characteristics = (plx_spot_check.UUID, plx_continuous.UUID)
     subscribe = (plx_spot_check.UUID, plx_continuous.UUID, racp.UUID)
 

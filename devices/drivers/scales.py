@@ -21,6 +21,12 @@ reading (same time, user and device; its own kind gives it its own stable
 reading id). A scale that offers Weight Measurement sends its weight there,
 and is not given a second one.
 
+A multi-user scale with the User Data Service (0x181C) sends a user's
+weighings only after consent: when the scale offers the User Control Point
+(0x2A9F), the scale drivers give consent for each user slot paired with a
+code (`DeviceState.users`) and take that slot's weighings after each
+answer (`devices.drivers.uds`); a refusal takes nothing and is reported.
+
 Blood-pressure Intermediate Cuff Pressure (0x2A36) is decoded, so a
 malformed one is reported, but never emitted: it is the cuff's pressure
 while it inflates and deflates, streamed during one measurement, not a
@@ -32,6 +38,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from devices import uuids
 from devices.codecs import blood_pressure, body_composition, weight
 from devices.codecs import intermediate_cuff_pressure as icp
 from devices.codecs import user_control_point as ucp
@@ -108,7 +115,11 @@ class _IndicatingDriver(GattDriver):
             await self.deliver(session, reading)
         if held is not None:
             session.result.notes.append(
-                Note(NoteKind.UNPAIRED, "second packet never came; first half kept alone", "2A9C")
+                Note(
+                    NoteKind.UNPAIRED,
+                    "second packet never came; first half kept alone",
+                    uuids.BODY_COMPOSITION_MEASUREMENT,
+                )
             )
             await self.deliver(session, held)
 
@@ -158,18 +169,21 @@ class _ScaleDriver(_IndicatingDriver):
 class WeightScaleDriver(_ScaleDriver):
     name = "weight_scale"
     description = "Bluetooth SIG Weight Scale Service (0x181D), with body composition if offered"
-    matchers = (Matcher(service_uuid="181D"),)
+    matchers = (Matcher(service_uuid=uuids.WEIGHT_SCALE_SERVICE),)
 
 
 class BodyCompositionDriver(_ScaleDriver):
     name = "body_composition"
     description = "Bluetooth SIG Body Composition Service (0x181B), with its weight"
-    matchers = (Matcher(service_uuid="181B"), Matcher(service_uuid=("181D", "181B")))
+    matchers = (
+        Matcher(service_uuid=uuids.BODY_COMPOSITION_SERVICE),
+        Matcher(service_uuid=(uuids.WEIGHT_SCALE_SERVICE, uuids.BODY_COMPOSITION_SERVICE)),
+    )
 
 
 class BloodPressureDriver(_IndicatingDriver):
     name = "blood_pressure"
     description = "Bluetooth SIG Blood Pressure Service (0x1810), with cuff pressure"
-    matchers = (Matcher(service_uuid="1810"),)
+    matchers = (Matcher(service_uuid=uuids.BLOOD_PRESSURE_SERVICE),)
     characteristics = (blood_pressure.UUID, icp.UUID)
     subscribe = (icp.UUID, blood_pressure.UUID)

@@ -13,6 +13,7 @@ measurement was attempted, never an alert.
 
 from __future__ import annotations
 
+from devices import uuids
 from devices.codecs import intermediate_temperature, temperature
 from devices.driver import DeviceState, Matcher, Note, NoteKind
 from devices.drivers.gatt import Context, GattDriver
@@ -24,7 +25,7 @@ SETTLING_UUID = intermediate_temperature.UUID
 class ThermometerDriver(GattDriver):
     name = "thermometer"
     description = "Bluetooth SIG Health Thermometer Service (0x1809), °C or °F"
-    matchers = (Matcher(service_uuid="1809"),)
+    matchers = (Matcher(service_uuid=uuids.HEALTH_THERMOMETER_SERVICE),)
     characteristics = (temperature.UUID, intermediate_temperature.UUID)
     subscribe = (intermediate_temperature.UUID, temperature.UUID)
 

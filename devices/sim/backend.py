@@ -1,7 +1,9 @@
 """bleak backends over a `VirtualRadio`: what ``backend=`` plugs into `BleakScanner`/`BleakClient`.
 
 Use the subclasses a radio makes (``radio.scanner_backend``,
-``radio.client_backend``); these two bases have no radio of their own.
+``radio.client_backend``); these two bases have no radio of their own, only
+the `Air` they hear (the radio, which imports this module: one direction,
+radio -> backend -> peripheral).
 Failures surface as bleak's own `BleakError`, as a real adapter's would.
 """
 
@@ -9,8 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
-from typing import Any, ClassVar, Literal
+from collections.abc import Callable, Iterator
+from typing import Any, ClassVar, Literal, Protocol
 
 from bleak.args import SizedBuffer
 from bleak.backends.characteristic import BleakGATTCharacteristic
@@ -21,11 +23,21 @@ from bleak.backends.scanner import AdvertisementDataCallback, BaseBleakScanner
 from bleak.backends.service import BleakGATTService, BleakGATTServiceCollection
 from bleak.exc import BleakDeviceNotFoundError, BleakError
 
+from devices import uuids
 from devices.driver import normalize_uuid
 from devices.sim.peripheral import Link, VirtualPeripheral
-from devices.sim.radio import VirtualRadio
 
 _MTU = 185
+
+
+class Air(Protocol):
+    """What a backend hears: the devices in range and how often they advertise."""
+
+    scan_interval: float
+
+    def __iter__(self) -> Iterator[VirtualPeripheral]: ...
+
+    def device(self, address: str) -> VirtualPeripheral | None: ...
 
 
 def short_uuid(uuid: str) -> str:
@@ -36,7 +48,7 @@ def short_uuid(uuid: str) -> str:
 class SimScanner(BaseBleakScanner):
     """Hears the advertisements of the radio's devices every ``scan_interval``."""
 
-    radio: ClassVar[VirtualRadio]
+    radio: ClassVar[Air]
 
     def __init__(
         self,
@@ -83,7 +95,7 @@ class SimScanner(BaseBleakScanner):
 class SimClient(BaseBleakClient):
     """A GATT connection to one virtual peripheral."""
 
-    radio: ClassVar[VirtualRadio]
+    radio: ClassVar[Air]
 
     def __init__(
         self,
@@ -158,7 +170,9 @@ class SimClient(BaseBleakClient):
             self._handles[handle] = spec.uuid
             handle += 1
             if "notify" in spec.properties or "indicate" in spec.properties:
-                descriptor = BleakGATTDescriptor(None, handle, normalize_uuid("2902"), char)
+                descriptor = BleakGATTDescriptor(
+                    None, handle, normalize_uuid(uuids.CLIENT_CHARACTERISTIC_CONFIGURATION), char
+                )
                 collection.add_descriptor(descriptor)
                 handle += 1
         return collection

@@ -18,6 +18,7 @@ from typing import Any
 from bleak.backends.scanner import AdvertisementData
 from bleak.exc import BleakError
 
+from devices import uuids
 from devices.codecs import blood_pressure, body_composition, glucose, glucose_context, racp, weight
 from devices.codecs import intermediate_cuff_pressure as icp
 from devices.driver import normalize_uuid
@@ -90,7 +91,7 @@ class MeasurementDevice(VirtualPeripheral):
 class WeightScale(MeasurementDevice):
     """Weight Scale Service (0x181D); multi-user through ``user_index``."""
 
-    service = "181D"
+    service = uuids.WEIGHT_SCALE_SERVICE
     char = weight.UUID
     kind = Kind.WEIGHT
 
@@ -102,7 +103,7 @@ class BodyCompositionScale(MeasurementDevice):
     """Body Composition Service (0x181B) alone; ``split_packets`` sends each measurement
     in two, ``imperial`` in pounds and inches."""
 
-    service = "181B"
+    service = uuids.BODY_COMPOSITION_SERVICE
     char = body_composition.UUID
     kind = Kind.BODY_COMPOSITION
 
@@ -145,14 +146,21 @@ class WeightAndBodyCompositionScale(BodyCompositionScale):
     """
 
     def __init__(
-        self, address: str, *, advertised: tuple[str, ...] = ("181D", "181B"), **kwargs: Any
+        self,
+        address: str,
+        *,
+        advertised: tuple[str, ...] = (uuids.WEIGHT_SCALE_SERVICE, uuids.BODY_COMPOSITION_SERVICE),
+        **kwargs: Any,
     ) -> None:
         kwargs.setdefault("split_packets", False)
         super().__init__(address, **kwargs)
         self.services = advertised
 
     def measurement_gatt(self) -> list[CharSpec]:
-        return [CharSpec("181D", weight.UUID, ("indicate",)), *super().measurement_gatt()]
+        return [
+            CharSpec(uuids.WEIGHT_SCALE_SERVICE, weight.UUID, ("indicate",)),
+            *super().measurement_gatt(),
+        ]
 
     def sends_on(self) -> tuple[str, ...]:
         return (weight.UUID, self.char)
@@ -170,7 +178,7 @@ class WeightAndBodyCompositionScale(BodyCompositionScale):
 class BloodPressureCuff(MeasurementDevice):
     """Blood Pressure Service (0x1810): 2A35 indications, 2A36 cuff pressure notifications."""
 
-    service = "1810"
+    service = uuids.BLOOD_PRESSURE_SERVICE
     char = blood_pressure.UUID
     kind = Kind.BLOOD_PRESSURE
 
@@ -206,7 +214,7 @@ class GlucoseMeter(RacpPeripheral):
 
     ranges = True
 
-    services = ("1808",)
+    services = (uuids.GLUCOSE_SERVICE,)
     record_char = glucose.UUID
 
     def __init__(
@@ -239,9 +247,9 @@ class GlucoseMeter(RacpPeripheral):
 
     def measurement_gatt(self) -> list[CharSpec]:
         return [
-            CharSpec("1808", glucose.UUID, ("notify",)),
-            CharSpec("1808", glucose_context.UUID, ("notify",)),
-            CharSpec("1808", racp.UUID, ("write", "indicate")),
+            CharSpec(uuids.GLUCOSE_SERVICE, glucose.UUID, ("notify",)),
+            CharSpec(uuids.GLUCOSE_SERVICE, glucose_context.UUID, ("notify",)),
+            CharSpec(uuids.GLUCOSE_SERVICE, racp.UUID, ("write", "indicate")),
         ]
 
     def _selected(self, request: racp.Request) -> list[tuple[Reading, Reading | None]] | None:

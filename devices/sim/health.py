@@ -24,6 +24,7 @@ from typing import Any
 
 from bleak.exc import BleakError
 
+from devices import uuids
 from devices.codecs import (
     intermediate_temperature,
     plx_continuous,
@@ -49,7 +50,7 @@ FULL_FEATURES = plx_features.Features(
 class PulseOximeter(RacpPeripheral):
     """Pulse Oximeter Service (0x1822): stored spot-checks over RACP, a continuous stream."""
 
-    services = ("1822",)
+    services = (uuids.PULSE_OXIMETER_SERVICE,)
     record_char = plx_spot_check.UUID
 
     def __init__(
@@ -87,10 +88,10 @@ class PulseOximeter(RacpPeripheral):
 
     def measurement_gatt(self) -> list[CharSpec]:
         return [
-            CharSpec("1822", plx_spot_check.UUID, ("indicate",)),
-            CharSpec("1822", plx_continuous.UUID, ("notify",)),
-            CharSpec("1822", plx_features.UUID, ("read",)),
-            CharSpec("1822", racp.UUID, ("write", "indicate")),
+            CharSpec(uuids.PULSE_OXIMETER_SERVICE, plx_spot_check.UUID, ("indicate",)),
+            CharSpec(uuids.PULSE_OXIMETER_SERVICE, plx_continuous.UUID, ("notify",)),
+            CharSpec(uuids.PULSE_OXIMETER_SERVICE, plx_features.UUID, ("read",)),
+            CharSpec(uuids.PULSE_OXIMETER_SERVICE, racp.UUID, ("write", "indicate")),
         ]
 
     async def read(self, link: Link, char: str) -> bytes:
@@ -104,14 +105,16 @@ class PulseOximeter(RacpPeripheral):
             self._background.spawn(self._play(link))
 
     async def _play(self, link: Link) -> None:
-        samples, self.samples = self.samples, []
+        """Stream the session; if the link drops, the rest plays at the next connection
+        (the patient still wears the probe and the oximeter reconnects)."""
         with contextlib.suppress(BleakError):
             await asyncio.sleep(0.01)
-            for sample in samples:
+            while self.samples:
+                link.require()
                 if self.radio is not None:
                     self.radio.advance(self.sample_interval)
-                await link.notify(plx_continuous.UUID, plx_continuous.encode(sample))
-                self.streamed.append(sample)
+                await link.notify(plx_continuous.UUID, plx_continuous.encode(self.samples[0]))
+                self.streamed.append(self.samples.pop(0))
             await self.transfer_done()  # a download still going: let it finish first
             await asyncio.sleep(self.linger)
             link.drop()
@@ -129,7 +132,7 @@ class PulseOximeter(RacpPeripheral):
 class Thermometer(MeasurementDevice):
     """Health Thermometer Service (0x1809): results indicated, intermediate values notified."""
 
-    service = "1809"
+    service = uuids.HEALTH_THERMOMETER_SERVICE
     char = temperature.UUID
     kind = Kind.TEMPERATURE
 

@@ -40,9 +40,12 @@ from devices.sim.devices import (
     MeasurementDevice,
     WeightScale,
 )
-from devices.sim.household_file import HouseholdModel, ScheduleModel
+from devices.sim.health import PulseOximeter, Thermometer
+from devices.sim.household_file import HouseholdModel, ScheduleModel, StreamModel
+from devices.sim.oximetry import stream_samples
 from devices.sim.peripheral import VirtualPeripheral
 from devices.sim.radio import VirtualRadio
+from devices.sim.uds_scale import UdsScale
 from veille.errors import ConfigError
 
 _DEVICE_CLASSES: Mapping[str, type[VirtualPeripheral]] = {
@@ -50,12 +53,16 @@ _DEVICE_CLASSES: Mapping[str, type[VirtualPeripheral]] = {
     "body_composition": BodyCompositionScale,
     "blood_pressure": BloodPressureCuff,
     "glucose": GlucoseMeter,
+    "pulse_oximeter": PulseOximeter,
+    "thermometer": Thermometer,
 }
 _KIND_OF_DEVICE = {
     "weight_scale": Kind.WEIGHT,
     "body_composition": Kind.BODY_COMPOSITION,
     "blood_pressure": Kind.BLOOD_PRESSURE,
     "glucose": Kind.GLUCOSE,
+    "pulse_oximeter": Kind.SPO2,
+    "thermometer": Kind.TEMPERATURE,
 }
 _GLUCOSE_SAMPLE = {"sample_type": "capillary_whole_blood", "sample_location": "finger"}
 
@@ -100,6 +107,22 @@ class Household:
             for address, device in self.devices.items()
             for slot, patient in device.users.items()
         }
+
+    def consent_code(self, device: str, user_index: int | None) -> int | None:
+        """The consent code a multi-user scale's slot was registered with (User Data Service)."""
+        if user_index is None:
+            return None
+        return self.devices[device.upper()].consent_codes.get(user_index)
+
+    def streams(self, start: datetime, end: datetime) -> list[tuple[datetime, str, StreamModel]]:
+        """Continuous oximetry sessions starting in ``start <= time < end``: (when, device, it)."""
+        out = []
+        for stream in self.model.streams:
+            day = self.model.start + timedelta(days=stream.day)
+            when = self._home_time(stream.patient, day, stream.at)
+            if start <= when < end:
+                out.append((when, stream.device.upper(), stream))
+        return sorted(out, key=lambda s: s[0])
 
     def _home_time(self, patient: str, day: date, at: time) -> datetime:
         local = datetime.combine(day, at, ZoneInfo(self.patients[patient].timezone))
@@ -233,6 +256,10 @@ def _rounded(name: str, value: float) -> float:
         return float(round(value))
     if name == "glucose_mmol_l":
         return max(0.6, round(value, 1))
+    if name == "spo2_pct":
+        return float(min(100, round(value)))  # oximeters show whole percents
+    if name == "temperature_c":
+        return round(value, 1)
     return round(value, 2)
 
 
@@ -247,15 +274,20 @@ class SimulatedHome:
         )
         self.devices: dict[str, VirtualPeripheral] = {}
         for spec in household.model.devices:
-            cls = _DEVICE_CLASSES[spec.type]
+            cls = UdsScale if spec.consent_codes else _DEVICE_CLASSES[spec.type]
             info = DeviceInfo(spec.manufacturer, spec.model, spec.serial, spec.firmware)
+            extra = {"fahrenheit": True} if spec.fahrenheit else {}
             device = cls(
                 spec.address,
                 name=spec.name,
                 info=info,
                 faults=spec.faults.build(),
                 advertise_seconds=spec.advertise_s,
+                **extra,
             )
+            if isinstance(device, UdsScale):
+                for slot, code in spec.consent_codes.items():
+                    device.add_user(code, slot)
             self.devices[device.address] = self.radio.add(device)
         for measurement in household.stored():
             self._store(measurement)
@@ -263,7 +295,7 @@ class SimulatedHome:
 
     def _store(self, measurement: Measurement) -> None:
         device = self.devices[measurement.device]
-        if isinstance(device, MeasurementDevice | GlucoseMeter):
+        if isinstance(device, MeasurementDevice | GlucoseMeter | PulseOximeter):
             device.store(measurement.reading)
 
     def advance_to(self, when: datetime) -> list[Measurement]:
@@ -273,6 +305,13 @@ class SimulatedHome:
             if measurement.time > self.radio.now():
                 self.radio.set_time(measurement.time)
             self._store(measurement)
-        self.radio.set_time(when)
+        for at, address, stream in self.household.streams(self._clock, when):
+            oximeter = self.devices[address]
+            if isinstance(oximeter, PulseOximeter):
+                seed = zlib.crc32(f"{self.household.model.seed}|{address}|{at}".encode())
+                oximeter.stream(stream_samples(stream, seed))
+        # A streaming oximeter lets world time pass by itself: the clock may be ahead.
+        if when > self.radio.now():
+            self.radio.set_time(when)
         self._clock = when
         return taken

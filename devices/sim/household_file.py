@@ -16,7 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from devices.reading import METRICS
 from devices.sim.peripheral import Faults
 
-DeviceType = Literal["weight_scale", "body_composition", "blood_pressure", "glucose"]
+DeviceType = Literal[
+    "weight_scale", "body_composition", "blood_pressure", "glucose", "pulse_oximeter", "thermometer"
+]
 
 
 def _time_zone(value: str) -> str:
@@ -73,6 +75,20 @@ class DeviceModel(_Model):
     faults: FaultsModel = FaultsModel()
     #: real seconds it advertises after a measurement
     advertise_s: float = Field(default=5.0, gt=0)
+    #: a multi-user scale with the User Data Service: user slot -> its consent code
+    consent_codes: dict[int, int] = {}
+    #: a thermometer that sends °F
+    fahrenheit: bool = False
+
+    @model_validator(mode="after")
+    def _consent(self) -> DeviceModel:
+        if self.consent_codes and self.type != "weight_scale":
+            raise ValueError("consent_codes are for a multi-user weight_scale (User Data Service)")
+        if set(self.consent_codes) - set(self.users):
+            raise ValueError("consent_codes name a user slot that users does not")
+        if any(not 0 <= code <= 9999 for code in self.consent_codes.values()):
+            raise ValueError("a consent code is 0..9999")
+        return self
 
 
 class EventModel(_Model):
@@ -133,6 +149,27 @@ class StoredModel(_Model):
     attributes: dict[str, str] = {}
 
 
+class DesaturationModel(_Model):
+    """A fall of SpO2 to ``nadir_pct`` ``after_minutes`` into a stream, held ``seconds``."""
+
+    after_minutes: float = Field(ge=0)
+    nadir_pct: float = Field(ge=50, le=100)
+    seconds: float = Field(default=30.0, gt=0)
+
+
+class StreamModel(_Model):
+    """A continuous oximetry session on ``day`` at ``at``: one sample a second for
+    ``minutes``, around ``baseline`` (``spo2_pct``, ``pulse_bpm``), with its desaturations."""
+
+    patient: str
+    device: str
+    day: int = Field(ge=0)
+    at: time
+    minutes: float = Field(gt=0, le=120)
+    baseline: dict[str, float]
+    desaturations: list[DesaturationModel] = []
+
+
 class HouseholdModel(_Model):
     name: str
     start: date
@@ -144,6 +181,7 @@ class HouseholdModel(_Model):
     devices: list[DeviceModel]
     schedules: list[ScheduleModel] = []
     stored: list[StoredModel] = []
+    streams: list[StreamModel] = []
 
     @field_validator("timezone")
     @classmethod
@@ -160,6 +198,7 @@ class HouseholdModel(_Model):
                     raise ValueError(f"device {device.address}: unknown patient {patient}")
         pairs = [(s.patient, s.device) for s in self.schedules]
         pairs += [(s.patient, s.device) for s in self.stored]
+        pairs += [(s.patient, s.device) for s in self.streams]
         for patient, address in pairs:
             if patient not in patients:
                 raise ValueError(f"unknown patient {patient}")

@@ -13,25 +13,38 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, Protocol
 
 from bleak.backends.scanner import AdvertisementData
 from bleak.exc import BleakError
 
+from devices import uuids
 from devices.codecs import clock as clock_codec
 from devices.driver import DeviceInfo, normalize_uuid
 from devices.reading import Reading
 from veille.errors import NotReady
 
-if TYPE_CHECKING:
-    from devices.sim.radio import VirtualRadio
+
+class WorldClock(Protocol):
+    """The world time a device's clock runs on: its `VirtualRadio` (which imports this
+    module, not the reverse)."""
+
+    def now(self) -> datetime: ...
+
+    def advance(self, delta: timedelta) -> None: ...
+
 
 Property = Literal["read", "write", "notify", "indicate", "write-without-response"]
 
-DEVICE_INFORMATION = "180A"
-BATTERY_SERVICE = "180F"
-CURRENT_TIME_SERVICE = "1805"
-_INFO_CHARS = {"2A29": "manufacturer", "2A24": "model", "2A25": "serial", "2A26": "firmware"}
+DEVICE_INFORMATION = uuids.DEVICE_INFORMATION_SERVICE
+BATTERY_SERVICE = uuids.BATTERY_SERVICE
+CURRENT_TIME_SERVICE = uuids.CURRENT_TIME_SERVICE
+_INFO_CHARS = {
+    uuids.MANUFACTURER_NAME: "manufacturer",
+    uuids.MODEL_NUMBER: "model",
+    uuids.SERIAL_NUMBER: "serial",
+    uuids.FIRMWARE_REVISION: "firmware",
+}
 
 
 class Background:
@@ -154,7 +167,7 @@ class VirtualPeripheral:
         self.faults = faults or Faults()
         self.advertise_seconds = advertise_seconds
         self.has_current_time = current_time
-        self.radio: VirtualRadio | None = None
+        self.radio: WorldClock | None = None
         self.link: Link | None = None
         self._advertise_until = 0.0
         self.connections = 0
@@ -165,7 +178,7 @@ class VirtualPeripheral:
     def device_time(self) -> datetime:
         return self._radio().now() + self.faults.clock_offset
 
-    def _radio(self) -> VirtualRadio:
+    def _radio(self) -> WorldClock:
         if self.radio is None:
             raise NotReady(f"{self.address}: add the device to a VirtualRadio first")
         return self.radio

@@ -15,14 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
+from devices.sim.backend import SimClient, SimScanner
+from devices.sim.peripheral import VirtualPeripheral
 from veille.errors import ConfigError
-
-if TYPE_CHECKING:
-    from devices.sim.backend import SimClient, SimScanner
-    from devices.sim.peripheral import VirtualPeripheral
-
 
 #: Any kind of virtual device: `add` hands back the very type it was given.
 P = TypeVar("P", bound="VirtualPeripheral")
@@ -71,8 +68,6 @@ class VirtualRadio:
     def scanner_backend(self) -> type[SimScanner]:
         """A `BaseBleakScanner` subclass that hears this radio's devices."""
         if self._scanner is None:
-            from devices.sim.backend import SimScanner
-
             self._scanner = type("VirtualRadioScanner", (SimScanner,), {"radio": self})
         return self._scanner
 
@@ -80,7 +75,5 @@ class VirtualRadio:
     def client_backend(self) -> type[SimClient]:
         """A `BaseBleakClient` subclass that connects to this radio's devices."""
         if self._client is None:
-            from devices.sim.backend import SimClient
-
             self._client = type("VirtualRadioClient", (SimClient,), {"radio": self})
         return self._client

@@ -17,6 +17,7 @@ from typing import Any
 
 from bleak.exc import BleakError
 
+from devices import uuids
 from devices.codecs import user_control_point as ucp
 from devices.codecs import weight
 from devices.reading import Reading
@@ -29,7 +30,7 @@ class UdsScale(WeightScale):
 
     def __init__(self, address: str, *, capacity: int = 8, **kwargs: Any) -> None:
         super().__init__(address, **kwargs)
-        self.services = ("181D", "181C")
+        self.services = (uuids.WEIGHT_SCALE_SERVICE, uuids.USER_DATA_SERVICE)
         self.capacity = capacity
         self.users: dict[int, int] = {}  # user index -> consent code
         self.consents: list[tuple[int, int]] = []
@@ -57,7 +58,7 @@ class UdsScale(WeightScale):
     def measurement_gatt(self) -> list[CharSpec]:
         return [
             *super().measurement_gatt(),
-            CharSpec("181C", ucp.UUID, ("write", "indicate")),
+            CharSpec(uuids.USER_DATA_SERVICE, ucp.UUID, ("write", "indicate")),
         ]
 
     async def subscribed(self, link: Link, char: str) -> None:

@@ -71,7 +71,8 @@ def test_export_from_influxdb_through_the_config(
 ) -> None:
     config = tmp_path / "veille.toml"
     config.write_text(f'[store]\nbackend = "influxdb"\nurl = "{influxd.url}"\nbucket = "export"\n')
-    from collector.store import StoreSettings, open_store
+    from collector.backends import open_store
+    from collector.store import StoreSettings
 
     store = open_store(StoreSettings(backend="influxdb", url=influxd.url, bucket="export"))
     store.write_batch(READINGS)

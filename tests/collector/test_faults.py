@@ -19,6 +19,7 @@ from collector.deadletter import DeadLetters
 from collector.influx import InfluxStore
 from collector.sqlite_store import SqliteStore
 from collector.store import StoreSettings, sqlite_path
+from demo.broker import USERNAME, EmbeddedBroker
 from devices.reading import Kind
 from tests.collector.admit import admission, database_url, pair_all
 from tests.collector.factory import wire
@@ -26,7 +27,6 @@ from tests.collector.peers import Ears, as_message, publish, running
 from tests.support.influx import Influxd
 from tests.support.mosquitto import Mosquitto
 from tests.support.waits import wait_until
-from veille.broker import USERNAME, EmbeddedBroker
 from veille.mqtt import BrokerSettings
 
 pytestmark = pytest.mark.integration

@@ -9,7 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from collector.store import ReadingStore, StoreSettings, open_store
+from collector.backends import open_store
+from collector.store import ReadingStore, StoreSettings
 from devices.reading import Kind
 from tests.collector.factory import T0, wire
 from tests.support.influx import Influxd

@@ -17,10 +17,10 @@ import paho.mqtt.client as paho
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 
+from demo.broker import USERNAME
+from demo.gateway import GATEWAY_ID
 from tests.collector.factory import wire
 from tests.demo.test_demo import HEART_FAILURE, SPEED, STARTED, assert_stored_once, start_demo
-from veille.broker import USERNAME
-from veille.demo_gateway import GATEWAY_ID
 from veille.mqtt import free_port
 from wire import topics
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from veille.demo import STATE_FILE, prepare
-from veille.demo_gateway import load_household, produced, story_start
-from veille.demo_services import CatchUpClock, DemoError
+from demo.gateway import load_household, produced, story_start
+from demo.runner import STATE_FILE, prepare
+from demo.services import CatchUpClock, DemoError
 
 
 def test_the_clock_stands_still_until_run_then_runs_fast_and_never_passes_the_wall() -> None:
@@ -91,8 +91,12 @@ def test_the_household_story_is_moved_to_end_today() -> None:
         assert record.time < datetime(2026, 10, 26)
         assert record.time > datetime(2026, 10, 24)
     counts = produced(household, start + timedelta(days=28))
-    assert set(counts) == {"p-7f3a", "p-b41d", "p-3e9c", "p-d208"}
+    assert set(counts) == {"p-7f3a", "p-b41d", "p-3e9c", "p-d208", "p-c0d5"}
+    assert counts["p-c0d5"] == {"spo2": 2 * 28 + 2, "temperature": 2 * 28}
     assert counts["p-7f3a"] == {"weight": 28}  # one weighing a day
     assert counts["p-d208"]["glucose"] > 28 * 4  # four a day, the stored ones, the events
     assert set(counts["p-b41d"]) == {"weight", "blood_pressure"}
-    assert produced(household, start) == {"p-d208": {"glucose": len(household.stored())}}
+    assert produced(household, start) == {
+        "p-d208": {"glucose": sum(r.device.endswith("04") for r in household.stored())},
+        "p-c0d5": {"spo2": 2},  # spot-checks in the oximeter's memory
+    }

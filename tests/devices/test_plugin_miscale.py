@@ -24,7 +24,7 @@ from devices.reading import Kind, Reading
 from devices.registry import Registry
 
 PLUGIN = Path(__file__).resolve().parents[2] / "plugins" / "veille-miscale" / "veille_miscale"
-PUBLIC = {"devices.driver", "devices.reading", "devices.conformance"}
+PUBLIC = {"devices", "devices.driver", "devices.reading", "devices.conformance"}  # see test_sdk
 WHEN = datetime(2026, 5, 6, 7, 8, 9)
 DATA = "181B"
 

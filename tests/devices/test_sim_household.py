@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from devices.conformance import session
-from devices.driver import DeviceState
+from devices.driver import DeviceState, ScaleUser
 from devices.drivers.glucose import GlucoseDriver
 from devices.drivers.scales import BloodPressureDriver, WeightScaleDriver
 from devices.reading import Kind, Reading
@@ -99,7 +99,10 @@ def test_simulated_home_plays_three_days_through_the_drivers(demo: Household) ->
 
     async def gateway_round() -> dict[str, int]:
         counts: dict[str, int] = {}
-        _, scale = await session(home.radio, WeightScaleDriver(), SCALE, connect_attempts=2)
+        users = tuple(ScaleUser(slot, demo.consent_code(SCALE, slot) or 0) for slot in (1, 2))
+        _, scale = await session(
+            home.radio, WeightScaleDriver(), SCALE, DeviceState(users=users), connect_attempts=2
+        )
         counts["scale"] = len(scale)
         result, cuff = await session(home.radio, BloodPressureDriver(), CUFF_LATE)
         assert result.clock_drift_s == pytest.approx(-47 * 60, abs=1)

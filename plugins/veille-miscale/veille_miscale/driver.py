@@ -25,6 +25,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from devices import uuids
 from devices.driver import AdvertisementDriver, DecodeError, Matcher, normalize_uuid
 from devices.reading import Kind, Reading
 
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from bleak.backends.device import BLEDevice
     from bleak.backends.scanner import AdvertisementData
 
-SERVICE_DATA_UUID = normalize_uuid("181B")
+SERVICE_DATA_UUID = normalize_uuid(uuids.BODY_COMPOSITION_SERVICE)
 LENGTH = 13
 KG_PER_LB = 0.45359237
 KG_PER_JIN = 0.5
@@ -105,7 +106,7 @@ class MiScale2Driver(AdvertisementDriver):
     name = "xiaomi_mi_scale_2"
     description = "Xiaomi Mi Body Composition Scale 2 (MIBFS), advertisement only"
     # Service DATA 0x181B plus the name: more specific than a standard 0x181B service.
-    matchers = (Matcher(service_data_uuid="181B", local_name="MIBFS"),)
+    matchers = (Matcher(service_data_uuid=uuids.BODY_COMPOSITION_SERVICE, local_name="MIBFS"),)
 
     def from_advertisement(
         self, device: BLEDevice, advertisement: AdvertisementData

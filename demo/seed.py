@@ -24,9 +24,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from collector.pairings import pair
+from demo.gateway import GATEWAY_ID
 from sharing.demo import DemoWorld, seed_demo
 from sharing.identities import update_patient
-from veille.demo_gateway import GATEWAY_ID
 from veille.errors import ConfigError
 from web.accounts import create_account
 from web.models import Account
@@ -36,11 +36,13 @@ HEART_FAILURE = "p-7f3a"  # heart failure, weight climbs
 SPOUSE = "p-b41d"  # his wife, hypertensive, shares the scale: shares weight only
 HYPERTENSION = "p-3e9c"  # poorly controlled hypertension
 DIABETES = "p-d208"  # type 1 diabetes, a hypoglycaemia
+COPD = "p-c0d5"  # COPD follow-up: oximeter and thermometer, an exacerbation with fever
 LABELS = {
     HEART_FAILURE: "Jean D. (demo)",
     SPOUSE: "Marie D. (demo)",
     HYPERTENSION: "Fatima B. (demo)",
     DIABETES: "Louis M. (demo)",
+    COPD: "Odile R. (demo)",
 }
 
 
@@ -59,6 +61,7 @@ PATIENT_ACCOUNTS: dict[str, DemoAccount] = {
     HYPERTENSION: DemoAccount("fatima.demo", "demo-patient-2026", "patient", "hypertension"),
     DIABETES: DemoAccount("louis.demo", "demo-patient-2026", "patient", "type 1 diabetes"),
     SPOUSE: DemoAccount("marie.demo", "demo-patient-2026", "patient", "shares weight only"),
+    COPD: DemoAccount("odile.demo", "demo-patient-2026", "patient", "COPD follow-up"),
 }
 
 
@@ -97,6 +100,7 @@ def seed(session: Session, patient_ids: Collection[str], now: datetime) -> DemoW
     # second call so that their choice is "everything" too.
     world = seed_demo(session, [HEART_FAILURE, HYPERTENSION, SPOUSE], now=now)
     seed_demo(session, [DIABETES], now=now)
+    seed_demo(session, [COPD], now=now)
     for patient_id, label in LABELS.items():
         update_patient(session, patient_id, label=label)
     _account(session, NURSE, now, professional_id=world.nurse_id)

@@ -6,10 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-#: Days of the household's story a first run replays, ending today.
-HISTORY_DAYS = 28
-#: Default compression: four weeks in about 45 seconds.
-DEFAULT_SPEED = HISTORY_DAYS * 86_400 / 45
+from demo.options import DEFAULT_SPEED, HISTORY_DAYS, DemoOptions
 
 
 def _positive(text: str) -> float:
@@ -24,7 +21,7 @@ def _positive(text: str) -> float:
 
 def _run(args: argparse.Namespace) -> int:
     try:
-        from veille.demo import DemoOptions, run  # late: pulls in every package
+        from demo.runner import run  # late: pulls in every package
     except KeyboardInterrupt:  # Ctrl-C before the demo's own handler is in place
         return 0
 

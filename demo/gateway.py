@@ -28,8 +28,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import devices.sim
+from devices.drivers.oximeter import cursor_of
 from devices.reading import Reading
 from devices.sim.devices import GlucoseMeter, MeasurementDevice
+from devices.sim.health import PulseOximeter
 from devices.sim.household import Household, SimulatedHome
 from gateway.service import Backends, Gateway
 from gateway.settings import GatewaySettings
@@ -44,6 +46,8 @@ DRIVERS = {
     "body_composition": "body_composition",
     "blood_pressure": "blood_pressure",
     "glucose": "glucose",
+    "pulse_oximeter": "pulse_oximeter",
+    "thermometer": "thermometer",
 }
 
 
@@ -141,7 +145,8 @@ class SimulatedGateway:
         )
         for (address, user_index), patient in self.household.pairings().items():
             driver = DRIVERS[self.household.devices[address].type]
-            gateway.store.pair(address, patient, driver, user_index)
+            code = self.household.consent_code(address, user_index)
+            gateway.store.pair(address, patient, driver, user_index, code)
         self._home, self._gateway = home, gateway
         driving = asyncio.create_task(self._drive(home))
         self._ready.set()
@@ -192,6 +197,13 @@ class SimulatedGateway:
             elif isinstance(device, GlucoseMeter) and device.records:
                 last = gateway.store.remembered(device.address).last_sequence or 0
                 waiting.extend(r for r, _c in device.records if (r.sequence or 0) > last)
+            elif isinstance(device, PulseOximeter) and device.records:
+                cursor = gateway.store.remembered(device.address).last_sequence
+                waiting.extend(
+                    r
+                    for r in device.records
+                    if cursor is None or (r.time and cursor_of(r.time) > cursor)
+                )
         zone = ZoneInfo(self.household.model.timezone)
         times = [r.time.replace(tzinfo=zone).astimezone(UTC) for r in waiting if r.time]
         return Left(len(waiting), gateway.outbox.depth().waiting, min(times, default=None))

@@ -17,11 +17,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from collector.backends import open_store
 from collector.consumer import Collector, CollectorSettings
 from collector.deadletter import DeadLetters
 from collector.poison import PoisonJournal
 from collector.service import admission, poison_path
-from collector.store import StoreSettings, dead_letter_path, open_store, sqlite_path
+from collector.store import StoreSettings, dead_letter_path, sqlite_path
 from veille.clock import Clock
 from veille.db import DatabaseSettings
 from veille.errors import VeilleError

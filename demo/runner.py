@@ -30,20 +30,18 @@ from types import FrameType
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from veille import logs
-from veille.broker import USERNAME, EmbeddedBroker
-from veille.db import create_schema, import_models, make_engine, session_factory, transaction
-from veille.demo_cli import DEFAULT_SPEED, HISTORY_DAYS
-from veille.demo_gateway import (
+from demo.broker import USERNAME, EmbeddedBroker
+from demo.gateway import (
     GATEWAY_ID,
     SimulatedGateway,
     load_household,
     produced,
     story_start,
 )
-from veille.demo_progress import Progress
-from veille.demo_seed import NURSE, PATIENT_ACCOUNTS, PHYSICIAN, seed
-from veille.demo_services import (
+from demo.options import HISTORY_DAYS, DemoOptions
+from demo.progress import Progress
+from demo.seed import NURSE, PATIENT_ACCOUNTS, PHYSICIAN, seed
+from demo.services import (
     CatchUpClock,
     DemoError,
     Service,
@@ -52,6 +50,8 @@ from veille.demo_services import (
     start_collector,
     start_web,
 )
+from veille import logs
+from veille.db import create_schema, import_models, make_engine, session_factory, transaction
 from veille.errors import VeilleError
 from veille.mqtt import BrokerSettings
 from wire import topics
@@ -59,15 +59,6 @@ from wire import topics
 STATE_FILE = "demo-state.json"
 ZONE = "Europe/Paris"
 DRAIN_TIMEOUT_S = 30.0
-
-
-@dataclass(frozen=True, slots=True)
-class DemoOptions:
-    data_dir: Path
-    duration_s: float | None = None
-    reset: bool = False
-    speed: float = DEFAULT_SPEED
-    port: int = 8080
 
 
 @dataclass(frozen=True, slots=True)
