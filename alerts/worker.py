@@ -18,8 +18,9 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Mapping
-from datetime import timedelta
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,8 @@ from alerts.notify.directory import SharingDirectory
 from alerts.notify.dispatch import Address, Dispatcher
 from alerts.notify.email import EmailChannel
 from alerts.notify.mqtt import MqttChannel
+from alerts.notify.technical import CONTACT as TECHNICAL
+from alerts.notify.technical import report_refusals
 from alerts.notify.webhook import WebhookChannel
 from alerts.ruleset import DeviceRule, load_rules
 from alerts.sqlstore import DbTargets, SqlAlertStore, SqlReadingLog
@@ -94,10 +97,13 @@ class Worker:
         dispatcher: Dispatcher | None,
         clock: Clock,
         admission: Admission | None = None,
+        technical: Callable[[datetime], int] | None = None,
     ) -> None:
         self.engine = engine
         self.dispatcher = dispatcher
         self.clock = clock
+        #: tells the programme's technical contact of readings the collector refused
+        self.technical = technical
         #: the collector's own admission: what it refuses (implausible, another home's
         #: patient) never reaches the rules either
         self.admission = admission
@@ -153,6 +159,8 @@ class Worker:
                 self.dispatcher.enqueue(changes, now)
             self.dispatcher.escalate(now)
             self.dispatcher.deliver_due(now)
+        if self.technical is not None:
+            self.technical(now)
         return changes
 
 
@@ -207,15 +215,17 @@ def build(
         cache_ttl_s=settings.cache_ttl_s,
         shared=SqlReadingLog(sessions),
     )
+    reachable = channels(settings, client)
     dispatcher = Dispatcher(
         sessions,
-        channels(settings, client),
+        reachable,
         SharingDirectory(contacts(settings)),
         link=settings.link,
         escalate_after=timedelta(minutes=settings.escalate_after_min),
     )
     admission = Admission(DbAuthority(sessions), now=clock.now, count_refusals=False)
-    return Worker(engine, dispatcher, clock, admission)
+    technical = partial(report_refusals, sessions, reachable, contacts(settings).get(TECHNICAL, []))
+    return Worker(engine, dispatcher, clock, admission, technical)
 
 
 #: Readings judged together at most (what waits in the inbox, not a wait for more).

@@ -10,10 +10,11 @@ category, counted per gateway for the technical contact.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from collector.authority import DbAuthority, PairingTable, refusal_reason
-from collector.plausibility import PlausibilitySettings, check_time, check_values
+from collector.plausibility import PlausibilitySettings, check_values, check_window
 from collector.poison import POISON_REASON
 from collector.validate import check
 from wire import topics
@@ -24,6 +25,14 @@ from wire.reading import WireReading
 MAX_PAYLOAD = 16_384
 
 INVALID, UNAUTHORISED, IMPLAUSIBLE = "invalid", "unauthorised", "implausible"
+
+
+@dataclass(frozen=True, slots=True)
+class _Bounds:
+    now: datetime
+    latest: datetime
+    table: PairingTable
+    earliest: dict[int, datetime]
 
 
 class Refused(PayloadError):
@@ -55,6 +64,8 @@ class Admission:
         #: the collector counts refusals for the technical contact; the rules worker,
         #: which applies the same admission to the same messages, does not count them twice
         self.count_refusals = count_refusals
+        #: earliest admissible time per pairing (by id) of the table it was computed for
+        self._earliest_of: tuple[PairingTable | None, dict[int, datetime]] = (None, {})
 
     def ready(self) -> None:
         """Raise `StoreUnavailable` while the pairings were never read (callers retry)."""
@@ -62,15 +73,28 @@ class Admission:
 
     def admit(self, topic: str, payload: bytes) -> WireReading:
         """The reading in ``payload`` if admitted; else raises `Refused` with the reason."""
+        return self._admit_at(topic, payload, self._bounds())
+
+    def _bounds(self) -> _Bounds:
+        """What every message of one batch is judged against: read once per batch."""
+        now = self.now()
+        table = self.authority.table()
+        if table is not self._earliest_of[0]:
+            self._earliest_of = (table, {})
+        latest = now + timedelta(seconds=self.settings.clock_skew_s)
+        return _Bounds(now, latest, table, self._earliest_of[1])
+
+    def _admit_at(self, topic: str, payload: bytes, bounds: _Bounds) -> WireReading:
+        now = bounds.now
         try:
-            return self._admit(topic, payload)
+            return self._admit(topic, payload, bounds)
         except Refused as err:
             if self.count_refusals:
                 gateway = topics.gateway_of(topic) or "?"
-                self.authority.refusals.add(gateway, err.category, str(err), self.now())
+                self.authority.refusals.add(gateway, err.category, str(err), now)
             raise
 
-    def _admit(self, topic: str, payload: bytes) -> WireReading:
+    def _admit(self, topic: str, payload: bytes, bounds: _Bounds) -> WireReading:
         if len(payload) > MAX_PAYLOAD:
             raise Refused(
                 f"payload of {len(payload)} bytes; a reading is under {MAX_PAYLOAD}", INVALID
@@ -84,8 +108,7 @@ class Admission:
             category = IMPLAUSIBLE if str(err).startswith("implausible") else INVALID
             raise Refused(str(err), category) from err
         # an ended pairing still covers what was measured before its end (the outbox drains)
-        now, measured = self.now(), reading.time
-        table: PairingTable = self.authority.table()
+        measured, table = reading.time, bounds.table
         address = reading.device.address
         pairing = table.find(reading.gateway, reading.patient, address, measured)
         if pairing is None:
@@ -95,8 +118,12 @@ class Admission:
             raise Refused(
                 refusal_reason(table, reading.gateway, reading.patient, address), UNAUTHORISED
             )
+        earliest = bounds.earliest.get(id(pairing))
+        if earliest is None:
+            horizon = timedelta(days=self.settings.storage_horizon_days)
+            earliest = bounds.earliest[id(pairing)] = pairing.paired_at - horizon
         try:
-            check_time(reading, now=now, paired_at=pairing.paired_at, settings=self.settings)
+            check_window(reading, latest=bounds.latest, earliest=earliest, settings=self.settings)
         except PayloadError as err:
             raise Refused(str(err), IMPLAUSIBLE) from err
         return reading
@@ -110,12 +137,14 @@ class Admission:
         exception out of here: one hostile message must not stop the stream."""
         valid: dict[int, WireReading] = {}
         reasons: dict[int, str] = {}
+        bounds = self._bounds()
+        admit = self._admit_at
         for index, (topic, payload) in enumerate(messages):
             if index in poison:
                 reasons[index] = POISON_REASON
                 continue
             try:
-                valid[index] = self.admit(topic, payload)
+                valid[index] = admit(topic, payload, bounds)
             except PayloadError as err:
                 reasons[index] = str(err)
             except Exception as err:  # noqa: BLE001 - a hostile payload never stops the stream

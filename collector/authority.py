@@ -144,11 +144,17 @@ class DbAuthority:
         try:
             with self.sessions() as session, session.begin():
                 self.refusals.flush(session)
-                rows = session.scalars(select(GatewayPairing)).all()
-                table = PairingTable(
-                    Pairing(r.gateway_id, r.patient_id, r.device_address, r.paired_at, r.ended_at)
-                    for r in rows
-                )
+                pairings = GatewayPairing.__table__.c
+                rows = session.execute(  # plain rows, not ORM objects: a table of every home
+                    select(
+                        pairings.gateway_id,
+                        pairings.patient_id,
+                        pairings.device_address,
+                        pairings.paired_at,
+                        pairings.ended_at,
+                    )
+                ).all()
+                table = PairingTable(Pairing(*row) for row in rows)
         except SQLAlchemyError as err:
             self._loaded_at = time.monotonic()  # try again in refresh_s, not on every reading
             log.warning("pairings_unavailable", error=type(err).__name__)

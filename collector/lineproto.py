@@ -1,4 +1,4 @@
-"""Readings as InfluxDB points and back: the schema of DESIGN.md, pure functions.
+"""Readings as InfluxDB points and back: the schema of docs/stores.md, pure functions.
 
 measurement = kind; tags = patient, driver, gateway (never reading ids, which
 would multiply series); fields = the metrics, plus what the export needs to

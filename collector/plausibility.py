@@ -109,16 +109,28 @@ def check_time(
     reading: WireReading, *, now: datetime, paired_at: datetime, settings: PlausibilitySettings
 ) -> None:
     """The measurement time lies between pairing minus storage horizon and now plus skew."""
-    latest = now + timedelta(seconds=settings.clock_skew_s)
+    check_window(
+        reading,
+        latest=now + timedelta(seconds=settings.clock_skew_s),
+        earliest=paired_at - timedelta(days=settings.storage_horizon_days),
+        settings=settings,
+    )
+
+
+def check_window(
+    reading: WireReading, *, latest: datetime, earliest: datetime, settings: PlausibilitySettings
+) -> None:
+    """`check_time` with its bounds computed by the caller (once per batch and pairing:
+    comparing aware datetimes is most of the cost of this check)."""
     if reading.time > latest or reading.received > latest:
         which = "time" if reading.time > latest else "received"
         raise PayloadError(
             f"implausible: {which} {getattr(reading, which).isoformat()} is in the future"
             f" (more than {settings.clock_skew_s:g} s after the collector's clock)"
         )
-    earliest = paired_at - timedelta(days=settings.storage_horizon_days)
     if reading.time < earliest:
+        paired = earliest + timedelta(days=settings.storage_horizon_days)
         raise PayloadError(
             f"implausible: time {reading.time.isoformat()} is before the pairing"
-            f" ({paired_at.date().isoformat()}) minus {settings.storage_horizon_days:g} days"
+            f" ({paired.date().isoformat()}) minus {settings.storage_horizon_days:g} days"
         )

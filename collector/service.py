@@ -25,7 +25,7 @@ from collector.poison import PoisonJournal
 from collector.store import StoreSettings, dead_letter_path, sqlite_path
 from veille import logs
 from veille.config import load_section
-from veille.db import DatabaseSettings, create_schema, import_models, make_engine, session_factory
+from veille.db import DatabaseSettings, create_schema, make_engine, session_factory
 from veille.errors import ConfigError
 from veille.gcpolicy import settle_after_startup
 from veille.mqtt import BrokerSettings
@@ -59,9 +59,9 @@ def admission(collector: CollectorSettings, database: DatabaseSettings) -> Admis
 
     The tables are created when missing (SQLite, demo); a server runs
     ``veille sharing migrate`` first, which includes the collector's branch."""
-    import_models()
     engine = make_engine(database.url)
-    create_schema(engine)
+    if engine.dialect.name == "sqlite":  # a server's schema comes from its migrations
+        create_schema(engine)
     authority = DbAuthority(session_factory(engine), refresh_s=collector.pairings_refresh_s)
     return Admission(authority, collector.plausibility)
 

@@ -160,6 +160,11 @@ class Demo:
             collector = start_collector(settings, data_dir)
             self._services.append(collector)
             self.say(f"  collector        readings -> {data_dir / 'readings.sqlite'}")
+            self.say(
+                "                   admits only the patients its gateway is paired with and"
+                " possible values;"
+            )
+            self.say(f"                   refused: veille collector refusals --data-dir {data_dir}")
             web_url = f"http://127.0.0.1:{options.port}"
             rules = start_alerts(settings, data_dir, clock, f"{web_url}/team/alerts", world.team_id)
             self._services.append(rules)

@@ -1,7 +1,7 @@
 """Subcommands of `veille` that belong to `devices`: ``veille decode``.
 
-``veille decode CHAR HEX`` prints one JSON object (the decode contract of
-DESIGN.md). ``veille decode --batch`` reads ``CHAR HEX`` lines on stdin and
+``veille decode CHAR HEX`` prints one JSON object (the decode contract,
+`Reading.as_decoded`). ``veille decode --batch`` reads ``CHAR HEX`` lines on stdin and
 writes one JSON object per line, ``{"error": "..."}`` for a line that cannot
 be decoded; errors are data in that form, so its exit status is 0 once stdin
 is read. The single form exits 2 with a message on stderr for a malformed

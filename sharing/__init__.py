@@ -18,6 +18,9 @@ Modules, one job each:
 - `sharing.notifications` notices on the patient's page (and `device_notice` for alerts)
 - `sharing.reminders`     a notice before a grant ends (`veille sharing daily`)
 - `sharing.texts`         every patient-facing sentence in French and English
+- `sharing.device_texts`  what the patient reads about a device problem (FR, EN)
+- `sharing.kinds`         what a patient can choose to share, in kinds of reading
+- `sharing.daily`         the daily housekeeping: reminders, old code attempts forgotten
 - `sharing.capability`    accessors, `Capability`, `Recipient` (what other packages hold)
 - `sharing.terms`         closed vocabularies (purposes, reasons, roles, ...)
 - `sharing.policy`        limits of codes and break-glass (`CodePolicy`, `BreakGlassPolicy`)

@@ -1,4 +1,4 @@
-"""The package boundaries of DESIGN.md, checked on the source itself."""
+"""The package boundaries of docs/architecture.md ("Packages"), checked on the source."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
-#: package -> top-level modules it must never import (DESIGN.md, "must not" column).
+#: package -> top-level modules it must never import (docs/architecture.md, "must not").
 FORBIDDEN: dict[str, set[str]] = {
     # drivers decode bytes; they open no sockets and know neither MQTT nor storage
     "devices": {

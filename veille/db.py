@@ -14,14 +14,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from pydantic import BaseModel
 from sqlalchemy import Connection, DateTime, Dialect, Engine, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+if TYPE_CHECKING:  # Alembic only where migrations run: the collector's start stays light
+    from alembic.config import Config
 
 
 class Base(DeclarativeBase):
@@ -105,6 +106,8 @@ def import_models() -> None:
 
 
 def _migration_config(connection: Connection) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
     locations = []
@@ -123,4 +126,6 @@ def _migration_config(connection: Connection) -> Config:
 def upgrade(engine: Engine, target: str = "heads") -> None:
     """Bring a server database to every package's latest revision (Alembic)."""
     with engine.begin() as connection:
+        from alembic import command
+
         command.upgrade(_migration_config(connection), target)

@@ -42,10 +42,11 @@ GLUCOSE_SHARES: tuple[tuple[str, float, bool], ...] = (
     ("above", 10.0, False),
     ("above", 13.9, False),
 )
-#: Metrics a summary reports per kind (the cuff's pulse too).
+#: Metrics a summary reports per kind (the cuff's and the spot-check oximeter's pulse too).
 REPORTED: Mapping[Kind, tuple[str, ...]] = {
     **CHARTED,
     Kind.BLOOD_PRESSURE: ("systolic_mmhg", "diastolic_mmhg", "pulse_bpm"),
+    Kind.SPO2: ("spo2_pct", "pulse_bpm"),
 }
 
 

@@ -45,3 +45,18 @@ class DigestMessage(Message):
     delivery: str
     count: int
     link: str
+
+
+class RefusalsMessage(Message):
+    """Readings the collector refused from one gateway, for the programme's technical
+    contact (`alerts.notify.technical`): counts and a category, never a patient id."""
+
+    SCHEMA: ClassVar[str] = "veille.refusals/1"
+
+    schema_: Literal["veille.refusals/1"] = Field(default="veille.refusals/1", alias="schema")
+    delivery: str
+    gateway: str
+    category: str
+    count: int
+    new: int
+    last_at: AwareDatetime

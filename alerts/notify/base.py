@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from alerts.lifecycle import AlertRecord
 from alerts.terms import Category, Change
 from veille.errors import VeilleError
-from wire.alert import AlertMessage, DigestMessage
+from wire.alert import AlertMessage, DigestMessage, RefusalsMessage
 
 LANGUAGES = ("fr", "en")
 
@@ -83,7 +83,7 @@ class Note:
     title: str
     body: str
     #: what a trusted channel carries (`wire.alert`); None: nothing beyond title and body
-    payload: AlertMessage | DigestMessage | None = None
+    payload: AlertMessage | DigestMessage | RefusalsMessage | None = None
 
 
 class Channel(Protocol):

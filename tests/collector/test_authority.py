@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from collector.models import GatewayRefusal
 from collector.pairings import unpair
 from collector.sqlite_store import SqliteStore
 from tests.collector.admit import PAIRED_AT, database_url, pair_all
-from tests.collector.factory import wire
+from tests.collector.factory import T0, wire
 from tests.collector.peers import Ears, as_message, publish, running
 from tests.support.mosquitto import Mosquitto
 from tests.support.waits import wait_until
@@ -73,7 +74,8 @@ def test_the_cli_pairs_a_home_and_lists_it(tmp_path: Path) -> None:
     assert '"patient": "p-0001"' in veille("pair", "gw-01", "p-0001")
     assert '"gateway": "gw-01"' in veille("pairings")
     admit = _admission(tmp_path)
-    assert admit.admit(*as_message(wire(1, minutes=0))).gateway == "gw-01"
+    paired_now = (datetime.now(UTC) - T0) / timedelta(minutes=1)  # measured just now
+    assert admit.admit(*as_message(wire(1, minutes=paired_now))).gateway == "gw-01"
 
 
 @pytest.mark.integration

@@ -137,11 +137,14 @@ def test_the_collector_survives_any_payload_and_keeps_storing(
 
 
 def _count(path: Path, sql: str, *params: object) -> int:
-    """A count read through a read-only connection (0 while the file does not exist)."""
+    """A count read through a read-only connection (0 while the store is not made yet)."""
     if not path.exists():
         return 0
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
-        return int(db.execute(sql, params).fetchone()[0])
+        try:
+            return int(db.execute(sql, params).fetchone()[0])
+        except sqlite3.OperationalError:  # the collector is still creating its schema
+            return 0
 
 
 def _has(data: Path, reading_id: str) -> bool:

@@ -27,7 +27,7 @@ def test_debian_16_is_detected_and_written_with_v1(influxd: Influxd) -> None:
     store.write_batch([wire(1), wire(1)])
     series = influxd.query('SELECT "systolic_mmhg", "id" FROM "blood_pressure"', db="detect")
     assert series[0]["values"] == [[timestamp_ns(wire(1)), 128.0, wire(1).id]]
-    # the schema of DESIGN.md: tags are patient, driver, gateway and nothing per reading
+    # the schema of docs/stores.md: tags are patient, driver, gateway and nothing per reading
     tags = influxd.query('SHOW TAG KEYS FROM "blood_pressure"', db="detect")
     assert sorted(v[0] for v in tags[0]["values"]) == ["driver", "gateway", "patient"]
     store.close()

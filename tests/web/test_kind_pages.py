@@ -175,3 +175,18 @@ def test_the_targets_editor_offers_the_oximeter_s_rules_and_its_pulse() -> None:
     assert forms["spo2_low"].legend == "Saturation en oxygène basse · à surveiller"
     both = target_forms(load_rules(), frozenset({Kind.SPO2, Kind.BLOOD_PRESSURE}), Language.EN)
     assert [f.kind for f in both if f.rule == "pulse_high_confirmed"] == [Kind.BLOOD_PRESSURE]
+
+
+def test_the_consultation_summary_reports_saturation_and_temperature(
+    nurse: TestClient, world: World
+) -> None:
+    _share_and_measure(world)
+    text = nurse.get("/team/patients/p-amber/summary").text
+    spo2 = re.search(r'data-kind="spo2".*?</table>', text, re.S)
+    assert spo2 is not None
+    assert "Saturation en oxygène (%)" in spo2.group(0)
+    assert "Pouls (/min)" in spo2.group(0)
+    temperature = re.search(r'data-kind="temperature".*?</table>', text, re.S)
+    assert temperature is not None
+    assert "Température (°C)" in temperature.group(0)
+    assert "Saturation en oxygène basse" in text  # the alert of the period, in words

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from wire.ack import Ack
-from wire.alert import AlertMessage, DigestMessage
+from wire.alert import AlertMessage, DigestMessage, RefusalsMessage
 from wire.deadletter import DeadLetterMessage
 from wire.errors import PayloadError
 from wire.message import Message
@@ -32,6 +32,7 @@ MESSAGES: dict[str, type[Message]] = {
     "veille.deadletter-1.json": DeadLetterMessage,
     "veille.alert-1.json": AlertMessage,
     "veille.digest-1.json": DigestMessage,
+    "veille.refusals-1.json": RefusalsMessage,
 }
 
 
