@@ -42,6 +42,7 @@ from web.routes import (
     api_docs,
     auth,
     codeview,
+    fleet,
     patient,
     patient_data,
     summary,
@@ -50,6 +51,7 @@ from web.routes import (
 )
 from web.settings import WebSettings
 from web.triage import SummaryCache
+from web.words import describe, latest_value
 
 HERE = Path(__file__).parent
 
@@ -77,6 +79,8 @@ def create_app(
     templates.env.globals["t"] = t
     templates.env.globals["metric_label"] = metric_label
     templates.env.globals["number"] = localnum.number
+    templates.env.globals["describe"] = describe
+    templates.env.globals["latest_value"] = latest_value
     services = Services(
         settings=settings,
         key=settings.key(),
@@ -119,7 +123,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     api_docs.mount(app)
 
-    for module in (auth, team, team_patient, summary, patient, patient_data, codeview, api):
+    for module in (auth, team, team_patient, summary, patient, patient_data, codeview, api, fleet):
         app.include_router(module.router)
 
     csrf_name = csrf_cookie(settings.cookie_secure)
