@@ -145,7 +145,9 @@ class Engine:
             elif wire.kind in state.deadlines:  # same sitting: the habit has not changed
                 deadline, usual, silence = state.deadlines[wire.kind]
                 state.deadlines[wire.kind] = (max(deadline, stamp + silence), usual, silence)
-            signals.append(Signal(Category.MISSING_DATA, wire.kind, active=False))
+            signals.append(
+                Signal(Category.MISSING_DATA, wire.kind, active=False, reading_id=wire.id)
+            )
         device = compiled.device.get(wire.kind)
         if verdict.problem:
             signals.append(
@@ -161,6 +163,7 @@ class Engine:
                     rule=device.name if device else "device",
                     reading_id=wire.id,
                     reopen_hours=device.reopen_hours if device else 72.0,
+                    params=_device_params(verdict.problem, verdict.detail),
                 )
             )
         if verdict.verdict is Verdict.CLINICAL and window is not None:
@@ -176,7 +179,9 @@ class Engine:
             latest = index == len(window.times) - 1
             if index >= 0:
                 if latest and not verdict.problem:
-                    signals.append(Signal(Category.DEVICE_PROBLEM, wire.kind, active=False))
+                    signals.append(
+                        Signal(Category.DEVICE_PROBLEM, wire.kind, active=False, reading_id=wire.id)
+                    )
                 signals.extend(self._clinical(state, wire, window, index, latest))
         return self._apply(wire.patient, state, signals, now)
 
@@ -234,9 +239,10 @@ class Engine:
                     reading_id=wire.id,
                     reopen_hours=lead.reopen_hours,
                     worse_step=lead.worse_step,
+                    params=best.params,
                 )
             elif best.state is State.CLEAR and latest:
-                yield Signal(category, wire.kind, active=False)
+                yield Signal(category, wire.kind, active=False, reading_id=wire.id)
 
     # --- the clock ------------------------------------------------------------
 
@@ -268,6 +274,7 @@ class Engine:
                         rule=rule.name,
                         reopen_hours=rule.reopen_hours,
                         worse_step=24.0,
+                        params={"shape": "missing", "hours": hours, "usual_hours": usual / 3600},
                     )
                 )
             if signals:
@@ -295,6 +302,14 @@ class Engine:
                     raise
         state.open_keys = {r.key for r in alerts.open_records()}
         return changes
+
+
+def _device_params(problem: str, detail: str) -> dict[str, object]:
+    """A device problem's parameters: the flags it saw, or which check it failed."""
+    params: dict[str, object] = {"shape": "device", "problem": problem}
+    if problem == "flag":
+        params["flags"] = [flag for flag in detail.split(",") if flag]
+    return params
 
 
 #: Flags that say the device's clock cannot be trusted for this reading.

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from enum import Enum
 from statistics import median
@@ -36,6 +36,9 @@ class Outcome:
     #: minus the value for a low, the change for a trend): "worse by a step" compares these
     magnitude: float = 0.0
     detail: str = ""
+    #: the same, structured (``shape``, ``metric``, ``value``, ``threshold``…): what a page
+    #: renders in the viewer's words (`web.words.alerts`), stored with the alert
+    params: Mapping[str, float | int | str] = field(default_factory=dict)
 
 
 NONE = Outcome(State.NONE)
@@ -67,15 +70,26 @@ def _fmt(name: str, value: float) -> str:
     return f"{name}={value:.1f}"
 
 
-def _crossing(rule: ThresholdRule, window: Window, index: int) -> tuple[float, str] | None:
-    worst: tuple[float, str] | None = None
+Crossing = tuple[float, str, dict[str, float | int | str]]
+
+
+def _crossing(rule: ThresholdRule, window: Window, index: int) -> Crossing | None:
+    worst: Crossing | None = None
     for name, limit in rule.limits.items():
         value = window.values[name][index]
         if math.isnan(value):
             continue
         past = _beyond(value, limit, rule.op)
         if past is not None and (worst is None or _badness(value, rule.op) > worst[0]):
-            worst = (_badness(value, rule.op), f"{_fmt(name, value)} {rule.op} {limit:g}")
+            params: dict[str, float | int | str] = {
+                "shape": "threshold",
+                "metric": name,
+                "value": value,
+                "threshold": limit,
+                "op": rule.op,
+                "confirm": rule.confirm,
+            }
+            worst = (_badness(value, rule.op), f"{_fmt(name, value)} {rule.op} {limit:g}", params)
     return worst
 
 
@@ -125,7 +139,7 @@ def threshold(rule: ThresholdRule, window: Window, index: int, is_open: bool) ->
     if crossing is not None:
         if rule.confirm == 1 or _confirmed(rule, window, index):
             detail = crossing[1] + (f" on {rule.confirm} readings" if rule.confirm > 1 else "")
-            return Outcome(State.ACTIVE, rule.severity, crossing[0], detail)
+            return Outcome(State.ACTIVE, rule.severity, crossing[0], detail, crossing[2])
         return Outcome(State.HOLD) if is_open else NONE
     values = [(window.values[name][index], limit) for name, limit in rule.limits.items()]
     known = [(value, limit) for value, limit in values if not math.isnan(value)]
@@ -145,7 +159,7 @@ def average(rule: AverageRule, window: Window, index: int, is_open: bool, zone: 
     days = {datetime.fromtimestamp(t, zone).date() for t in window.times[start:stop]}
     if len(days) < rule.min_days:
         return NONE
-    worst: tuple[float, str] | None = None
+    worst: Crossing | None = None
     inside = True
     margin = rule.clear_margin if is_open else 0.0
     for name, limit in rule.limits.items():
@@ -155,11 +169,24 @@ def average(rule: AverageRule, window: Window, index: int, is_open: bool, zone: 
         mean = sum(column) / len(column)
         past = _beyond(mean, limit, rule.op)
         if past is not None and (worst is None or _badness(mean, rule.op) > worst[0]):
-            worst = (_badness(mean, rule.op), f"mean {_fmt(name, mean)} {rule.op} {limit:g}")
+            params: dict[str, float | int | str] = {
+                "shape": "average",
+                "metric": name,
+                "value": mean,
+                "threshold": limit,
+                "op": rule.op,
+                "count": stop - start,
+                "days": len(days),
+            }
+            worst = (
+                _badness(mean, rule.op),
+                f"mean {_fmt(name, mean)} {rule.op} {limit:g}",
+                params,
+            )
         inside = inside and _inside(mean, limit, rule.op, margin)
     if worst is not None:
         detail = f"{worst[1]} over {stop - start} readings on {len(days)} days"
-        return Outcome(State.ACTIVE, rule.severity, worst[0], detail)
+        return Outcome(State.ACTIVE, rule.severity, worst[0], detail, worst[2])
     if inside:
         return Outcome(State.CLEAR)
     return Outcome(State.HOLD) if is_open else NONE
@@ -200,7 +227,17 @@ def change(rule: ChangeRule, window: Window, index: int, is_open: bool) -> Outco
         detail = (
             f"{rule.metric} {rule.direction} {delta:.1f} (> {limit:.1f}) over about {days:.0f} days"
         )
-        return Outcome(State.ACTIVE, severity, delta, detail)
+        params: dict[str, float | int | str] = {
+            "shape": "change",
+            "metric": rule.metric,
+            "direction": rule.direction,
+            "delta": delta,
+            "threshold": limit,
+            "baseline": base,
+            "value": value,
+            "days": round(days),
+        }
+        return Outcome(State.ACTIVE, severity, delta, detail, params)
     margin = rule.clear_margin if is_open else 0.0
     if delta <= limit - margin:
         return Outcome(State.CLEAR)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session
@@ -26,6 +27,9 @@ class TimelineEntry:
     severity: str
     message: str
     actor: str | None
+    when: datetime | None = None
+    note: str | None = None
+    reading_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +71,16 @@ def alerts_for(
 def timeline(session: Session, alert_id: str) -> list[TimelineEntry]:
     query = select(AlertEvent).where(AlertEvent.alert_id == alert_id).order_by(AlertEvent.id)
     return [
-        TimelineEntry(e.change, e.at.isoformat(), e.severity, e.message, e.actor)
+        TimelineEntry(
+            e.change,
+            e.at.isoformat(),
+            e.severity,
+            e.message,
+            e.actor,
+            e.at,
+            e.note,
+            e.reading_id,
+        )
         for e in session.scalars(query)
     ]
 

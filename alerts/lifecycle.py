@@ -14,13 +14,23 @@ the rules here (research notes 1.6 and 5):
 - within a family (severe hypoglycaemia > hypoglycaemia, crisis >
   hypertension) a graver alert supersedes a milder one, and a milder one is
   not opened while a graver one is open or was closed recently.
+
+Review is a clinical act, apart from the condition's state: a clinical
+warning or urgent alert waits "to review" until a professional reviews it
+with a note, even when its condition cleared by itself (a hypoglycaemia at
+3 a.m. that the next reading closed must still reach the nurse). Every
+resolution says who or what closed it, when and why (``resolution``:
+``all_clear`` with the reading that cleared it, ``superseded``, ``by_hand``
+with the clinician and their note).
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from alerts.terms import Category, Change, Severity, Status, graver_than, milder_than
 from devices.reading import Kind
@@ -31,6 +41,14 @@ Key = tuple[Category, Kind | None]
 
 class AlertClosed(VeilleError, ValueError):
     """An action on an alert that is already resolved (the inbox shows it as such)."""
+
+
+class ReviewNeedsNote(VeilleError, ValueError):
+    """A review without a note: the note is what the review records."""
+
+
+class AlreadyReviewed(VeilleError, ValueError):
+    """A second review of the same alert (a second click): nothing to do."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,10 +65,20 @@ class Signal:
     reading_id: str | None = None
     reopen_hours: float = 72.0
     worse_step: float = 1.0
+    #: structured detail (see `alerts.evaluate.Outcome.params`), rendered per viewer
+    params: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def key(self) -> Key:
         return (self.category, self.kind)
+
+
+class Resolution:
+    """Why an alert was closed (``AlertRecord.resolution``)."""
+
+    ALL_CLEAR = "all_clear"
+    SUPERSEDED = "superseded"
+    BY_HAND = "by_hand"
 
 
 @dataclass(slots=True)
@@ -79,6 +107,14 @@ class AlertRecord:
     snoozed_until: datetime | None = None
     resolved_at: datetime | None = None
     escalation_level: int = 0
+    params: Mapping[str, Any] = field(default_factory=dict)
+    resolution: str | None = None
+    resolved_by: str | None = None
+    resolution_note: str | None = None
+    resolved_reading_id: str | None = None
+    reviewed_by: str | None = None
+    reviewed_at: datetime | None = None
+    review_note: str | None = None
 
     @property
     def key(self) -> Key:
@@ -88,17 +124,30 @@ class AlertRecord:
     def active(self) -> bool:
         return self.status is not Status.RESOLVED
 
+    @property
+    def needs_review(self) -> bool:
+        """A clinical warning or urgent alert no professional has reviewed yet."""
+        return (
+            self.category.clinical
+            and self.severity is not Severity.INFO
+            and self.reviewed_at is None
+            and self.resolution != Resolution.SUPERSEDED  # the graver alert is reviewed
+        )
+
     def recently_resolved(self, now: datetime, hours: float) -> bool:
         return self.resolved_at is not None and now - self.resolved_at <= timedelta(hours=hours)
 
 
 @dataclass(frozen=True, slots=True)
 class Transition:
-    """A change to an alert, with a snapshot of the alert after it."""
+    """A change to an alert, with a snapshot of the alert after it; ``note`` and
+    ``reading_id`` say why (a clinician's note, the reading that cleared it)."""
 
     alert: AlertRecord
     change: Change
     at: datetime
+    note: str | None = None
+    reading_id: str | None = None
 
 
 class PatientAlerts:
@@ -123,8 +172,21 @@ class PatientAlerts:
         return [record for record in self.latest.values() if record.active]
 
 
-def _snapshot(record: AlertRecord, change: Change, at: datetime) -> Transition:
-    return Transition(replace(record), change, at)
+def _snapshot(
+    record: AlertRecord,
+    change: Change,
+    at: datetime,
+    note: str | None = None,
+    reading_id: str | None = None,
+) -> Transition:
+    return Transition(replace(record), change, at, note, reading_id)
+
+
+def _close(record: AlertRecord, how: str, now: datetime) -> None:
+    record.status = Status.RESOLVED
+    record.resolved_at = now
+    record.updated_at = now
+    record.resolution = how
 
 
 def apply(alerts: PatientAlerts, signal: Signal, now: datetime, version: str) -> list[Transition]:
@@ -133,10 +195,11 @@ def apply(alerts: PatientAlerts, signal: Signal, now: datetime, version: str) ->
     if not signal.active:
         if record is None or not record.active:
             return []
-        record.status = Status.RESOLVED
-        record.resolved_at = now
-        record.updated_at = now
-        return [_snapshot(record, Change.RESOLVED, now)]
+        _close(record, Resolution.ALL_CLEAR, now)
+        record.resolved_by = None
+        record.resolution_note = None
+        record.resolved_reading_id = signal.reading_id
+        return [_snapshot(record, Change.RESOLVED, now, reading_id=signal.reading_id)]
     if record is not None and record.active:
         return [_update(record, signal, now)]
     for graver in graver_than(signal.category):
@@ -150,15 +213,16 @@ def apply(alerts: PatientAlerts, signal: Signal, now: datetime, version: str) ->
         record.status = Status.OPEN
         record.severity = signal.severity
         record.resolved_at = None
+        record.resolution = record.resolved_by = None
+        record.resolution_note = record.resolved_reading_id = None
         _clear_ack(record)
+        _clear_review(record)
         return [_snapshot(record, Change.REOPENED, now)]
     changes: list[Transition] = []
     for milder in milder_than(signal.category):
         other = alerts.get((milder, signal.kind))
         if other is not None and other.active:
-            other.status = Status.RESOLVED
-            other.resolved_at = now
-            other.updated_at = now
+            _close(other, Resolution.SUPERSEDED, now)
             changes.append(_snapshot(other, Change.SUPERSEDED, now))
     record = AlertRecord(
         id=uuid.uuid4().hex,
@@ -176,6 +240,7 @@ def apply(alerts: PatientAlerts, signal: Signal, now: datetime, version: str) ->
         reading_id=signal.reading_id,
         reopen_hours=signal.reopen_hours,
         worse_step=signal.worse_step,
+        params=dict(signal.params),
     )
     alerts.latest[signal.key] = record
     changes.insert(0, _snapshot(record, Change.OPENED, now))
@@ -189,7 +254,14 @@ def _refresh(record: AlertRecord, signal: Signal, now: datetime) -> None:
     record.reading_id = signal.reading_id
     record.reopen_hours = signal.reopen_hours
     record.worse_step = signal.worse_step
+    record.params = dict(signal.params)
     record.updated_at = now
+
+
+def _clear_review(record: AlertRecord) -> None:
+    record.reviewed_by = None
+    record.reviewed_at = None
+    record.review_note = None
 
 
 def _clear_ack(record: AlertRecord) -> None:
@@ -207,6 +279,7 @@ def _update(record: AlertRecord, signal: Signal, now: datetime) -> Transition:
         record.severity = signal.severity
         record.status = Status.OPEN
         _clear_ack(record)
+        _clear_review(record)
         return _snapshot(record, Change.ESCALATED, now)
     if (
         record.status is Status.ACKNOWLEDGED
@@ -215,6 +288,7 @@ def _update(record: AlertRecord, signal: Signal, now: datetime) -> Transition:
     ):
         record.status = Status.OPEN
         _clear_ack(record)
+        _clear_review(record)
         return _snapshot(record, Change.RAISED_AGAIN, now)
     return _snapshot(record, Change.UPDATED, now)
 
@@ -229,7 +303,9 @@ def acknowledge(record: AlertRecord, by: str, now: datetime, note: str | None = 
     record.ack_note = note
     record.ack_magnitude = record.magnitude
     record.updated_at = now
-    return _snapshot(record, Change.ACKNOWLEDGED, now)
+    if note:  # acknowledging with a note is a review (the nurse called the patient)
+        _mark_reviewed(record, by, now, note)
+    return _snapshot(record, Change.ACKNOWLEDGED, now, note=note)
 
 
 def snooze(record: AlertRecord, until: datetime, now: datetime) -> Transition:
@@ -241,13 +317,36 @@ def snooze(record: AlertRecord, until: datetime, now: datetime) -> Transition:
     return _snapshot(record, Change.SNOOZED, now)
 
 
-def resolve_by_hand(record: AlertRecord, by: str, now: datetime) -> Transition:
+def resolve_by_hand(
+    record: AlertRecord, by: str, now: datetime, note: str | None = None
+) -> Transition:
     """A clinician closes an alert they have dealt with. If its condition still holds,
-    the next reading reopens it (acknowledge instead to keep it quiet while it lasts)."""
+    the next reading reopens it (acknowledge instead to keep it quiet while it lasts).
+    With a note, closing is also the alert's review."""
     if not record.active:
         raise AlertClosed(f"alert {record.id} is already resolved")
-    record.status = Status.RESOLVED
-    record.resolved_at = now
-    record.updated_at = now
+    _close(record, Resolution.BY_HAND, now)
+    record.resolved_by = by
+    record.resolution_note = note
     record.acknowledged_by = record.acknowledged_by or by
-    return _snapshot(record, Change.RESOLVED, now)
+    if note:
+        _mark_reviewed(record, by, now, note)
+    return _snapshot(record, Change.RESOLVED, now, note=note)
+
+
+def _mark_reviewed(record: AlertRecord, by: str, now: datetime, note: str) -> None:
+    record.reviewed_by = by
+    record.reviewed_at = now
+    record.review_note = note
+
+
+def review(record: AlertRecord, by: str, now: datetime, note: str) -> Transition:
+    """A professional has reviewed this alert (open or already closed), with a note;
+    it leaves the "to review" list. The condition's state is not touched."""
+    if not note.strip():
+        raise ReviewNeedsNote("a review needs a note: what was done or decided")
+    if record.reviewed_at is not None:
+        raise AlreadyReviewed(f"alert {record.id} was reviewed by {record.reviewed_by}")
+    _mark_reviewed(record, by, now, note.strip())
+    record.updated_at = now
+    return _snapshot(record, Change.REVIEWED, now, note=note.strip())

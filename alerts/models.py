@@ -56,6 +56,17 @@ class Alert(Base):
     snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    #: the rule's findings as data (metric, value, threshold…): pages word them per viewer
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: why it closed: all_clear (``resolved_reading_id`` cleared it), superseded, by_hand
+    resolution: Mapped[str | None] = mapped_column(String(16))
+    resolved_by: Mapped[str | None] = mapped_column(String(64))
+    resolution_note: Mapped[str | None] = mapped_column(Text)
+    resolved_reading_id: Mapped[str | None] = mapped_column(String(32))
+    #: a professional's review, with a note; a warning or urgent alert waits for one
+    reviewed_by: Mapped[str | None] = mapped_column(String(64))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    review_note: Mapped[str | None] = mapped_column(Text)
 
 
 class AlertEvent(Base):
@@ -70,6 +81,9 @@ class AlertEvent(Base):
     severity: Mapped[str] = mapped_column(String(16))
     message: Mapped[str] = mapped_column(Text)
     actor: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
+    reading_id: Mapped[str | None] = mapped_column(String(32))
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class Delivery(Base):

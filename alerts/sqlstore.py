@@ -22,6 +22,7 @@ from alerts.lifecycle import (
     Transition,
     acknowledge,
     resolve_by_hand,
+    review,
     snooze,
 )
 from alerts.models import Alert, AlertEvent, AlertTarget, EvaluatedReading
@@ -60,6 +61,13 @@ _FIELDS = (
     "snoozed_until",
     "resolved_at",
     "escalation_level",
+    "resolution",
+    "resolved_by",
+    "resolution_note",
+    "resolved_reading_id",
+    "reviewed_by",
+    "reviewed_at",
+    "review_note",
 )
 
 
@@ -87,6 +95,14 @@ def to_record(row: Alert) -> AlertRecord:
         snoozed_until=row.snoozed_until,
         resolved_at=row.resolved_at,
         escalation_level=row.escalation_level,
+        params=dict(row.params or {}),
+        resolution=row.resolution,
+        resolved_by=row.resolved_by,
+        resolution_note=row.resolution_note,
+        resolved_reading_id=row.resolved_reading_id,
+        reviewed_by=row.reviewed_by,
+        reviewed_at=row.reviewed_at,
+        review_note=row.review_note,
     )
 
 
@@ -99,6 +115,7 @@ def _write(row: Alert, record: AlertRecord) -> None:
         if name in ("category", "kind", "severity", "status") and value is not None:
             value = value.value
         setattr(row, name, value)
+    row.params = dict(record.params) if record.params else None
 
 
 def persist(session: Session, changes: Sequence[Transition], actor: str | None = None) -> None:
@@ -118,6 +135,9 @@ def persist(session: Session, changes: Sequence[Transition], actor: str | None =
                 severity=record.severity.value,
                 message=record.message,
                 actor=actor,
+                note=change.note,
+                reading_id=change.reading_id,
+                params=dict(record.params) if record.params else None,
             )
         )
 
@@ -170,13 +190,23 @@ class SqlAlertStore:
             persist(session, [change], actor=by)
             return change
 
-    def resolve(self, alert_id: str, by: str, now: datetime) -> Transition:
+    def resolve(self, alert_id: str, by: str, now: datetime, note: str | None = None) -> Transition:
         """Close one alert by hand (see `alerts.lifecycle.resolve_by_hand`)."""
         with transaction(self.sessions) as session:
             row = session.get(Alert, alert_id, with_for_update=True)
             if row is None:
                 raise StoreError(f"no alert {alert_id}")
-            change = resolve_by_hand(to_record(row), by, now)
+            change = resolve_by_hand(to_record(row), by, now, note)
+            persist(session, [change], actor=by)
+            return change
+
+    def review(self, alert_id: str, by: str, now: datetime, note: str) -> Transition:
+        """Record a professional's review of one alert (see `alerts.lifecycle.review`)."""
+        with transaction(self.sessions) as session:
+            row = session.get(Alert, alert_id, with_for_update=True)
+            if row is None:
+                raise StoreError(f"no alert {alert_id}")
+            change = review(to_record(row), by, now, note)
             persist(session, [change], actor=by)
             return change
 

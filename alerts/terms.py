@@ -64,6 +64,7 @@ class Change(StrEnum):
     ACKNOWLEDGED = "acknowledged"
     SNOOZED = "snoozed"
     ESCALATED_ON_CALL = "escalated_on_call"  # nobody acknowledged an urgent alert in time
+    REVIEWED = "reviewed"  # a professional reviewed it, with a note (open or closed)
 
     @property
     def notifies(self) -> bool:

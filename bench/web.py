@@ -47,6 +47,8 @@ from wire.reading import DeviceRef, WireReading
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "bench-nurse-password"  # noqa: S105 (a throwaway account in a scratch database)
 KINDS = (Kind.WEIGHT, Kind.BLOOD_PRESSURE, Kind.GLUCOSE)
+#: The triage list as a nurse uses it: first page, filtered, searched, another page.
+TRIAGE_VIEWS = ("/team", "/team?state=to_review", "/team?q=Patient%2012", "/team?page=3")
 
 
 def _readings(patient: str, now: datetime, days: int, rng: random.Random) -> list[WireReading]:
@@ -129,6 +131,8 @@ def seed(data_dir: Path, patients: int, days: int, now: datetime) -> None:
             )
         changes = []
         for index, pid in enumerate(ids):
+            if index % 20 in (3, 4):
+                changes.extend(_closed_low(pid, now, rng, reviewed=index % 20 == 4))
             if index % 20 not in (0, 1, 2):
                 continue
             severity = Severity.URGENT if index % 20 == 0 else Severity.WARNING
@@ -146,13 +150,53 @@ def seed(data_dir: Path, patients: int, days: int, now: datetime) -> None:
                 magnitude=1.0,
                 rule="bp_home_average",
                 rules_version="bench",
+                params={
+                    "shape": "average",
+                    "metric": "systolic_mmhg",
+                    "value": 141.0,
+                    "threshold": 135.0,
+                    "count": 12,
+                    "days": 6,
+                },
             )
             changes.append(Transition(record, Change.OPENED, at))
         persist(s, changes)
         create_account(s, "bench.nurse", PASSWORD, now=now, professional_id=nurse.id)
         s.commit()
     engine.dispose()
-    (data_dir / "seeded").write_text(json.dumps({"patients": patients, "days": days}))
+    (data_dir / "seeded").write_text(json.dumps(_marker(patients, days)))
+
+
+def _marker(patients: int, days: int) -> dict[str, int]:
+    """What a seeded directory holds (``alerts``: the version of the alerts seeded)."""
+    return {"patients": patients, "days": days, "alerts": 2}
+
+
+def _closed_low(pid: str, now: datetime, rng: random.Random, *, reviewed: bool) -> list[Transition]:
+    """An urgent low that the next reading closed (to review), or one already reviewed."""
+    at = now - timedelta(hours=rng.uniform(3, 40))
+    record = AlertRecord(
+        id=uuid.uuid4().hex,
+        patient=pid,
+        category=Category.SEVERE_HYPOGLYCEMIA,
+        kind=Kind.GLUCOSE,
+        severity=Severity.URGENT,
+        status=Status.RESOLVED,
+        opened_at=at,
+        updated_at=at + timedelta(hours=1),
+        message="severe low",
+        magnitude=-2.8,
+        rule="glucose_level2_hypo",
+        rules_version="bench",
+        params={"shape": "threshold", "metric": "glucose_mmol_l", "value": 2.8, "threshold": 3.0},
+        resolution="all_clear",
+        resolved_at=at + timedelta(hours=1),
+    )
+    if reviewed:
+        record.reviewed_by = "Bench nurse"
+        record.reviewed_at = at + timedelta(hours=2)
+        record.review_note = "called"
+    return [Transition(record, Change.RESOLVED, at + timedelta(hours=1))]
 
 
 def _free_port() -> int:
@@ -180,7 +224,7 @@ def main() -> int:
     args = parser.parse_args()
 
     marker = args.data_dir / "seeded"
-    wanted = {"patients": args.patients, "days": args.days}
+    wanted = _marker(args.patients, args.days)
     seed_s = 0.0
     if not marker.exists() or json.loads(marker.read_text()) != wanted:
         for name in ("readings.sqlite", "veille.db"):
@@ -226,7 +270,8 @@ def main() -> int:
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise SystemExit("the web server did not start") from None
                 time.sleep(0.1)
-        login = httpx.Client(base_url=base, timeout=30)
+        # the first lists compute every patient's summary (minutes at 10,000 patients)
+        login = httpx.Client(base_url=base, timeout=900)
         login.get("/login")
         answer = login.post(
             "/login",
@@ -262,7 +307,11 @@ def main() -> int:
             with httpx.Client(base_url=base, cookies=cookies, timeout=30) as client:
                 while time.monotonic() < stop_at:
                     is_triage = rng.random() < 0.5
-                    url = "/team" if is_triage else f"/team/patients/{rng.choice(patient_ids)}"
+                    url = (
+                        rng.choice(TRIAGE_VIEWS)
+                        if is_triage
+                        else f"/team/patients/{rng.choice(patient_ids)}"
+                    )
                     t0 = time.perf_counter()
                     response = client.get(url)
                     elapsed = (time.perf_counter() - t0) * 1000

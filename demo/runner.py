@@ -40,7 +40,7 @@ from demo.gateway import (
 )
 from demo.options import HISTORY_DAYS, DemoOptions
 from demo.progress import Progress
-from demo.seed import NURSE, PATIENT_ACCOUNTS, PHYSICIAN, seed
+from demo.seed import LEAD, NURSE, PATIENT_ACCOUNTS, PHYSICIAN, seed
 from demo.services import (
     CatchUpClock,
     DemoError,
@@ -221,8 +221,9 @@ class Demo:
         self.say(f"  {web_url}/login   (nurse: triage at /team, alerts at /team/alerts;")
         self.say("  physician: a patient's page (from /team) edits targets, its readings tables")
         self.say("  export CSV, its consultation summary prints or downloads as PDF;")
-        self.say("  patient: their own charts and sharing choices at /me)")
-        for label, account in (("nurse", NURSE), ("physician", PHYSICIAN)):
+        self.say("  patient: their own charts and sharing choices at /me;")
+        self.say("  team lead: the team's emergency accesses at /team/break-glass)")
+        for label, account in (("nurse", NURSE), ("physician", PHYSICIAN), ("team lead", LEAD)):
             self.say(f"  {label:<10} user {account.username:<12} password {account.password}")
         for patient_id, account in PATIENT_ACCOUNTS.items():
             self.say(

@@ -8,11 +8,13 @@ background (retrying while the broker is away), then scanning starts.
 from __future__ import annotations
 
 import asyncio
+import shutil
 import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from bleak.backends.client import BaseBleakClient
 from bleak.backends.scanner import BaseBleakScanner
@@ -24,7 +26,7 @@ from gateway.outbox import Outbox
 from gateway.pairing import GatewayStore
 from gateway.publisher import Publisher
 from gateway.settings import GatewaySettings
-from veille import logs
+from veille import __version__, logs
 from veille.mqtt import BrokerSettings
 from wire.status import DeviceHeartbeat, Latency, OutboxHeartbeat, Status
 
@@ -121,6 +123,11 @@ class Gateway:
                 devices[memory.address] = entry.model_copy(
                     update={"battery_pct": memory.battery_pct}
                 )
+        for pairing in self.store.pairings():  # the server's fleet page names each device
+            entry = devices.get(pairing.address) or DeviceHeartbeat()
+            if entry.driver is None:
+                devices[pairing.address] = entry.model_copy(update={"driver": pairing.driver})
+        oldest = self.outbox.oldest_added()
         return Status(
             state="online",
             gateway=self.settings.id,
@@ -132,6 +139,7 @@ class Gateway:
                 set_aside=depth.set_aside,
                 bound=depth.bound,
                 full=depth.full,
+                oldest_s=None if oldest is None else round(max(0.0, time.time() - oldest), 1),
             ),
             published=counters.published,
             acked=counters.acked,
@@ -142,6 +150,9 @@ class Gateway:
             publish_latency_ms=Latency.model_validate(counters.latency()),
             scans_restarted=self.radio.counters.scans_restarted,
             devices=devices,
+            sent_at=datetime.now(UTC),
+            version=__version__,
+            free_disk_mb=_free_mb(self.settings.data_dir),
         )
 
     async def _heartbeats(self) -> None:
@@ -180,6 +191,14 @@ class Gateway:
             self.outbox.close()
             self.store.close()
             log.info("gateway_stopped", gateway=self.settings.id)
+
+
+def _free_mb(path: Path) -> float | None:
+    """Free space where the outbox lives; None when the disk cannot be asked."""
+    try:
+        return round(shutil.disk_usage(path).free / 1e6, 1)
+    except OSError:
+        return None
 
 
 def _moment(moment: float | None) -> datetime | None:

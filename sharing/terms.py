@@ -15,6 +15,8 @@ class Role(StrEnum):
     NURSE = "nurse"
     PHYSICIAN = "physician"
     CARE_TEAM_ADMIN = "care_team_admin"
+    #: the programme's technical contact: gateways and devices, never clinical data
+    COORDINATOR = "coordinator"
 
 
 class Purpose(StrEnum):

@@ -27,16 +27,18 @@ FORBIDDEN: dict[str, set[str]] = {
         "sqlite3",
     },
     # the gateway decodes nothing itself and knows nothing of the server side
-    "gateway": {"collector", "alerts", "sharing", "web", "influxdb_client", "fastapi"},
+    "gateway": {"collector", "alerts", "sharing", "web", "fleet", "influxdb_client", "fastapi"},
     # the collector stores; clinical rules are not its business
-    "collector": {"alerts", "sharing", "web", "gateway", "fastapi"},
+    "collector": {"alerts", "sharing", "web", "gateway", "fleet", "fastapi"},
     "alerts": {"web", "gateway", "fastapi"},
     "sharing": {"web", "alerts", "gateway", "collector", "fastapi"},
     "web": {"gateway"},
+    # fleet health is server-side operations: no pages, no radio, no clinical rules
+    "fleet": {"web", "gateway", "alerts", "devices", "fastapi", "influxdb_client"},
 }
 
 #: product packages: the ground floor (`veille`, `wire`) imports none of them
-PRODUCT = {"devices", "gateway", "collector", "alerts", "sharing", "web", "demo"}
+PRODUCT = {"devices", "gateway", "collector", "alerts", "sharing", "web", "fleet", "demo"}
 # the wire format is the contract both sides import: pydantic and the standard library only
 FORBIDDEN["wire"] = PRODUCT | {"veille", "paho", "sqlalchemy", "fastapi", "influxdb_client"}
 

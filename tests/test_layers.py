@@ -17,7 +17,7 @@ from tests.support.imports import cycles, graph, modules
 
 ROOT = Path(__file__).resolve().parents[1]
 GROUND = ("veille", "wire")
-PRODUCT = ("devices", "gateway", "collector", "alerts", "sharing", "web")
+PRODUCT = ("devices", "gateway", "collector", "alerts", "sharing", "fleet", "web")
 TOP = ("demo",)
 PACKAGES = GROUND + PRODUCT + TOP
 #: The ground floor names product modules only in these two registries, as data, the way

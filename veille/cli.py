@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "alerts.cli",
     "sharing.cli",
     "web.cli",
+    "fleet.cli",
     "demo.cli",
 )
 
@@ -38,6 +39,7 @@ OWNERS = {
     "alerts": "alerts.cli",
     "sharing": "sharing.cli",
     "web": "web.cli",
+    "fleet": "fleet.cli",
     "demo": "demo.cli",
 }
 

@@ -95,7 +95,7 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
 
 #: Packages whose ``models`` module declares tables and whose ``migrations`` folder holds
 #: their Alembic branch.
-MODEL_PACKAGES = ("sharing", "alerts", "web", "collector")
+MODEL_PACKAGES = ("sharing", "alerts", "web", "collector", "fleet")
 
 
 def import_models() -> None:

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from alerts.lifecycle import AlertClosed
+from alerts.lifecycle import AlertClosed, AlreadyReviewed, ReviewNeedsNote
 from alerts.sqlstore import SqlAlertStore
 from veille.errors import StoreError
 
@@ -26,8 +26,20 @@ def acknowledge(
         raise StoreError(str(exc)) from exc
 
 
-def resolve(sessions: sessionmaker[Session], alert_id: str, by: str, now: datetime) -> None:
+def resolve(
+    sessions: sessionmaker[Session], alert_id: str, by: str, now: datetime, note: str | None
+) -> None:
     try:
-        SqlAlertStore(sessions).resolve(alert_id, by, now)
+        SqlAlertStore(sessions).resolve(alert_id, by, now, note)
     except AlertClosed:
+        return
+
+
+def review(
+    sessions: sessionmaker[Session], alert_id: str, by: str, now: datetime, note: str
+) -> None:
+    """Record the review; a second click (already reviewed) or an empty note is a no-op."""
+    try:
+        SqlAlertStore(sessions).review(alert_id, by, now, note)
+    except (AlreadyReviewed, ReviewNeedsNote):
         return

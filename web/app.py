@@ -42,14 +42,17 @@ from web.routes import (
     api_docs,
     auth,
     codeview,
+    fleet,
     patient,
     patient_data,
     summary,
     team,
+    team_lead,
     team_patient,
 )
 from web.settings import WebSettings
 from web.triage import SummaryCache
+from web.words import describe, latest_value
 
 HERE = Path(__file__).parent
 
@@ -77,6 +80,8 @@ def create_app(
     templates.env.globals["t"] = t
     templates.env.globals["metric_label"] = metric_label
     templates.env.globals["number"] = localnum.number
+    templates.env.globals["describe"] = describe
+    templates.env.globals["latest_value"] = latest_value
     services = Services(
         settings=settings,
         key=settings.key(),
@@ -119,7 +124,8 @@ def create_app(
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     api_docs.mount(app)
 
-    for module in (auth, team, team_patient, summary, patient, patient_data, codeview, api):
+    routers = (auth, team, team_patient, team_lead, summary, patient, patient_data, codeview, api)
+    for module in (*routers, fleet):
         app.include_router(module.router)
 
     csrf_name = csrf_cookie(settings.cookie_secure)

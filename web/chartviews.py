@@ -28,6 +28,7 @@ from web.charts import Band, Frame, Level, Marker, Point, Series, chart
 from web.i18n import t
 from web.metric_labels import metric_label, metric_unit
 from web.triage import points
+from web.words.catalogue import category_name
 
 #: The metrics each charted kind draws, on one axis (they share a unit).
 CHARTED: Mapping[Kind, tuple[str, ...]] = {
@@ -179,7 +180,7 @@ def alert_markers(
         Marker(
             a.opened_at.timestamp(),
             t(a.severity.value, lang),
-            f"{t(a.severity.value, lang)} : {t('cat.' + a.category.value, lang)}, "
+            f"{t(a.severity.value, lang)} : {category_name(a.category.value, lang.value)}, "
             f"{localnum.moment(a.opened_at, lang, zone)}",
         )
         for a in alerts

@@ -69,6 +69,31 @@ _T: Mapping[str, tuple[str, str]] = {
     "flags": ("Remarques", "Notes"),
     "no_data": ("Aucune mesure", "No readings"),
     "target_band": ("zone cible", "target band"),
+    # triage list and inbox (issue 12)
+    "search_patient": ("Rechercher un patient", "Search for a patient"),
+    "all_patients": ("tous", "all"),
+    "triage_urgent": ("urgent", "urgent"),
+    "triage_to_review": ("à revoir", "to review"),
+    "triage_stopped": ("ne mesure plus", "stopped measuring"),
+    "triage_ok": ("stable", "stable"),
+    "patients_word": ("patients", "patients"),
+    "times_in": ("heures en", "times in"),
+    "missing_kinds": ("Pas de mesure récente :", "No recent reading:"),
+    "no_patient_found": ("Aucun patient ne correspond.", "No patient matches."),
+    "to_review": ("à revoir", "to review"),
+    "needs_review": ("à revoir", "needs review"),
+    "all_states": ("tous les états", "every state"),
+    "default_view": ("à traiter (ouvertes, vues, à revoir)", "to work on (open, seen, to review)"),
+    "context": ("Mesures autour de l'alerte", "Readings around the alert"),
+    "raised_it": ("a déclenché l'alerte", "raised the alert"),
+    "cleared_it": ("a clos l'alerte", "cleared the alert"),
+    "review": ("Revue", "Review"),
+    "review_note": ("Note de revue", "Review note"),
+    "mark_reviewed": ("Marquer comme revue", "Mark reviewed"),
+    "history": ("Historique", "History"),
+    "all_readings": ("Toutes les mesures", "All readings"),
+    "to_review_nav": ("à revoir", "to review"),
+    "alert": ("Alerte", "Alert"),
     # patient pages
     "me_home": ("Mon espace", "My page"),
     "my_devices": ("Mes appareils", "My devices"),
@@ -88,6 +113,12 @@ _T: Mapping[str, tuple[str, str]] = {
     "codes": ("Codes d'accès temporaires", "Temporary access codes"),
     "new_code": ("Créer un code", "Create a code"),
     "code_for": ("Pour qui (votre note)", "For whom (your note)"),
+    "code_allow_downloads": (
+        "Permettre aussi de télécharger ces mesures (fichier pour un logiciel de santé)",
+        "Also allow downloading these measurements (a file for health software)",
+    ),
+    "code_charts_only": ("graphiques seulement", "charts only"),
+    "code_downloads": ("graphiques et téléchargement", "charts and download"),
     "hours": ("Valable (heures)", "Valid for (hours)"),
     "your_code": (
         "Votre code, à lire au professionnel :",
@@ -136,6 +167,31 @@ _T: Mapping[str, tuple[str, str]] = {
     ),
     "not_found": ("Page introuvable", "Page not found"),
     "break_glass": ("Accès d'urgence", "Emergency access"),
+    "justification": (
+        "Pourquoi un nouvel accès d'urgence est nécessaire (lu par le responsable d'équipe)",
+        "Why emergency access is needed again (read by the team lead)",
+    ),
+    "justification_needed": (
+        "Votre équipe a déjà ouvert un accès d'urgence à ce patient il y a moins de 24 heures. "
+        "Écrivez pour le responsable d'équipe pourquoi il faut le rouvrir "
+        "(20 caractères au moins).",
+        "Your team opened emergency access to this patient less than 24 hours ago. "
+        "Write for the team lead why it must be opened again (at least 20 characters).",
+    ),
+    "break_glass_review": ("Accès d'urgence de l'équipe", "The team's emergency accesses"),
+    "break_glass_review_text": (
+        "Les accès d'urgence ouverts par l'équipe ces 90 derniers jours, les plus récents "
+        "d'abord. Un accès rouvert à la suite d'un autre porte la justification écrite.",
+        "Emergency accesses opened by the team in the last 90 days, newest first. One opened "
+        "again right after another carries the justification written for it.",
+    ),
+    "break_glass_none": ("Aucun accès d'urgence.", "No emergency access."),
+    "break_glass_in_a_row": ("Rouvert à la suite", "Opened again in a row"),
+    "break_glass_open": (
+        "Accès d'urgence ouvert : toutes les mesures et alertes de ce patient sont visibles "
+        "jusqu'au",
+        "Emergency access open: every measurement and alert of this patient is shown until",
+    ),
     "break_glass_text": (
         "Pour une urgence seulement : toutes les mesures pendant 4 heures. "
         "Le patient est prévenu tout de suite, avec votre motif.",
@@ -173,21 +229,6 @@ _T: Mapping[str, tuple[str, str]] = {
     "my_charts": ("Mes courbes", "My charts"),
     "device": ("Appareil", "Device"),
     "export_csv": ("Exporter en CSV", "Export as CSV"),
-    "cat.severe_hypoglycemia": ("Hypoglycémie sévère", "Severe hypoglycaemia"),
-    "cat.hypoglycemia": ("Hypoglycémie", "Hypoglycaemia"),
-    "cat.hyperglycemia": ("Hyperglycémie", "Hyperglycaemia"),
-    "cat.hypertensive_crisis": ("Crise hypertensive", "Hypertensive crisis"),
-    "cat.hypertension": ("Hypertension", "Hypertension"),
-    "cat.hypotension": ("Hypotension", "Hypotension"),
-    "cat.tachycardia": ("Tachycardie", "Tachycardia"),
-    "cat.bradycardia": ("Bradycardie", "Bradycardia"),
-    "cat.weight_gain": ("Prise de poids", "Weight gain"),
-    "cat.weight_loss": ("Perte de poids", "Weight loss"),
-    "cat.low_spo2": ("Saturation en oxygène basse", "Low oxygen saturation"),
-    "cat.fever": ("Fièvre", "Fever"),
-    "cat.hypothermia": ("Hypothermie", "Hypothermia"),
-    "cat.missing_data": ("Mesures manquantes", "Missing readings"),
-    "cat.device_problem": ("Problème d'appareil", "Device problem"),
     "op.<": ("alerte en dessous de", "alert below"),
     "op.<=": ("alerte à cette valeur ou moins", "alert at this value or lower"),
     "op.>": ("alerte au-dessus de", "alert above"),

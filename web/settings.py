@@ -50,6 +50,9 @@ class WebSettings(BaseModel):
     #: 0 = not here (then schedule `veille sharing daily` yourself).
     housekeeping_hours: float = Field(default=1.0, ge=0, le=24)
     sharing: SharingSettings = SharingSettings()
+    #: The care team's time zone: professionals' pages give times in it, zone shown
+    #: (a patient reads their own pages in their own zone).
+    time_zone: str = "Europe/Paris"
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

@@ -33,6 +33,7 @@ from web.i18n import t
 from web.metric_labels import metric_label, metric_unit
 from web.targets_form import TargetForm, target_forms
 from web.triage import points
+from web.words import Words, describe
 
 DAYS = 30
 #: (words key, test) of the glucose shares, in mmol/L
@@ -142,12 +143,14 @@ def kind_block(
 def _reviews(session: Session, alert: AlertRecord, lang: Language, zone: ZoneInfo) -> list[str]:
     out = []
     for entry in timeline(session, alert.id):
-        if entry.change not in ("acknowledged", "resolved"):
+        if entry.change not in ("acknowledged", "resolved", "reviewed"):
             continue
         at = localnum.moment(datetime.fromisoformat(entry.at), lang, zone)
         who = entry.actor or t("by_engine", lang)
-        out.append(f"{t(entry.change, lang)} · {who} · {at}")
-    if alert.ack_note:
+        what = Words(lang, zone).say(f"change.{entry.change}")
+        note = f" · « {entry.note} »" if entry.note else ""
+        out.append(f"{what} · {who} · {at}{note}")
+    if alert.ack_note and not any(alert.ack_note in line for line in out):
         out.append(f"« {alert.ack_note} »")
     return out
 
@@ -179,7 +182,11 @@ def summary(
         tuple(blocks),
         tuple(
             ReviewedAlert(
-                a, t("cat." + a.category.value, lang), tuple(_reviews(session, a, lang, zone))
+                a,
+                describe(
+                    Words(lang, zone), a.category.value, a.kind.value if a.kind else None, a.params
+                ),
+                tuple(_reviews(session, a, lang, zone)),
             )
             for a in recent
         ),

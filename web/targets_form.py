@@ -24,6 +24,7 @@ from sharing.terms import Language
 from web import localnum
 from web.i18n import t
 from web.metric_labels import metric_label, metric_unit
+from web.words.catalogue import category_name
 
 #: Ranges of the parameters that are not a body's value (days, kilograms of change, %).
 WINDOW_DAYS = (1.0, 30.0)
@@ -59,7 +60,7 @@ class TargetForm:
 
 def rule_title(rule: Any, lang: Language) -> str:
     """``Hypotension · à surveiller``: the category and severity, never the rule's id."""
-    return f"{t('cat.' + rule.category.value, lang)} · {t(rule.severity.value, lang)}"
+    return f"{category_name(rule.category.value, lang.value)} · {t(rule.severity.value, lang)}"
 
 
 def plausible(metric: str) -> tuple[float, float]:

@@ -46,6 +46,10 @@ class KindSummary:
     spark: str  # the 14-day sparkline, drawn once per summary
     text: str | None  # the latest value in words (``128/80 mmHg · 70 /min``)
 
+    def stale(self, now: datetime) -> bool:
+        """Nothing of this kind for `STOPPED_AFTER`: the row names the kind as missing."""
+        return self.last_time is None or now - self.last_time > STOPPED_AFTER
+
 
 def _last_time(kinds: Mapping[Kind, KindSummary], wanted: frozenset[Kind]) -> datetime | None:
     times = [s.last_time for k, s in kinds.items() if k in wanted and s.last_time]
@@ -78,11 +82,12 @@ class KindCell:
     latest: str | None
     when: datetime | None
     spark: str
+    metrics: Mapping[str, float | None] = field(default_factory=dict)
 
 
 def _cells(kinds: Mapping[Kind, KindSummary], wanted: frozenset[Kind]) -> tuple[KindCell, ...]:
     return tuple(
-        KindCell(k, kinds[k].text, kinds[k].last_time, kinds[k].spark)
+        KindCell(k, kinds[k].text, kinds[k].last_time, kinds[k].spark, kinds[k].last_metrics)
         for k in FOLLOWED
         if k in wanted and k in kinds
     )

@@ -33,6 +33,8 @@ class OutboxHeartbeat(_Part):
     set_aside: int
     bound: int
     full: bool
+    #: age of the oldest reading still waiting for the collector's ack, in seconds
+    oldest_s: float | None = None
 
 
 class Latency(_Part):
@@ -55,6 +57,13 @@ class DeviceHeartbeat(_Part):
     records_rejected: int | None = None
     last_rejection: str | None = None
     clock_drift_s: float | None = None
+    #: the driver the device is paired with, and the kinds it measures
+    driver: str | None = None
+    kinds: list[str] | None = None
+    #: when the device's last reading was taken into the outbox
+    last_reading: AwareDatetime | None = None
+    #: received signal strength of its last advertisement, in dBm
+    rssi_dbm: int | None = None
 
 
 class Status(Message):
@@ -76,6 +85,11 @@ class Status(Message):
     publish_latency_ms: Latency | None = None
     scans_restarted: int | None = None
     devices: dict[str, DeviceHeartbeat] | None = None
+    #: the gateway's own clock when it wrote this heartbeat (the server derives the drift)
+    sent_at: AwareDatetime | None = None
+    #: the gateway's software version, and free space on its data disk
+    version: str | None = None
+    free_disk_mb: float | None = None
 
     def encode(self) -> bytes:
         """Only the fields the writer set: the last will is ``{schema, state}`` alone."""

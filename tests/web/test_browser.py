@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi import FastAPI
@@ -16,8 +17,10 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from sharing.audit import local_time
 from sharing.breakglass import open_break_glass
+from sharing.terms import Language
 from tests.web.server import serving
 from tests.web.world import NOW, World, password
+from web.words import Words
 
 pytestmark = pytest.mark.browser
 
@@ -211,8 +214,9 @@ def test_patient_marks_a_notice_read_and_extends_a_grant(
     expect(patient.locator("#notices li.read")).to_contain_text("malaise au téléphone")
 
     row = patient.locator('#grants tr[data-status="active"]')
-    new_end = local_time(NOW + timedelta(days=300), "Europe/Paris")
-    row.get_by_label("Prolonger jusqu'au").fill(new_end[:10])
+    new_end = NOW + timedelta(days=300)
+    row.get_by_label("Prolonger jusqu'au").fill(local_time(new_end, "Europe/Paris")[:10])
     row.get_by_role("button", name="Prolonger").click()
-    expect(patient.locator('#grants tr[data-status="active"]')).to_contain_text(new_end)
+    shown = Words(Language.FR, ZoneInfo("Europe/Paris")).when(new_end, zone=False)
+    expect(patient.locator('#grants tr[data-status="active"]')).to_contain_text(shown)
     shot(patient, "patient-grant-extended")

@@ -30,7 +30,7 @@ def test_triage_urgent_then_warning_then_silent_then_rest(nurse: TestClient) -> 
     ]
     assert "p-other" not in page.text
     assert page.text.count('class="spark"') == 3 * 3 + 1  # p-green shows weight only
-    assert "2.6 mmol/L" in page.text  # the red patient's latest glucose
+    assert "2,6 mmol/L" in page.text  # the red patient's latest glucose, French decimals
 
 
 def test_triage_api_has_latest_values_and_adherence(nurse: TestClient) -> None:
@@ -170,7 +170,7 @@ def test_patient_home_shows_devices_values_grants(red_patient: TestClient) -> No
     assert "Cardiologie" in page
     assert page.count('data-status="active"') == 1
     assert "lecteur de glycémie" in page
-    assert "2.6 mmol/L" in page
+    assert "2,6 mmol/L" in page
 
 
 def test_patient_shares_a_kind_with_a_professional_then_stops(app: FastAPI, world: World) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -12,12 +13,19 @@ from fastapi.testclient import TestClient
 from sharing.audit import local_time
 from sharing.breakglass import open_break_glass
 from sharing.notifications import notify
+from sharing.terms import Language
 from tests.web.conftest import signed_in
 from tests.web.helpers import audit, csrf
 from tests.web.world import NOW, World
+from web.words import Words
 
 ZONE = "Europe/Paris"  # the world's patients live there (sharing's default)
 TODAY = local_time(NOW, ZONE)[:10]
+
+
+def _shown(moment: datetime) -> str:
+    """A time in the grants table: the patient's zone (named in the heading), French."""
+    return Words(Language.FR, ZoneInfo(ZONE)).when(moment, zone=False)
 
 
 def _unread_count(page: str) -> str:
@@ -114,7 +122,7 @@ def test_patient_extends_a_grant_and_reads_the_new_end_date(
 ) -> None:
     page = red_patient.get("/me").text
     grant = _only_grant(page)
-    old_end = local_time(NOW + timedelta(days=200), ZONE)
+    old_end = _shown(NOW + timedelta(days=200))
     assert old_end in _grant_row(page, grant)
     new_end = NOW + timedelta(days=300)
     extended = red_patient.post(
@@ -123,7 +131,7 @@ def test_patient_extends_a_grant_and_reads_the_new_end_date(
     )
     assert extended.status_code == 303
     row = _grant_row(red_patient.get("/me").text, grant)
-    assert local_time(new_end, ZONE) in row
+    assert _shown(new_end) in row
     assert old_end not in row
     renewed = [e for e in audit(world, "p-red") if e.event == "grant_renewed"]
     assert [e.until for e in renewed] == [new_end]
@@ -150,7 +158,7 @@ def test_extension_past_366_days_is_refused_with_a_clear_message(
     past = red_patient.post(f"/me/grants/{grant}/renew", data={"csrf": token, "ends_on": TODAY})
     assert past.status_code == 422
     assert "après aujourd'hui" in html.unescape(past.text)
-    assert local_time(NOW + timedelta(days=200), ZONE) in _grant_row(refused.text, grant)
+    assert _shown(NOW + timedelta(days=200)) in _grant_row(refused.text, grant)
     assert not [e for e in audit(world, "p-red") if e.event == "grant_renewed"]
 
     red_patient.get("/lang/en", params={"next": "/me"})

@@ -53,7 +53,8 @@ from web.schemas import (
     ReadingOut,
     TriageItem,
 )
-from web.views import patient_alerts, triage_rows
+from web.triage_list import triage_rows
+from web.views import patient_alerts
 
 ERRORS: dict[int | str, dict[str, object]] = {
     401: {"model": Problem, "description": "not signed in"},

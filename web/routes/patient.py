@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from alerts.sqlstore import DbTargets
 from devices.reading import Kind
-from sharing.audit import local_time
 from sharing.capability import Capability
 from sharing.codes import codes_for_patient, create_code, revoke_code
 from sharing.errors import InvalidRequest
@@ -48,16 +47,18 @@ from web.deps import (
 from web.i18n import t
 from web.metric_labels import metric_label
 from web.routes.render import page
-from web.triage import FOLLOWED, latest_text
+from web.triage import FOLLOWED
+from web.words import Words, latest_value, zone_of
 from wire.reading import WireReading
 
 
-def value_text(reading: WireReading, lang: Language) -> str:
-    """A value as the patient reads it (``128/80 mmHg``), whatever the kind."""
+def value_text(reading: WireReading, words: Words) -> str:
+    """A value as the patient reads it (``128/80 mmHg``), whatever the kind, in the
+    locale's numbers."""
     if reading.kind in (*FOLLOWED, Kind.SPO2_CONTINUOUS):
-        return latest_text(reading.kind, reading.metrics)
+        return latest_value(words, reading.kind.value, reading.metrics)
     return ", ".join(
-        f"{metric_label(name, lang)}: {'—' if v is None else f'{v:g}'}"
+        f"{metric_label(name, words.lang)} : {words.number(v, 1)}"
         for name, v in reading.metrics.items()
     )
 
@@ -87,7 +88,8 @@ def _home(
     pid = patient_id_of(user)
     now = services.clock.now()
     patient = session.get(Patient, pid)
-    zone = patient.time_zone if patient else "UTC"
+    zone = patient.time_zone if patient else services.settings.time_zone
+    words = Words(lang, zone_of(zone, services.settings.time_zone))
     rules = services.rules.with_targets(
         DbTargets(services.sessions, services.rules).for_patient(pid)
     )
@@ -107,7 +109,7 @@ def _home(
     devices: dict[str, tuple[str, str]] = {}
     for reading in latest:
         name = reading.device.model or sharing_text(f"device.{reading.kind.value}", lang)
-        when = local_time(reading.received, zone)
+        when = words.when(reading.received)
         if reading.device.address not in devices or devices[reading.device.address][1] < when:
             devices[reading.device.address] = (name, when)
     return page(
@@ -122,8 +124,8 @@ def _home(
         values=[
             (
                 sharing_text(f"kind.{r.kind.value}", lang),
-                value_text(r, lang),
-                local_time(r.time, zone),
+                value_text(r, words),
+                words.when(r.time, zone=False),
             )
             for r in latest
         ],
@@ -139,7 +141,9 @@ def _home(
         kinds=SHAREABLE,
         kind_name=lambda k: sharing_text(f"kind.{Kind(k).value}", lang),
         kinds_text=lambda ks: kinds_text(sorted(k.value for k in ks), lang),
-        when=lambda m: local_time(m, zone),
+        when=words.when,
+        when_cell=lambda m: words.when(m, zone=False),  # a table whose heading says the zone
+        zone=words.zone,
         error=error,
         new_code=new_code,
         errors=errors or {},
@@ -330,8 +334,14 @@ def new_code(
     kinds: Annotated[list[str] | None, Form()] = None,
     hours: Annotated[str, Form(max_length=20)] = "24",
     label: Annotated[str, Form(max_length=200)] = "",
+    downloads: Annotated[bool, Form()] = False,
 ) -> Response:
-    typed: dict[str, object] = {"code_kinds": kinds or [], "hours": hours, "label": label}
+    typed: dict[str, object] = {
+        "code_kinds": kinds or [],
+        "hours": hours,
+        "label": label,
+        "downloads": downloads,
+    }
     errors = _kinds_error(kinds, lang, "code_kinds")
     ttl = _whole(hours, 1, 720)
     if ttl is None:
@@ -348,6 +358,7 @@ def new_code(
             now=now,
             ttl=timedelta(hours=ttl),
             label=label.strip() or None,
+            downloads=downloads,
             policy=services.code_policy,
         )
     except InvalidRequest as exc:

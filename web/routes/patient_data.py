@@ -8,12 +8,13 @@ from collections.abc import Iterator
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
-from sharing.audit import audit_for_patient, local_time
+from sharing.audit import audit_for_patient
 from sharing.models import Patient
 from web.deps import LangDep, NowDep, PatientUser, SelfCap, ServicesDep, SessionDep
 from web.fhir import bundle, observations
 from web.i18n import t
 from web.routes.render import page
+from web.words import Words, zone_of
 
 router = APIRouter(include_in_schema=False)
 
@@ -28,7 +29,7 @@ def who_looked(
     lang: LangDep,
 ) -> HTMLResponse:
     patient = session.get(Patient, cap.patient_id)
-    zone = patient.time_zone if patient else "UTC"
+    zone = patient.time_zone if patient else services.settings.time_zone
     lines = audit_for_patient(session, cap.patient_id, lang=lang, time_zone=zone)
     return page(
         request,
@@ -39,7 +40,8 @@ def who_looked(
         title=t("who_looked", lang),
         body_class="patient",
         lines=lines,
-        when=lambda m: local_time(m, zone),
+        when=Words(lang, zone_of(zone, services.settings.time_zone)).when,
+        zone=zone,
     )
 
 

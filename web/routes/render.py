@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from sharing.terms import Language
 from web.accounts import SignedIn
 from web.deps import Services, csrf_expected
+from web.words import Words, zone_of
 
 
 def page(
@@ -22,8 +23,15 @@ def page(
     user: SignedIn | None,
     title: str,
     status_code: int = 200,
+    zone: ZoneInfo | str | None = None,
     **context: Any,
 ) -> HTMLResponse:
+    """``zone``: the viewer's time zone (a patient's own); the team's by default. The
+    page gets it as ``zone`` and ``w`` (`web.words.Words`: the catalogue, numbers and
+    times in the viewer's language and zone)."""
+    if not isinstance(zone, ZoneInfo):
+        zone = zone_of(zone or services.settings.time_zone)
+    words = Words(lang, zone)
     return services.templates.TemplateResponse(
         request,
         template,
@@ -32,6 +40,8 @@ def page(
             "user": user,
             "title": title,
             "csrf": csrf_expected(request, user),
+            "w": words,
+            "zone": zone,
             **context,
         },
         status_code=status_code,
@@ -39,5 +49,6 @@ def page(
 
 
 def team_zone(services: Services) -> ZoneInfo:
-    """The care team's time zone: every time on a team page is in it, and says so."""
-    return ZoneInfo(services.rules.time_zone)
+    """The care team's time zone (``[web] time_zone``, Europe/Paris by default): every
+    time on a team page is in it, and says so."""
+    return zone_of(services.settings.time_zone)

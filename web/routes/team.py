@@ -9,12 +9,10 @@ from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
-from alerts.inbox import alerts_for, timeline
-from alerts.terms import Severity, Status
-from sharing.breakglass import open_break_glass
+from alerts.inbox import timeline
+from sharing.breakglass import JustificationNeeded, open_break_glass, previous_in_a_row
 from sharing.errors import InvalidRequest
 from sharing.models import Patient, Professional
-from sharing.visibility import may_see_alert
 from veille.errors import NotAllowed, StoreError
 from web import alert_actions
 from web.deps import (
@@ -29,8 +27,16 @@ from web.deps import (
 )
 from web.deps import Professional as ProfessionalDep
 from web.i18n import t
+from web.inbox_view import (
+    INBOX_STATES,
+    SEVERITIES,
+    alert_context,
+    inbox_alerts,
+    parse_filters,
+    to_review_count,
+)
 from web.routes.render import page
-from web.views import triage_rows
+from web.triage_list import STATES, search, triage_rows
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 100
@@ -46,9 +52,13 @@ def triage(
     lang: LangDep,
     now: NowDep,
     page_no: Annotated[int, Query(alias="page", ge=1, le=10_000)] = 1,
+    q: Annotated[str, Query(max_length=100)] = "",
+    state: Annotated[str, Query(max_length=20)] = "",
 ) -> HTMLResponse:
+    """The team's patients by severity then time; searched by name, filtered by state."""
     summaries = services.summaries.get_many(list(caps), now)
-    rows = triage_rows(session, caps, summaries, now)
+    state = state if state in STATES else ""
+    rows = search(triage_rows(session, caps, summaries, now), q, state)
     shown = rows[(page_no - 1) * PAGE_SIZE : page_no * PAGE_SIZE]
     return page(
         request,
@@ -62,6 +72,10 @@ def triage(
         page_no=page_no,
         pages=max(1, -(-len(rows) // PAGE_SIZE)),
         now=now,
+        q=q,
+        state=state,
+        states=STATES,
+        nav_count=to_review_count(session, caps),
     )
 
 
@@ -73,24 +87,22 @@ def inbox(
     user: ProfessionalDep,
     caps: TeamCaps,
     lang: LangDep,
-    severity: Severity | None = None,
-    state: Status | None = None,
+    now: NowDep,
+    severity: Annotated[str, Query(max_length=20)] = "",
+    state: Annotated[str, Query(max_length=20)] = "",
 ) -> HTMLResponse:
-    statuses = (state,) if state else (Status.OPEN, Status.ACKNOWLEDGED)
-    found = alerts_for(session, list(caps), statuses=statuses, limit=500)
-    shown = [
-        a
-        for a in found
-        if a.patient in caps
-        and may_see_alert(caps[a.patient], a)
-        and (severity is None or a.severity is severity)
-    ]
+    """The alerts to work on; by default what still needs someone, including alerts
+    whose condition cleared by itself but that no professional has reviewed yet."""
+    severity, state = parse_filters(severity, state)
+    shown = inbox_alerts(session, caps, severity=severity, state=state)
     labels = dict(
         session.execute(
             select(Patient.id, Patient.label).where(Patient.id.in_({a.patient for a in shown}))
         ).all()
     )
-    timelines = {a.id: timeline(session, a.id) for a in shown[:100]}
+    first = shown[:100]
+    timelines = {a.id: timeline(session, a.id) for a in first}
+    contexts = {a.id: alert_context(services.store, a, caps[a.patient], now) for a in first}
     return page(
         request,
         services,
@@ -101,10 +113,12 @@ def inbox(
         alerts=shown,
         labels=labels,
         timelines=timelines,
+        contexts=contexts,
         severity=severity,
         state=state,
-        severities=list(Severity),
-        states=list(Status),
+        severities=SEVERITIES,
+        states=INBOX_STATES,
+        nav_count=to_review_count(session, caps),
     )
 
 
@@ -113,8 +127,15 @@ def _actor(session: SessionDep, user: ProfessionalDep) -> str:
     return professional.display_name if professional else user.username
 
 
+def _back(request: Request) -> str:
+    """Back to the inbox view the action was taken from (its filters kept)."""
+    query = request.url.query
+    return "/team/alerts" + (f"?{query}" if query else "")
+
+
 @router.post("/team/alerts/{alert_id}/acknowledge", dependencies=[CsrfChecked])
 def acknowledge(
+    request: Request,
     services: ServicesDep,
     session: SessionDep,
     user: ProfessionalDep,
@@ -128,25 +149,53 @@ def acknowledge(
         )
     except StoreError as exc:
         raise HTTPException(status_code=409, detail=str(exc)) from exc
-    return RedirectResponse("/team/alerts", status_code=303)
+    return RedirectResponse(_back(request), status_code=303)
 
 
 @router.post("/team/alerts/{alert_id}/resolve", dependencies=[CsrfChecked])
 def resolve(
+    request: Request,
     services: ServicesDep,
     session: SessionDep,
     user: ProfessionalDep,
     access: AlertAccessDep,
     now: NowDep,
+    note: Annotated[str, Form(max_length=1000)] = "",
 ) -> RedirectResponse:
-    alert_actions.resolve(services.sessions, access.alert.id, _actor(session, user), now)
-    return RedirectResponse("/team/alerts", status_code=303)
+    alert_actions.resolve(
+        services.sessions, access.alert.id, _actor(session, user), now, note.strip() or None
+    )
+    return RedirectResponse(_back(request), status_code=303)
+
+
+@router.post("/team/alerts/{alert_id}/review", dependencies=[CsrfChecked])
+def review(
+    request: Request,
+    services: ServicesDep,
+    session: SessionDep,
+    user: ProfessionalDep,
+    access: AlertAccessDep,
+    now: NowDep,
+    note: Annotated[str, Form(max_length=1000)] = "",
+) -> RedirectResponse:
+    """A professional marks an alert reviewed, with a note (an empty note is refused
+    on the page itself by the field's ``required``; a crafted one changes nothing)."""
+    alert_actions.review(services.sessions, access.alert.id, _actor(session, user), now, note)
+    return RedirectResponse(_back(request), status_code=303)
 
 
 @router.get("/team/patients/{patient_id}/break-glass", response_class=HTMLResponse)
 def break_glass_form(
-    patient_id: str, request: Request, services: ServicesDep, user: ProfessionalDep, lang: LangDep
+    patient_id: str,
+    request: Request,
+    services: ServicesDep,
+    session: SessionDep,
+    user: ProfessionalDep,
+    lang: LangDep,
+    now: NowDep,
 ) -> HTMLResponse:
+    professional = session.get(Professional, professional_id_of(user))
+    team = professional.team_id if professional else None
     return page(
         request,
         services,
@@ -156,6 +205,7 @@ def break_glass_form(
         title=t("break_glass", lang),
         patient_id=patient_id,
         error=None,
+        needs_justification=previous_in_a_row(session, team, patient_id, now) is not None,
     )
 
 
@@ -171,12 +221,22 @@ def break_glass(
     lang: LangDep,
     now: NowDep,
     reason: Annotated[str, Form(max_length=1000)],
+    justification: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    """Emergency access (sharing decides, notifies the patient and audits the reason)."""
+    """Emergency access (sharing decides, notifies the patient and audits the reason); a
+    second one in a row needs a justification for the team lead."""
     try:
-        open_break_glass(session, professional_id_of(user), patient_id, reason, now=now)
+        open_break_glass(
+            session,
+            professional_id_of(user),
+            patient_id,
+            reason,
+            now=now,
+            justification=justification,
+        )
     except InvalidRequest as exc:
         session.rollback()
+        again = isinstance(exc, JustificationNeeded)
         return page(
             request,
             services,
@@ -185,7 +245,9 @@ def break_glass(
             user=user,
             title=t("break_glass", lang),
             patient_id=patient_id,
-            error=str(exc),
+            error=t("justification_needed", lang) if again else str(exc),
+            needs_justification=again or bool(justification),
+            reason=reason,
             status_code=422,
         )
     except NotAllowed as exc:
