@@ -58,6 +58,9 @@ class DemoAccount:
 
 NURSE = DemoAccount("nurse.demo", "demo-nurse-2026", "nurse", "Claire, nurse of the demo team")
 PHYSICIAN = DemoAccount("doctor.demo", "demo-doctor-2026", "physician", "Dr Martin")
+COORDINATOR = DemoAccount(
+    "coord.demo", "demo-coord-2026", "coordinator", "Chloé, the programme's technical contact"
+)
 LEAD = DemoAccount("lead.demo", "demo-lead-2026", "care_team_admin", "Mme Cadre, team lead")
 PATIENT_ACCOUNTS: dict[str, DemoAccount] = {
     HEART_FAILURE: DemoAccount("jean.demo", "demo-patient-2026", "patient", "heart failure"),
@@ -86,6 +89,14 @@ def _account(
             professional_id=professional_id,
             patient_id=patient_id,
         )
+
+
+def _coordinator(session: Session, now: datetime) -> None:
+    """The programme's technical contact: every gateway's health, in no care team."""
+    known = session.scalars(select(Account).where(Account.username == COORDINATOR.username))
+    if known.first() is None:
+        person = add_professional(session, "Chloé (coordination)", Role.COORDINATOR)
+        _account(session, COORDINATOR, now, professional_id=person.id)
 
 
 def _team_lead(session: Session, team_id: int) -> int:
@@ -120,6 +131,7 @@ def seed(session: Session, patient_ids: Collection[str], now: datetime) -> DemoW
         update_patient(session, patient_id, label=label)
     _account(session, NURSE, now, professional_id=world.nurse_id)
     _account(session, PHYSICIAN, now, professional_id=world.physician_id)
+    _coordinator(session, now)
     _account(session, LEAD, now, professional_id=_team_lead(session, world.team_id))
     for patient_id, account in PATIENT_ACCOUNTS.items():
         _account(session, account, now, patient_id=patient_id)

@@ -23,8 +23,8 @@ import pytest
 
 from devices.envelope import envelope
 from devices.reading import Kind, Reading
+from tests.collector.admit import database_url, pair_all
 from tests.deploy.broker import Peer, ShippedBroker
-from tests.support.pairings import pair_gateway
 from tests.support.waits import wait_until
 from wire import topics
 from wire.ack import Ack
@@ -33,13 +33,15 @@ from wire.reading import DeviceRef
 pytestmark = pytest.mark.integration
 
 PATIENT = "p-0042"
+#: When gw-a's home was set up on the server: before the readings `wire` makes.
+PAIRED = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
 def collector(broker: ShippedBroker, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     data = tmp_path_factory.mktemp("collector")
     # the home's set-up: gw-a serves PATIENT (the collector refuses anyone else's readings)
-    pair_gateway(data, "gw-a", [PATIENT])
+    pair_all(database_url(data), ["gw-a"], [PATIENT], paired_at=PAIRED)
     certs = broker.certs
     env = {
         **os.environ,

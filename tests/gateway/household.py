@@ -9,14 +9,14 @@ import subprocess
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from devices.driver import DeviceInfo
 from devices.reading import Kind, Reading
 from devices.sim import BloodPressureCuff, Faults, GlucoseMeter, VirtualRadio, WeightScale
 from gateway.pairing import GatewayStore
-from tests.support.pairings import pair_gateway
+from tests.collector.admit import database_url, pair_all
 
 ROOT = Path(__file__).resolve().parents[2]
 START = datetime(2026, 1, 5, 7, 0)
@@ -28,6 +28,8 @@ STRANGER = "A4:C1:38:00:00:99"
 
 #: The patients `pair_household` and `home` put in the gateway's pairing table.
 PATIENTS = ("p-anna", "p-bert")
+#: When the home was set up on the server: before every reading the household makes.
+PAIRED = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def weighing(minutes: int, kg: float, user: int | None = 1) -> Reading:
@@ -174,7 +176,7 @@ def spawn_collector(
 ) -> subprocess.Popen[bytes]:
     """`veille collector run`, told first that ``gateway`` serves ``patients`` (issue 17:
     it refuses every other reading), as a home's set-up tells it."""
-    pair_gateway(data_dir, gateway, patients)
+    pair_all(database_url(data_dir), [gateway], patients, paired_at=PAIRED)
     env = {**os.environ, "VEILLE_BROKER__URL": broker_url}
     with log.open("ab") as out:
         return subprocess.Popen(
