@@ -40,7 +40,7 @@ from demo.gateway import (
 )
 from demo.options import HISTORY_DAYS, DemoOptions
 from demo.progress import Progress
-from demo.seed import NURSE, PATIENT_ACCOUNTS, PHYSICIAN, seed
+from demo.seed import COORDINATOR, LEAD, NURSE, PATIENT_ACCOUNTS, PHYSICIAN, seed
 from demo.services import (
     CatchUpClock,
     DemoError,
@@ -48,6 +48,7 @@ from demo.services import (
     database_url,
     start_alerts,
     start_collector,
+    start_fleet,
     start_web,
 )
 from veille import logs
@@ -165,6 +166,8 @@ class Demo:
                 " possible values;"
             )
             self.say(f"                   refused: veille collector refusals --data-dir {data_dir}")
+            self._services.append(start_fleet(settings, data_dir))
+            self.say("  fleet            each gateway's status and heartbeat -> veille.db")
             web_url = f"http://127.0.0.1:{options.port}"
             rules = start_alerts(settings, data_dir, clock, f"{web_url}/team/alerts", world.team_id)
             self._services.append(rules)
@@ -221,8 +224,15 @@ class Demo:
         self.say(f"  {web_url}/login   (nurse: triage at /team, alerts at /team/alerts;")
         self.say("  physician: a patient's page (from /team) edits targets, its readings tables")
         self.say("  export CSV, its consultation summary prints or downloads as PDF;")
-        self.say("  patient: their own charts and sharing choices at /me)")
-        for label, account in (("nurse", NURSE), ("physician", PHYSICIAN)):
+        self.say("  patient: their own charts and sharing choices at /me;")
+        self.say("  team lead: the team's emergency accesses at /team/break-glass;")
+        self.say(f"  coordinator: every gateway's health at {web_url}/api/v1/gateways)")
+        for label, account in (
+            ("nurse", NURSE),
+            ("physician", PHYSICIAN),
+            ("team lead", LEAD),
+            ("coordinator", COORDINATOR),
+        ):
             self.say(f"  {label:<10} user {account.username:<12} password {account.password}")
         for patient_id, account in PATIENT_ACCOUNTS.items():
             self.say(

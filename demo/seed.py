@@ -26,7 +26,9 @@ from sqlalchemy.orm import Session
 from collector.pairings import pair
 from demo.gateway import GATEWAY_ID
 from sharing.demo import DemoWorld, seed_demo
-from sharing.identities import update_patient
+from sharing.identities import add_professional, update_patient
+from sharing.models import Professional
+from sharing.terms import Role
 from veille.errors import ConfigError
 from web.accounts import create_account
 from web.models import Account
@@ -56,6 +58,10 @@ class DemoAccount:
 
 NURSE = DemoAccount("nurse.demo", "demo-nurse-2026", "nurse", "Claire, nurse of the demo team")
 PHYSICIAN = DemoAccount("doctor.demo", "demo-doctor-2026", "physician", "Dr Martin")
+COORDINATOR = DemoAccount(
+    "coord.demo", "demo-coord-2026", "coordinator", "Chloé, the programme's technical contact"
+)
+LEAD = DemoAccount("lead.demo", "demo-lead-2026", "care_team_admin", "Mme Cadre, team lead")
 PATIENT_ACCOUNTS: dict[str, DemoAccount] = {
     HEART_FAILURE: DemoAccount("jean.demo", "demo-patient-2026", "patient", "heart failure"),
     HYPERTENSION: DemoAccount("fatima.demo", "demo-patient-2026", "patient", "hypertension"),
@@ -85,6 +91,26 @@ def _account(
         )
 
 
+def _coordinator(session: Session, now: datetime) -> None:
+    """The programme's technical contact: every gateway's health, in no care team."""
+    known = session.scalars(select(Account).where(Account.username == COORDINATOR.username))
+    if known.first() is None:
+        person = add_professional(session, "Chloé (coordination)", Role.COORDINATOR)
+        _account(session, COORDINATOR, now, professional_id=person.id)
+
+
+def _team_lead(session: Session, team_id: int) -> int:
+    """The demo team's lead (care_team_admin): reviews emergency accesses at /team/break-glass."""
+    lead = session.scalars(
+        select(Professional).where(
+            Professional.team_id == team_id, Professional.role == Role.CARE_TEAM_ADMIN.value
+        )
+    ).first()
+    if lead is None:
+        lead = add_professional(session, LEAD.who, Role.CARE_TEAM_ADMIN, team_id=team_id)
+    return lead.id
+
+
 def seed(session: Session, patient_ids: Collection[str], now: datetime) -> DemoWorld:
     """Create (or find) the demo team, patients, grants and accounts; the caller commits.
 
@@ -105,6 +131,8 @@ def seed(session: Session, patient_ids: Collection[str], now: datetime) -> DemoW
         update_patient(session, patient_id, label=label)
     _account(session, NURSE, now, professional_id=world.nurse_id)
     _account(session, PHYSICIAN, now, professional_id=world.physician_id)
+    _coordinator(session, now)
+    _account(session, LEAD, now, professional_id=_team_lead(session, world.team_id))
     for patient_id, account in PATIENT_ACCOUNTS.items():
         _account(session, account, now, patient_id=patient_id)
     for patient_id in LABELS:

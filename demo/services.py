@@ -23,8 +23,9 @@ from collector.deadletter import DeadLetters
 from collector.poison import PoisonJournal
 from collector.service import admission, poison_path
 from collector.store import StoreSettings, dead_letter_path, sqlite_path
-from veille.clock import Clock
-from veille.db import DatabaseSettings
+from fleet.consumer import FleetConsumer
+from veille.clock import Clock, SystemClock
+from veille.db import DatabaseSettings, make_engine, session_factory
 from veille.errors import VeilleError
 from veille.mqtt import BrokerSettings, connection
 
@@ -147,6 +148,28 @@ def start_collector(broker: BrokerSettings, data_dir: Path) -> Service:
 
     service = Service("collector", run, collector.stop).start()
     wait_for(collector.subscribed.is_set, 20, "the collector did not subscribe")
+    return service
+
+
+def start_fleet(broker: BrokerSettings, data_dir: Path) -> Service:
+    """The fleet consumer: the gateway's retained status and heartbeats into veille.db.
+
+    On the system clock, as the gateway's own ``sent_at`` is: the simulated
+    clock would make every heartbeat look hours adrift."""
+    engine = make_engine(database_url(data_dir))
+    consumer = FleetConsumer(broker, session_factory(engine), SystemClock())
+    stop = threading.Event()
+
+    def run() -> None:
+        consumer.start()
+        try:
+            consumer.run(stop)
+        finally:
+            consumer.close()
+            engine.dispose()
+
+    service = Service("fleet", run, stop.set).start()
+    wait_for(consumer.subscribed.is_set, 20, "the fleet consumer did not subscribe")
     return service
 
 

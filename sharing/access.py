@@ -30,6 +30,9 @@ from sharing.models import AuditEntry, CodeSession, Patient
 from sharing.terms import ActorType, Purpose, Reason, Result, Via
 from veille.errors import NotAllowed
 
+#: Purposes that hand over a file: a code allows them only if the patient ticked it.
+DOWNLOADS = frozenset({Purpose.EXPORT, Purpose.FHIR})
+
 #: A triage list shown again within this span to the same viewer adds no audit row.
 TRIAGE_COALESCE = timedelta(minutes=15)
 
@@ -66,6 +69,8 @@ def _for_code(
         refusal = (Reason.CODE_SESSION_EXPIRED, "access by code has ended; redeem it again")
     elif kind is not None and kind not in code.kind_set():
         refusal = (Reason.KIND_NOT_GRANTED, "this code does not cover this kind")
+    elif purpose in DOWNLOADS and not code.downloads:
+        refusal = (Reason.PURPOSE_NOT_ALLOWED, "the patient allowed charts, not downloads")
     if refusal is not None:
         return Refusal(*refusal), actor
     capability = Capability(

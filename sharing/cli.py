@@ -158,10 +158,18 @@ def _code(session: Session, args: argparse.Namespace) -> None:
         ttl=timedelta(hours=args.hours) if args.hours else None,
         max_uses=args.uses,
         label=args.label,
+        downloads=args.downloads,
         policy=policy,
     )
     session.commit()
-    _emit({"code": made.code, "expires_at": made.expires_at, "max_uses": made.max_uses})
+    _emit(
+        {
+            "code": made.code,
+            "expires_at": made.expires_at,
+            "max_uses": made.max_uses,
+            "downloads": made.downloads,
+        }
+    )
 
 
 def _daily(session: Session, args: argparse.Namespace) -> None:
@@ -242,6 +250,9 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     p.add_argument("--hours", type=float)
     p.add_argument("--uses", type=int)
     p.add_argument("--label")
+    p.add_argument(
+        "--downloads", action="store_true", help="its holder may also download (CSV, FHIR)"
+    )
     add("daily", _daily, "daily job: remind patients of grants ending soon, purge old attempts")
     p = add("audit", _audit, "a patient's audit log, as the patient reads it")
     p.add_argument("patient")

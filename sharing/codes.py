@@ -63,6 +63,7 @@ class NewCode:
     expires_at: datetime
     max_uses: int
     kinds: frozenset[Kind]
+    downloads: bool = False
 
 
 def create_code(
@@ -74,9 +75,15 @@ def create_code(
     ttl: timedelta | None = None,
     max_uses: int | None = None,
     label: str | None = None,
+    downloads: bool = False,
     policy: CodePolicy = DEFAULT_CODE_POLICY,
 ) -> NewCode:
-    """Create a code for the patient's chosen ``kinds``; ``label`` is the patient's own note."""
+    """Create a code for the patient's chosen ``kinds``; ``label`` is the patient's own note.
+
+    The holder sees charts of those kinds; ``downloads`` (the patient ticked it) also
+    lets them download them (CSV, FHIR). Off by default: reading aloud a code to a
+    professional is not handing over a file of one's history.
+    """
     if session.get(Patient, patient_id) is None:
         raise InvalidRequest(f"unknown patient {patient_id}")
     try:
@@ -105,6 +112,7 @@ def create_code(
         expires_at=now + lifetime,
         max_uses=uses,
         uses=0,
+        downloads=downloads,
     )
     session.add(code)
     session.flush()
@@ -118,13 +126,14 @@ def create_code(
         ref_id=code.id,
         until=code.expires_at,
     )
-    return NewCode(code.id, display(raw), code.expires_at, uses, code.kind_set())
+    return NewCode(code.id, display(raw), code.expires_at, uses, code.kind_set(), downloads)
 
 
 @dataclass(frozen=True, slots=True)
 class CodeView:
     """A code as the patient lists it (never the code itself). ``status``: active, expired,
-    exhausted, revoked. ``used_by`` lists (when, declared name) of each redemption."""
+    exhausted, revoked. ``used_by`` lists (when, declared name) of each redemption;
+    ``downloads``: its holder may also download, not only see charts."""
 
     id: int
     label: str | None
@@ -136,6 +145,7 @@ class CodeView:
     revoked_at: datetime | None
     status: str
     used_by: tuple[tuple[datetime, str | None], ...]
+    downloads: bool = False
 
 
 def code_status(code: AccessCode, now: datetime) -> str:
@@ -170,6 +180,7 @@ def codes_for_patient(session: Session, patient_id: str, *, now: datetime) -> li
                 revoked_at=code.revoked_at,
                 status=code_status(code, now),
                 used_by=tuple((s.opened_at, s.declared_name) for s in sessions),
+                downloads=code.downloads,
             )
         )
     return views

@@ -115,6 +115,20 @@ def _covers(grant: GrantFacts, kind: Kind | None) -> bool:
     return kind is None or kind in grant.kinds
 
 
+def _glass_capability(
+    accessor: ProfessionalUser, patient_id: str, glass: BreakGlass, purpose: Purpose
+) -> Capability:
+    return Capability(
+        patient_id=patient_id,
+        kinds=ALL_KINDS,
+        accessor=accessor,
+        purpose=purpose,
+        via=Via.BREAK_GLASS,
+        expires_at=glass.expires_at,
+        ref_id=glass.id,
+    )
+
+
 def _professional_decision(
     accessor: ProfessionalUser,
     patient_id: str,
@@ -124,7 +138,14 @@ def _professional_decision(
     purpose: Purpose,
     now: datetime,
 ) -> Capability | Refusal:
-    """Grants first, then break-glass (never for alerts), then the most telling refusal."""
+    """Grants first, then break-glass (never for alerts), then the most telling refusal.
+
+    A patient's data as a whole (``kind`` None) under an open break-glass is every
+    kind, even where a grant shares some: the emergency is why the page was opened,
+    and the alert it was opened for may be of a kind the patient does not share.
+    """
+    if glass is not None and kind is None and purpose is not Purpose.ALERT:
+        return _glass_capability(accessor, patient_id, glass, purpose)
     usable = [g for g in grants if g.active(now) and (purpose is not Purpose.ALERT or g.alerts)]
     covering = [g for g in usable if _covers(g, kind)]
     if covering:
@@ -138,15 +159,7 @@ def _professional_decision(
             ref_id=covering[0].id,
         )
     if glass is not None and purpose is not Purpose.ALERT:
-        return Capability(
-            patient_id=patient_id,
-            kinds=ALL_KINDS,
-            accessor=accessor,
-            purpose=purpose,
-            via=Via.BREAK_GLASS,
-            expires_at=glass.expires_at,
-            ref_id=glass.id,
-        )
+        return _glass_capability(accessor, patient_id, glass, purpose)
     for_kind = [g for g in grants if _covers(g, kind)]
     if any(g.active(now) for g in for_kind):  # shared for viewing, not for alerts
         return Refusal(Reason.PURPOSE_NOT_ALLOWED, "the patient shares this without alerts")

@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     Time,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -154,6 +155,8 @@ class AccessCode(Base):
     max_uses: Mapped[int] = mapped_column(Integer)
     uses: Mapped[int] = mapped_column(Integer, default=0)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: the patient also let its holder download (CSV, FHIR); charts only otherwise
+    downloads: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     def kind_set(self) -> frozenset[Kind]:
         return frozenset(Kind(k) for k in self.kinds)
@@ -199,6 +202,12 @@ class BreakGlass(Base):
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: the opener's team when it was opened (the team lead reviews their team's)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("care_teams.id"), index=True)
+    #: the team's emergency access on this patient it follows without a pause, if any
+    follows_id: Mapped[int | None] = mapped_column(Integer)
+    #: why a second one in a row was needed, written for the team lead
+    justification: Mapped[str | None] = mapped_column(Text)
 
 
 class PatientNotification(Base):

@@ -43,6 +43,11 @@ class BreakGlassPolicy:
     default_window: timedelta = timedelta(hours=4)
     max_window: timedelta = timedelta(hours=12)
     min_reason_chars: int = 10
+    #: a team's emergency access opened within this span after its previous one on the
+    #: same patient ended (or while it is open) is "in a row": it needs a justification
+    #: the team lead reads (docs/security.md)
+    in_a_row: timedelta = timedelta(hours=24)
+    min_justification_chars: int = 20
 
 
 DEFAULT_CODE_POLICY = CodePolicy()

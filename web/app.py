@@ -47,6 +47,7 @@ from web.routes import (
     patient_data,
     summary,
     team,
+    team_lead,
     team_patient,
 )
 from web.settings import WebSettings
@@ -123,7 +124,8 @@ def create_app(
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     api_docs.mount(app)
 
-    for module in (auth, team, team_patient, summary, patient, patient_data, codeview, api, fleet):
+    routers = (auth, team, team_patient, team_lead, summary, patient, patient_data, codeview, api)
+    for module in (*routers, fleet):
         app.include_router(module.router)
 
     csrf_name = csrf_cookie(settings.cookie_secure)

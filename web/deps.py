@@ -27,7 +27,7 @@ from devices.reading import Kind
 from sharing.access import authorize
 from sharing.capability import Accessor, Capability, CodeBearer, PatientSelf, ProfessionalUser
 from sharing.policy import CodePolicy
-from sharing.terms import Language, Purpose
+from sharing.terms import Language, Purpose, Role
 from veille.clock import Clock
 from veille.errors import NotAllowed
 from web.accounts import PATIENT_ROLE, SignedIn, current
@@ -167,6 +167,17 @@ def get_physician(user: Professional) -> SignedIn:
 
 
 Physician = Annotated[SignedIn, Depends(get_physician)]
+
+
+def get_team_lead(user: Professional) -> SignedIn:
+    """The team lead is the team's ``care_team_admin`` (sharing's role): it reviews the
+    team's emergency accesses."""
+    if user.role != Role.CARE_TEAM_ADMIN.value:
+        raise _forbidden()
+    return user
+
+
+TeamLead = Annotated[SignedIn, Depends(get_team_lead)]
 
 
 def get_patient_user(user: CurrentUser) -> SignedIn:

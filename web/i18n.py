@@ -113,6 +113,12 @@ _T: Mapping[str, tuple[str, str]] = {
     "codes": ("Codes d'accès temporaires", "Temporary access codes"),
     "new_code": ("Créer un code", "Create a code"),
     "code_for": ("Pour qui (votre note)", "For whom (your note)"),
+    "code_allow_downloads": (
+        "Permettre aussi de télécharger ces mesures (fichier pour un logiciel de santé)",
+        "Also allow downloading these measurements (a file for health software)",
+    ),
+    "code_charts_only": ("graphiques seulement", "charts only"),
+    "code_downloads": ("graphiques et téléchargement", "charts and download"),
     "hours": ("Valable (heures)", "Valid for (hours)"),
     "your_code": (
         "Votre code, à lire au professionnel :",
@@ -161,6 +167,31 @@ _T: Mapping[str, tuple[str, str]] = {
     ),
     "not_found": ("Page introuvable", "Page not found"),
     "break_glass": ("Accès d'urgence", "Emergency access"),
+    "justification": (
+        "Pourquoi un nouvel accès d'urgence est nécessaire (lu par le responsable d'équipe)",
+        "Why emergency access is needed again (read by the team lead)",
+    ),
+    "justification_needed": (
+        "Votre équipe a déjà ouvert un accès d'urgence à ce patient il y a moins de 24 heures. "
+        "Écrivez pour le responsable d'équipe pourquoi il faut le rouvrir "
+        "(20 caractères au moins).",
+        "Your team opened emergency access to this patient less than 24 hours ago. "
+        "Write for the team lead why it must be opened again (at least 20 characters).",
+    ),
+    "break_glass_review": ("Accès d'urgence de l'équipe", "The team's emergency accesses"),
+    "break_glass_review_text": (
+        "Les accès d'urgence ouverts par l'équipe ces 90 derniers jours, les plus récents "
+        "d'abord. Un accès rouvert à la suite d'un autre porte la justification écrite.",
+        "Emergency accesses opened by the team in the last 90 days, newest first. One opened "
+        "again right after another carries the justification written for it.",
+    ),
+    "break_glass_none": ("Aucun accès d'urgence.", "No emergency access."),
+    "break_glass_in_a_row": ("Rouvert à la suite", "Opened again in a row"),
+    "break_glass_open": (
+        "Accès d'urgence ouvert : toutes les mesures et alertes de ce patient sont visibles "
+        "jusqu'au",
+        "Emergency access open: every measurement and alert of this patient is shown until",
+    ),
     "break_glass_text": (
         "Pour une urgence seulement : toutes les mesures pendant 4 heures. "
         "Le patient est prévenu tout de suite, avec votre motif.",

@@ -27,8 +27,10 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table, and_, case, delete, literal, null, or_, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from veille import logs
 from veille.db import UTCDateTime
 from veille.errors import ConfigError
 from web.models import SignInThrottle
@@ -36,6 +38,10 @@ from web.models import SignInThrottle
 #: The subject of a source's own row (no keyed hash is ever this short).
 ANY_ACCOUNT = "*"
 _TABLE = cast(Table, SignInThrottle.__table__)
+#: How long an attempt waits when it could not be reserved (database busy).
+BUSY = timedelta(seconds=5)
+
+log = logs.get("web.throttle")
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,10 +103,19 @@ def _reserve_one(
 def reserve(
     session: Session, subject: str, source: str, now: datetime, policy: LockoutPolicy
 ) -> timedelta | None:
-    """Reserve one attempt (committed at once); how long to wait if it may not go on."""
-    pair, pair_lock = _reserve_one(session, subject, source, now, policy.window)
-    spray, source_lock = _reserve_one(session, ANY_ACCOUNT, source, now, policy.window)
-    session.commit()
+    """Reserve one attempt (committed at once); how long to wait if it may not go on.
+
+    An attempt that cannot be reserved (the database busy beyond its timeout) is not
+    checked either: it waits ``BUSY`` (fail closed, never a password check uncounted).
+    """
+    try:
+        pair, pair_lock = _reserve_one(session, subject, source, now, policy.window)
+        spray, source_lock = _reserve_one(session, ANY_ACCOUNT, source, now, policy.window)
+        session.commit()
+    except OperationalError as err:
+        session.rollback()
+        log.warning("sign_in_not_reserved", source=source, error=type(err.orig).__name__)
+        return BUSY
     waits = [lock - now for lock in (pair_lock, source_lock) if lock is not None and lock > now]
     if pair > policy.failures or spray > policy.source_failures:
         waits.append(policy.lockout)  # over the limit, the lock not yet set by those in flight
@@ -110,29 +125,49 @@ def reserve(
 def failed(
     session: Session, subject: str, source: str, now: datetime, policy: LockoutPolicy
 ) -> None:
-    """A wrong password: lock the pair (or the source) once its run reaches the limit."""
-    for who, limit in ((subject, policy.failures), (ANY_ACCOUNT, policy.source_failures)):
-        session.execute(
-            update(_TABLE)
-            .where(
-                _TABLE.c.subject == who,
-                _TABLE.c.source == source,
-                _TABLE.c.attempts >= limit,
-                or_(_TABLE.c.locked_until.is_(None), _TABLE.c.locked_until <= now),
+    """A wrong password: lock the pair (or the source) once its run reaches the limit.
+
+    If the database is too busy to take the lock, the reservation still counts: every
+    attempt past the limit is refused until the window ends.
+    """
+    try:
+        for who, limit in ((subject, policy.failures), (ANY_ACCOUNT, policy.source_failures)):
+            session.execute(
+                update(_TABLE)
+                .where(
+                    _TABLE.c.subject == who,
+                    _TABLE.c.source == source,
+                    _TABLE.c.attempts >= limit,
+                    or_(_TABLE.c.locked_until.is_(None), _TABLE.c.locked_until <= now),
+                )
+                .values(locked_until=now + policy.lockout)
             )
-            .values(locked_until=now + policy.lockout)
-        )
-    session.commit()
+        session.commit()
+    except OperationalError as err:
+        session.rollback()
+        log.warning("sign_in_lock_not_set", source=source, error=type(err.orig).__name__)
 
 
 def succeeded(session: Session, subject: str, source: str) -> None:
-    """The right password: the pair starts afresh; the source's row gives its place back."""
-    session.execute(delete(_TABLE).where(_TABLE.c.subject == subject, _TABLE.c.source == source))
-    session.execute(
-        update(_TABLE)
-        .where(_TABLE.c.subject == ANY_ACCOUNT, _TABLE.c.source == source, _TABLE.c.attempts > 0)
-        .values(attempts=_TABLE.c.attempts - 1)
-    )
+    """The right password: the pair starts afresh; the source's row gives its place back.
+
+    Committed with the caller's session; if the database is too busy, the sign-in still
+    succeeds and the run simply ages out.
+    """
+    try:
+        session.execute(
+            delete(_TABLE).where(_TABLE.c.subject == subject, _TABLE.c.source == source)
+        )
+        session.execute(
+            update(_TABLE)
+            .where(
+                _TABLE.c.subject == ANY_ACCOUNT, _TABLE.c.source == source, _TABLE.c.attempts > 0
+            )
+            .values(attempts=_TABLE.c.attempts - 1)
+        )
+    except OperationalError as err:
+        session.rollback()
+        log.warning("sign_in_run_not_reset", source=source, error=type(err.orig).__name__)
 
 
 def forget_before(session: Session, moment: datetime) -> int:

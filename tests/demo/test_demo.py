@@ -21,11 +21,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
-from demo.gateway import load_household
+from demo.gateway import GATEWAY_ID, load_household
 from demo.gateway import produced as household_counts
 from tests.support.waits import wait_until
 from veille.mqtt import free_port
@@ -217,6 +218,17 @@ def test_demo_stores_every_reading_once_and_raises_the_story_alerts(demo_dir: Pa
         me = louis.get("/api/v1/me")
         assert me.status_code == 200, me.text
         assert me.json()["patient_id"] == DIABETES
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as coordinator:
+        sign_in(coordinator, "coord.demo", "demo-coord-2026")
+        fleet: list[dict[str, Any]] = []
+
+        def gateway_reported() -> bool:
+            fleet[:] = coordinator.get("/api/v1/gateways").json()
+            return any(g["state"] == "online" and g["devices"] for g in fleet)
+
+        wait_until(gateway_reported, 20, "the demo gateway's heartbeat", interval=0.5)
+        assert [g["id"] for g in fleet] == [GATEWAY_ID]
+        assert all(d["driver"] for d in fleet[0]["devices"])
 
     code, out, err = demo.finish(60)
     assert code == 0, out + err

@@ -7,15 +7,16 @@ import signal
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from devices.driver import DeviceInfo
 from devices.reading import Kind, Reading
 from devices.sim import BloodPressureCuff, Faults, GlucoseMeter, VirtualRadio, WeightScale
 from gateway.pairing import GatewayStore
+from tests.collector.admit import database_url, pair_all
 
 ROOT = Path(__file__).resolve().parents[2]
 START = datetime(2026, 1, 5, 7, 0)
@@ -24,6 +25,11 @@ SCALE = "A4:C1:38:00:00:01"
 CUFF = "A4:C1:38:00:00:02"
 METER = "A4:C1:38:00:00:03"
 STRANGER = "A4:C1:38:00:00:99"
+
+#: The patients `pair_household` and `home` put in the gateway's pairing table.
+PATIENTS = ("p-anna", "p-bert")
+#: When the home was set up on the server: before every reading the household makes.
+PAIRED = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def weighing(minutes: int, kg: float, user: int | None = 1) -> Reading:
@@ -160,7 +166,17 @@ def stored(data_dir: Path) -> list[tuple[str, str, str]]:
         return list(db.execute("SELECT patient, kind, wire FROM readings"))
 
 
-def spawn_collector(data_dir: Path, broker_url: str, log: Path) -> subprocess.Popen[bytes]:
+def spawn_collector(
+    data_dir: Path,
+    broker_url: str,
+    log: Path,
+    *,
+    gateway: str,
+    patients: Iterable[str] = PATIENTS,
+) -> subprocess.Popen[bytes]:
+    """`veille collector run`, told first that ``gateway`` serves ``patients`` (issue 17:
+    it refuses every other reading), as a home's set-up tells it."""
+    pair_all(database_url(data_dir), [gateway], patients, paired_at=PAIRED)
     env = {**os.environ, "VEILLE_BROKER__URL": broker_url}
     with log.open("ab") as out:
         return subprocess.Popen(
@@ -183,8 +199,15 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def collector(data_dir: Path, broker_url: str, log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    process = spawn_collector(data_dir, broker_url, log)
+def collector(
+    data_dir: Path,
+    broker_url: str,
+    log: Path,
+    *,
+    gateway: str,
+    patients: Iterable[str] = PATIENTS,
+) -> Iterator[subprocess.Popen[bytes]]:
+    process = spawn_collector(data_dir, broker_url, log, gateway=gateway, patients=patients)
     try:
         yield process
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -62,4 +63,24 @@ def test_a_lock_lifts_and_ended_runs_are_purged(tmp_path: Path) -> None:
         assert throttle.forget_before(session, later + timedelta(seconds=1)) == 2
         session.commit()
         assert session.scalars(select(SignInThrottle)).all() == []
+    engine.dispose()
+
+
+def test_an_attempt_that_cannot_be_reserved_is_not_checked(tmp_path: Path) -> None:
+    """The database held by another writer past its busy timeout: refused, never a 500."""
+    path = tmp_path / "t.db"
+    engine = make_engine(f"sqlite:///{path}")
+    import_models()
+    create_schema(engine)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with session_factory(engine)() as session:
+            subject = account_ref(SECRET.encode(), "claire")
+            assert throttle.reserve(session, subject, "s", NOW, POLICY) == throttle.BUSY
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    with session_factory(engine)() as session:
+        assert throttle.reserve(session, subject, "s", NOW, POLICY) is None
     engine.dispose()

@@ -352,8 +352,14 @@ def new_code(
     kinds: Annotated[list[str] | None, Form()] = None,
     hours: Annotated[str, Form(max_length=20)] = "24",
     label: Annotated[str, Form(max_length=200)] = "",
+    downloads: Annotated[bool, Form()] = False,
 ) -> Response:
-    typed: dict[str, object] = {"code_kinds": kinds or [], "hours": hours, "label": label}
+    typed: dict[str, object] = {
+        "code_kinds": kinds or [],
+        "hours": hours,
+        "label": label,
+        "downloads": downloads,
+    }
     errors = _kinds_error(kinds, lang, "code_kinds")
     ttl = _whole(hours, 1, 720)
     if ttl is None:
@@ -370,6 +376,7 @@ def new_code(
             now=now,
             ttl=timedelta(hours=ttl),
             label=label.strip() or None,
+            downloads=downloads,
             policy=services.code_policy,
         )
     except InvalidRequest as exc:

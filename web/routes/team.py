@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from alerts.inbox import timeline
-from sharing.breakglass import open_break_glass
+from sharing.breakglass import JustificationNeeded, open_break_glass, previous_in_a_row
 from sharing.errors import InvalidRequest
 from sharing.models import Patient, Professional
 from veille.errors import NotAllowed, StoreError
@@ -186,8 +186,16 @@ def review(
 
 @router.get("/team/patients/{patient_id}/break-glass", response_class=HTMLResponse)
 def break_glass_form(
-    patient_id: str, request: Request, services: ServicesDep, user: ProfessionalDep, lang: LangDep
+    patient_id: str,
+    request: Request,
+    services: ServicesDep,
+    session: SessionDep,
+    user: ProfessionalDep,
+    lang: LangDep,
+    now: NowDep,
 ) -> HTMLResponse:
+    professional = session.get(Professional, professional_id_of(user))
+    team = professional.team_id if professional else None
     return page(
         request,
         services,
@@ -197,6 +205,7 @@ def break_glass_form(
         title=t("break_glass", lang),
         patient_id=patient_id,
         error=None,
+        needs_justification=previous_in_a_row(session, team, patient_id, now) is not None,
     )
 
 
@@ -212,13 +221,23 @@ def break_glass(
     lang: LangDep,
     now: NowDep,
     reason: Annotated[str, Form(max_length=1000)] = "",
+    justification: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     """Emergency access (sharing decides, notifies the patient and audits the reason); a
-    reason too short gives the form again, the words kept, the error next to the field."""
+    second one in a row needs a justification for the team lead. A reason too short gives
+    the form again, the words kept, the error next to the field."""
     try:
-        open_break_glass(session, professional_id_of(user), patient_id, reason, now=now)
-    except InvalidRequest:
+        open_break_glass(
+            session,
+            professional_id_of(user),
+            patient_id,
+            reason,
+            now=now,
+            justification=justification,
+        )
+    except InvalidRequest as exc:
         session.rollback()
+        again = isinstance(exc, JustificationNeeded)
         return page(
             request,
             services,
@@ -227,9 +246,10 @@ def break_glass(
             user=user,
             title=t("break_glass", lang),
             patient_id=patient_id,
-            error=None,
-            errors={"reason": t("glass_reason", lang)},
-            typed=reason,
+            error=t("justification_needed", lang) if again else None,
+            errors={} if again else {"reason": t("glass_reason", lang)},
+            needs_justification=again or bool(justification),
+            reason=reason,
             status_code=422,
         )
     except NotAllowed as exc:
