@@ -269,6 +269,16 @@ _T: Mapping[str, tuple[str, str]] = {
         "Rules of measurements this patient does not take ({kinds})",
     ),
     "version": ("version", "version"),
+    "sharing_refused": (
+        "Ce choix n'a pas pu être enregistré : vérifiez avec qui vous partagez, quelles "
+        "mesures et pour combien de temps, puis réessayez. Rien n'a été changé.",
+        "This choice could not be saved: check with whom you share, which measurements "
+        "and for how long, then try again. Nothing was changed.",
+    ),
+    "glass_reason": (
+        "Dites pourquoi l'accès est urgent (10 caractères au moins) : le patient le lira.",
+        "Say why access is urgent (at least 10 characters): the patient will read it.",
+    ),
     "share_below": (
         "Sous {limit} mmol/L : {pct} % des mesures",
         "Below {limit} mmol/L: {pct} % of readings",

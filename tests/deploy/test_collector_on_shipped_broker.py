@@ -23,6 +23,7 @@ import pytest
 
 from devices.envelope import envelope
 from devices.reading import Kind, Reading
+from tests.collector.admit import database_url, pair_all
 from tests.deploy.broker import Peer, ShippedBroker
 from tests.support.waits import wait_until
 from wire import topics
@@ -31,10 +32,16 @@ from wire.reading import DeviceRef
 
 pytestmark = pytest.mark.integration
 
+PATIENT = "p-0042"
+#: When gw-a's home was set up on the server: before the readings `wire` makes.
+PAIRED = datetime(2026, 11, 1, tzinfo=UTC)
+
 
 @pytest.fixture(scope="module")
 def collector(broker: ShippedBroker, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     data = tmp_path_factory.mktemp("collector")
+    # the home's set-up: gw-a serves PATIENT (the collector refuses anyone else's readings)
+    pair_all(database_url(data), ["gw-a"], [PATIENT], paired_at=PAIRED)
     certs = broker.certs
     env = {
         **os.environ,
@@ -64,7 +71,7 @@ def wire(gateway: str, sequence: int) -> tuple[str, bytes]:
     at = datetime(2026, 11, 2, 7, 30, tzinfo=UTC)
     reading = envelope(
         Reading(Kind.WEIGHT, {"weight_kg": 81.4}, time=at.replace(tzinfo=None), sequence=sequence),
-        patient="p-0042",
+        patient=PATIENT,
         gateway=gateway,
         device=DeviceRef(address="C4:7C:8D:6A:12:34", driver="weight"),
         time=at,

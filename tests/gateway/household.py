@@ -7,7 +7,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,13 +26,10 @@ CUFF = "A4:C1:38:00:00:02"
 METER = "A4:C1:38:00:00:03"
 STRANGER = "A4:C1:38:00:00:99"
 
-
+#: The patients `pair_household` and `home` put in the gateway's pairing table.
+PATIENTS = ("p-anna", "p-bert")
 #: When the home was set up on the server: before every reading the household makes.
 PAIRED = datetime(2026, 1, 1, tzinfo=UTC)
-#: The gateways of these tests and the patients their households hold (this one's and
-#: devices/sim/households/demo.toml's), as the server's pairings record them.
-SERVED_BY = ("gw-home", "gw-proc", "gw-demo")
-SERVED = ("p-anna", "p-bert", "p-3e9c", "p-7f3a", "p-b41d", "p-d208")
 
 
 def weighing(minutes: int, kg: float, user: int | None = 1) -> Reading:
@@ -169,10 +166,17 @@ def stored(data_dir: Path) -> list[tuple[str, str, str]]:
         return list(db.execute("SELECT patient, kind, wire FROM readings"))
 
 
-def spawn_collector(data_dir: Path, broker_url: str, log: Path) -> subprocess.Popen[bytes]:
-    """`veille collector run` on ``data_dir``, the home paired on the server side first
-    (the collector admits only readings of patients their gateway serves)."""
-    pair_all(database_url(data_dir), SERVED_BY, SERVED, paired_at=PAIRED)
+def spawn_collector(
+    data_dir: Path,
+    broker_url: str,
+    log: Path,
+    *,
+    gateway: str,
+    patients: Iterable[str] = PATIENTS,
+) -> subprocess.Popen[bytes]:
+    """`veille collector run`, told first that ``gateway`` serves ``patients`` (issue 17:
+    it refuses every other reading), as a home's set-up tells it."""
+    pair_all(database_url(data_dir), [gateway], patients, paired_at=PAIRED)
     env = {**os.environ, "VEILLE_BROKER__URL": broker_url}
     with log.open("ab") as out:
         return subprocess.Popen(
@@ -195,8 +199,15 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def collector(data_dir: Path, broker_url: str, log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    process = spawn_collector(data_dir, broker_url, log)
+def collector(
+    data_dir: Path,
+    broker_url: str,
+    log: Path,
+    *,
+    gateway: str,
+    patients: Iterable[str] = PATIENTS,
+) -> Iterator[subprocess.Popen[bytes]]:
+    process = spawn_collector(data_dir, broker_url, log, gateway=gateway, patients=patients)
     try:
         yield process
     finally:

@@ -11,7 +11,7 @@ from devices.sim import VirtualRadio
 from gateway.service import Gateway
 from tests.gateway import household as hh
 from tests.gateway.support import Acker
-from tests.gateway.test_household import run_gateway, settings
+from tests.gateway.test_household import GATEWAY, run_gateway, settings
 from tests.support.mosquitto import Mosquitto
 from tests.support.waits import eventually
 
@@ -26,7 +26,7 @@ def test_collector_then_broker_away_while_measuring_then_the_backlog_drains(
 
     async def scenario(gateway: Gateway, radio: VirtualRadio) -> None:
         scale = radio.add(hh.scale())
-        collector = hh.spawn_collector(data, mosquitto.url, log)
+        collector = hh.spawn_collector(data, mosquitto.url, log, gateway=GATEWAY)
         try:
             for n in range(5):
                 scale.store(hh.weighing(n, 70.0, user=1))
@@ -45,7 +45,7 @@ def test_collector_then_broker_away_while_measuring_then_the_backlog_drains(
             scale.store(hh.weighing(n, 70.0, user=1))
         await eventually(lambda: gateway.outbox.depth().unpublished == 5, what="5 unpublished")
         mosquitto.start()
-        collector = hh.spawn_collector(data, mosquitto.url, log)
+        collector = hh.spawn_collector(data, mosquitto.url, log, gateway=GATEWAY)
         try:
             await eventually(lambda: len(hh.stored_ids(data)) == 15, timeout=60, what="15 stored")
             await eventually(lambda: gateway.outbox.depth().waiting == 0, what="outbox drained")

@@ -24,9 +24,12 @@ from tests.support.waits import eventually
 pytestmark = pytest.mark.integration
 
 
+GATEWAY = "gw-home"
+
+
 def settings(data_dir: Path, **extra: Any) -> GatewaySettings:
     values: dict[str, Any] = {
-        "id": "gw-home",
+        "id": GATEWAY,
         "data_dir": data_dir,
         "timezone": "Europe/Paris",
         "republish_after_s": 2.0,
@@ -95,7 +98,7 @@ def test_a_household_arrives_once_each_under_the_right_patient(
         await eventually(lambda: len(hh.stored_ids(data)) == 15, timeout=30, what="15 stored")
         assert stranger.connections == 0
 
-    with hh.collector(data, mosquitto.url, tmp_path / "collector.log"):
+    with hh.collector(data, mosquitto.url, tmp_path / "collector.log", gateway=GATEWAY):
         gateway = run_gateway(settings(tmp_path / "gw"), mosquitto, radio, scenario)
 
     ids = hh.stored_ids(data)
@@ -141,7 +144,7 @@ def test_a_meter_with_500_records_that_drops_the_link_mid_download(
         )
         await eventually(lambda: gateway.outbox.depth().waiting == 0, what="outbox empty")
 
-    with hh.collector(data, mosquitto.url, tmp_path / "collector.log"):
+    with hh.collector(data, mosquitto.url, tmp_path / "collector.log", gateway=GATEWAY):
         gateway = run_gateway(settings(tmp_path / "gw"), mosquitto, radio, scenario)
     ids = hh.stored_ids(data)
     assert len(ids) == len(set(ids)) == 500
@@ -167,7 +170,7 @@ def test_refusals_a_malformed_record_and_a_wrong_clock_lose_no_good_reading(
         meter.store(hh.glucose(3))  # the meter stamps it with its own clock
         await eventually(lambda: len(hh.stored_ids(data)) == 4, timeout=40, what="4 stored")
 
-    with hh.collector(data, mosquitto.url, tmp_path / "collector.log"):
+    with hh.collector(data, mosquitto.url, tmp_path / "collector.log", gateway=GATEWAY):
         gateway = run_gateway(settings(tmp_path / "gw"), mosquitto, radio, scenario)
     rows = hh.stored(data)
     assert len(rows) == 4

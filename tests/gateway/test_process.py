@@ -13,6 +13,7 @@ import pytest
 
 from devices.envelope import reading_id
 from devices.reading import Kind
+from devices.sim.household import Household
 from tests.gateway import household as hh
 from tests.gateway.support import Acker
 from tests.support.mosquitto import Mosquitto
@@ -114,7 +115,7 @@ def test_kill_9_during_publishing_then_restart_every_reading_once(
     data = tmp_path / "server"
     log = tmp_path / "gateway.log"
     watcher = Acker(mosquitto.port, ack=False)
-    with hh.collector(data, mosquitto.url, tmp_path / "collector.log"):
+    with hh.collector(data, mosquitto.url, tmp_path / "collector.log", gateway="gw-proc"):
         first = spawn_gateway(config, log)
         try:
             wait_until(lambda: len(hh.stored_ids(data)) >= 40, timeout=60, what="some stored")
@@ -151,6 +152,8 @@ def test_a_configuration_that_cannot_work_is_refused_with_the_key(tmp_path: Path
 
 def test_gateway_run_on_the_demo_household(mosquitto: Mosquitto, tmp_path: Path) -> None:
     """The devices package's household file: its pairings recorded, its readings stored."""
+    household = hh.ROOT / "devices/sim/households/demo.toml"
+    patients = Household.load(household).patients
     config = tmp_path / "veille.toml"
     config.write_text(
         "\n".join(
@@ -161,7 +164,7 @@ def test_gateway_run_on_the_demo_household(mosquitto: Mosquitto, tmp_path: Path)
                 "reconnect_after_s = 1.0",
                 "[gateway.ble]",
                 'backend = "simulator"',
-                f'household = "{hh.ROOT / "devices/sim/households/demo.toml"}"',
+                f'household = "{household}"',
                 "speed = 43200",
                 "[broker]",
                 f'url = "{mosquitto.url}"',
@@ -171,7 +174,8 @@ def test_gateway_run_on_the_demo_household(mosquitto: Mosquitto, tmp_path: Path)
     )
     data = tmp_path / "server"
     log = tmp_path / "gateway.log"
-    with hh.collector(data, mosquitto.url, tmp_path / "collector.log"):
+    collector_log = tmp_path / "collector.log"
+    with hh.collector(data, mosquitto.url, collector_log, gateway="gw-demo", patients=patients):
         gateway = spawn_gateway(config, log)
         try:
             wait_until(

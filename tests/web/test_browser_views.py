@@ -2,11 +2,14 @@
 and its CSV, the targets editor, the summary and its PDF, form errors as pages, phone
 layouts, /api/docs from local files, and axe-core on every page in both languages.
 
-The README's screenshots (docs/images/) are taken here, from the world the tests build.
+The README's screenshots (docs/images/, tracked) are taken here, from the world the tests
+build, only when ``VEILLE_SCREENSHOTS=1`` asks for them: an ordinary run leaves the
+repository clean.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -23,6 +26,12 @@ __all__ = ["base_url", "browser"]  # fixtures used here, defined beside the firs
 
 IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
 AXE = Axe()
+
+
+def readme_image(page: Page, name: str) -> None:
+    """Retake ``docs/images/NAME.png`` when ``VEILLE_SCREENSHOTS=1`` (the files are tracked)."""
+    if os.environ.get("VEILLE_SCREENSHOTS") == "1":
+        page.screenshot(path=str(IMAGES / f"{name}.png"), full_page=True)
 
 
 def serious(page: Page) -> list[str]:
@@ -120,7 +129,7 @@ def test_absurd_target_refused_with_the_form_kept_then_a_decimal_comma_saved(
 
 def test_honest_charts_readings_csv_and_summary(browser: Browser, base_url: str) -> None:
     page = sign_in(browser, base_url, "claire")
-    page.screenshot(path=str(IMAGES / "triage.png"), full_page=True)
+    readme_image(page, "triage")
     page.goto(f"{base_url}/team/patients/p-red?days=30")
     bp = page.locator("svg#chart-blood_pressure")
     expect(bp.locator("rect.band")).to_have_count(2)
@@ -132,7 +141,7 @@ def test_honest_charts_readings_csv_and_summary(browser: Browser, base_url: str)
     assert ticks.count() >= 8
     alternative = page.locator("#weight-cap ul.stats li").first
     expect(alternative).to_contain_text("Poids (kg) : dernière valeur 80,0 kg")
-    page.screenshot(path=str(IMAGES / "patient-charts.png"), full_page=True)
+    readme_image(page, "patient-charts")
 
     page.get_by_role("link", name="Mesures · tension artérielle").click()
     headers = page.locator("#readings thead th")
@@ -223,7 +232,7 @@ def test_phone_layouts_do_not_scroll_sideways(browser: Browser, base_url: str) -
             if width > 360:
                 wide[path] = width
             if path == "/team":
-                page.screenshot(path=str(IMAGES / "triage-phone.png"), full_page=True)
+                readme_image(page, "triage-phone")
         context.close()
     assert wide == {}
 
@@ -234,7 +243,7 @@ def test_patient_charts_code_view_label_and_end_and_api_docs(
     patient = sign_in(browser, base_url, "p-red")
     mine = patient.locator("#my-charts svg.chart")
     expect(mine).to_have_count(3)
-    patient.screenshot(path=str(IMAGES / "patient.png"), full_page=True)
+    readme_image(patient, "patient")
     expect(patient.locator("#my-charts")).to_contain_text("Glycémie (mmol/L) : dernière valeur 2,6")
     with world.sessions() as s:
         created = create_code(s, "p-red", kinds=[Kind.GLUCOSE], now=NOW, label="remplaçant")

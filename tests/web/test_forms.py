@@ -192,3 +192,15 @@ def test_code_view_names_the_patient_and_can_be_ended(app: FastAPI, world: World
         assert ended.status_code == 303
         client.cookies.set("veille_code", bearer)  # replayed: the session ended on the server
         assert client.get(opened.headers["location"]).status_code == 403
+
+
+def test_emergency_access_without_a_real_reason_gives_the_form_again(nurse: TestClient) -> None:
+    token = csrf(nurse, "/team/patients/p-green/break-glass")
+    short = nurse.post("/team/patients/p-green/break-glass", data={"csrf": token, "reason": "vite"})
+    assert short.status_code == 422
+    _is_page(short)
+    assert 'id="reason-err">Dites pourquoi l&#39;accès est urgent' in short.text
+    assert ">vite</textarea>" in short.text
+    empty = nurse.post("/team/patients/p-green/break-glass", data={"csrf": token})
+    assert empty.status_code == 422
+    _is_page(empty)

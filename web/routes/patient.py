@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
+import structlog
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
@@ -69,6 +70,7 @@ def _today(now: datetime, zone: str) -> date:
 
 
 router = APIRouter(include_in_schema=False)
+log = structlog.get_logger("web")
 
 
 def _home(
@@ -217,20 +219,36 @@ def share(
             professional_id=int(ident) if which == "pro" else None,
         )
     except InvalidRequest as exc:
-        session.rollback()
-        return _home(
-            request,
-            services,
-            session,
-            user,
-            cap,
-            lang,
-            error=str(exc),
-            typed=typed,
-            status_code=422,
-        )
+        return _refused(request, services, session, user, cap, lang, exc, typed)
     session.commit()
     return RedirectResponse("/me#sharing", status_code=303)
+
+
+def _refused(
+    request: Request,
+    services: Services,
+    session: Session,
+    user: SignedIn,
+    cap: Capability,
+    lang: Language,
+    refusal: InvalidRequest,
+    typed: dict[str, object],
+) -> HTMLResponse:
+    """Sharing refused what the form asked: nothing changed, the form again as it was typed
+    (sharing's own sentence is for logs; the page says it in the patient's language)."""
+    session.rollback()
+    log.info("patient_form_refused", reason=str(refusal)[:120])
+    return _home(
+        request,
+        services,
+        session,
+        user,
+        cap,
+        lang,
+        error=t("sharing_refused", lang),
+        typed=typed,
+        status_code=422,
+    )
 
 
 def _kinds_error(kinds: list[str] | None, lang: Language, field: str) -> dict[str, str]:
@@ -362,18 +380,7 @@ def new_code(
             policy=services.code_policy,
         )
     except InvalidRequest as exc:
-        session.rollback()
-        return _home(
-            request,
-            services,
-            session,
-            user,
-            cap,
-            lang,
-            error=str(exc),
-            typed=typed,
-            status_code=422,
-        )
+        return _refused(request, services, session, user, cap, lang, exc, typed)
     session.commit()
     return _home(request, services, session, user, cap, lang, new_code=created.code)
 

@@ -220,11 +220,12 @@ def break_glass(
     user: ProfessionalDep,
     lang: LangDep,
     now: NowDep,
-    reason: Annotated[str, Form(max_length=1000)],
+    reason: Annotated[str, Form(max_length=1000)] = "",
     justification: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     """Emergency access (sharing decides, notifies the patient and audits the reason); a
-    second one in a row needs a justification for the team lead."""
+    second one in a row needs a justification for the team lead. A reason too short gives
+    the form again, the words kept, the error next to the field."""
     try:
         open_break_glass(
             session,
@@ -245,7 +246,8 @@ def break_glass(
             user=user,
             title=t("break_glass", lang),
             patient_id=patient_id,
-            error=t("justification_needed", lang) if again else str(exc),
+            error=t("justification_needed", lang) if again else None,
+            errors={} if again else {"reason": t("glass_reason", lang)},
             needs_justification=again or bool(justification),
             reason=reason,
             status_code=422,
