@@ -21,6 +21,7 @@ Decisions live in the packages above (`sharing`, `alerts`); routes ask, through
 - `housekeeping`: Sharing's daily job inside the web app: reminders of grants ending soon appear
   without anyone having to schedule `veille sharing daily`; sign-in throttle runs that have ended
   are dropped in the same pass.
+- `inbox_view`: What the alert inbox shows: the alerts a filter picks, each with its context.
 - `i18n`: The web's own words in French and English, and which language a request reads.
 - `localnum`: Numbers and moments as a reader of the page's language writes them (Babel's CLDR
   data).
@@ -42,5 +43,6 @@ Decisions live in the packages above (`sharing`, `alerts`); routes ask, through
 - `throttle`: Sign-in throttling: each attempt is reserved in one atomic statement before the
   password is checked.
 - `triage`: What the triage list needs per patient, computed once and reused for a short while.
+- `triage_list`: The triage list's rows: state per patient, search, filter, sort.
 - `views`: What the pages show, computed from sharing, alerts and the store for one capability.
 """

@@ -80,13 +80,18 @@ def _scale(lo: float, hi: float, a: float, b: float) -> tuple[float, float]:
     return k, a - lo * k
 
 
-def sparkline(points: Sequence[Point], start: float, end: float, label: str) -> str:
-    """A 120x28 trend line with the last point marked; an empty one says so."""
+def sparkline(points: Sequence[Point], start: float, end: float) -> str:
+    """A 120x28 trend line with the last point marked; an empty one says so.
+
+    Decorative (hidden from screen readers): the cell beside it names the kind and
+    its latest value in words, and a summary cached for every language cannot carry
+    a label in one.
+    """
     width, height, pad = 120.0, 28.0, 3.0
     if not points:
         return (
-            f'<svg class="spark" width="{width:.0f}" height="{height:.0f}" role="img" '
-            f'aria-label="{escape(label)}"><line x1="0" y1="14" x2="120" y2="14" '
+            f'<svg class="spark" width="{width:.0f}" height="{height:.0f}" aria-hidden="true">'
+            '<line x1="0" y1="14" x2="120" y2="14" '
             'stroke="#767676" stroke-dasharray="2 3"/></svg>'
         )
     values = [v for _, v in points]
@@ -95,8 +100,8 @@ def sparkline(points: Sequence[Point], start: float, end: float, label: str) -> 
     coords = " ".join(f"{t * kx + bx:.1f},{v * ky + by:.1f}" for t, v in points)
     lx, ly = points[-1][0] * kx + bx, points[-1][1] * ky + by
     return (
-        f'<svg class="spark" width="{width:.0f}" height="{height:.0f}" role="img" '
-        f'aria-label="{escape(label)}"><polyline fill="none" stroke="#1f4e9c" '
+        f'<svg class="spark" width="{width:.0f}" height="{height:.0f}" aria-hidden="true">'
+        '<polyline fill="none" stroke="#1f4e9c" '
         f'stroke-width="1.5" points="{coords}"/><circle cx="{lx:.1f}" cy="{ly:.1f}" r="2.5" '
         'fill="#1f4e9c"/></svg>'
     )

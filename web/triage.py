@@ -175,7 +175,7 @@ def summarise(store: ReadingStore, patient_id: str, now: datetime) -> PatientSum
     for kind, metric in FOLLOWED.items():
         frame = store.series(patient_id, kind, start, now)
         if frame.empty:
-            kinds[kind] = KindSummary(None, {}, (), 0, sparkline((), 0, 1, kind.value), None)
+            kinds[kind] = KindSummary(None, {}, (), 0, sparkline((), 0, 1), None)
             continue
         last = frame.iloc[-1]
         metrics = {
@@ -188,7 +188,7 @@ def summarise(store: ReadingStore, patient_id: str, now: datetime) -> PatientSum
         if metric in frame.columns:
             trend = tuple(points(frame[metric]))
             days = int(pd.DatetimeIndex(frame.index).normalize().nunique())
-        spark = sparkline(trend, start.timestamp(), now.timestamp(), kind.value)
+        spark = sparkline(trend, start.timestamp(), now.timestamp())
         kinds[kind] = KindSummary(
             pd.DatetimeIndex(frame.index)[-1].to_pydatetime(),
             metrics,

@@ -20,8 +20,8 @@ from sharing.terms import Language
 from tests.web.conftest import signed_in
 from tests.web.helpers import csrf
 from tests.web.world import NOW, World, reading
-from web.i18n import t
 from web.targets_form import target_forms
+from web.words.catalogue import category_name
 
 
 def _share_and_measure(world: World) -> None:
@@ -82,8 +82,8 @@ def test_triage_names_the_new_values_and_the_alert(nurse: TestClient, world: Wor
     row = re.search(r'<tr class="[a-z]+" data-patient="p-amber".*?</tr>', page, re.S)
     assert row
     assert 'data-level="urgent"' in row.group(0)
-    assert "SpO₂ 91 % · 78 /min" in row.group(0)
-    assert "38.6 °C" in row.group(0)
+    assert "SpO₂ 91 % · pouls 78 /min" in row.group(0)
+    assert "38,6 °C" in row.group(0)  # the French decimal comma
 
 
 def test_patient_page_charts_the_new_kinds_with_their_bands(
@@ -97,7 +97,7 @@ def test_patient_page_charts_the_new_kinds_with_their_bands(
     assert "Saturation en oxygène" in page
     assert "(%)" in page
     assert "(°C)" in page
-    assert t("cat.low_spo2", Language.FR) in page  # the alert, in words
+    assert category_name("low_spo2", Language.FR) in page  # the alert, in words
 
 
 def test_readings_table_leads_with_saturation_and_says_the_flags(
@@ -162,7 +162,7 @@ def test_a_patient_shares_saturation_with_one_professional(app: FastAPI, world: 
 @pytest.mark.parametrize("lang", list(Language))
 def test_every_alert_category_has_words(lang: Language) -> None:
     for category in Category:
-        words = t(f"cat.{category.value}", lang)
+        words = category_name(category.value, lang)
         assert words
         assert "_" not in words
 
@@ -172,7 +172,7 @@ def test_the_targets_editor_offers_the_oximeter_s_rules_and_its_pulse() -> None:
     assert {"spo2_low", "spo2_very_low", "pulse_high_confirmed"} <= set(forms)
     assert forms["pulse_high_confirmed"].kind is Kind.SPO2  # shown with the oximeter
     assert "fever_confirmed" not in forms
-    assert forms["spo2_low"].legend == "Saturation en oxygène basse · à surveiller"
+    assert forms["spo2_low"].legend == "Désaturation · à surveiller"
     both = target_forms(load_rules(), frozenset({Kind.SPO2, Kind.BLOOD_PRESSURE}), Language.EN)
     assert [f.kind for f in both if f.rule == "pulse_high_confirmed"] == [Kind.BLOOD_PRESSURE]
 
@@ -189,4 +189,4 @@ def test_the_consultation_summary_reports_saturation_and_temperature(
     temperature = re.search(r'data-kind="temperature".*?</table>', text, re.S)
     assert temperature is not None
     assert "Température (°C)" in temperature.group(0)
-    assert "Saturation en oxygène basse" in text  # the alert of the period, in words
+    assert category_name("low_spo2", Language.FR) in text  # the alert of the period, in words
