@@ -67,6 +67,8 @@ UNLABELLED = """() => {
     if (!(el.innerText.trim() || el.getAttribute('aria-label'))) problems.push(el.outerHTML);
   }
   for (const el of document.querySelectorAll('svg')) {
+    // a decorative trend line beside its value in words is hidden, not named
+    if (el.closest('[aria-hidden="true"]')) continue;
     if (!el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby'))
       problems.push('svg without a name');
   }
