@@ -20,8 +20,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.waits import wait_until
-from tests.web.live import prepare, prepare_code, veille_web
+from tests.support.processes import stop
+from tests.web.live import prepare, prepare_code, veille_web, wait_until_up
 from veille.mqtt import free_port
 
 PASSWORD = "right-password-for-claire"
@@ -56,24 +56,10 @@ def caddy_in_front_of(upstream: str, workdir: Path) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-
-        def answers() -> bool:
-            if process.poll() is not None:
-                raise RuntimeError(f"caddy exited: {(workdir / 'caddy.log').read_text()}")
-            try:
-                return httpx.get(f"{url}/login", timeout=2).status_code == 200
-            except httpx.TransportError:
-                return False
-
-        wait_until(answers, 30, "caddy answering")
+        wait_until_up(url, process, name="caddy", log=workdir / "caddy.log")
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
+        stop(process)
         log.close()
 
 

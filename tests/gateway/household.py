@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -17,6 +16,7 @@ from devices.reading import Kind, Reading
 from devices.sim import BloodPressureCuff, Faults, GlucoseMeter, VirtualRadio, WeightScale
 from gateway.pairing import GatewayStore
 from tests.collector.admit import database_url, pair_all
+from tests.support.processes import stop
 
 ROOT = Path(__file__).resolve().parents[2]
 START = datetime(2026, 1, 5, 7, 0)
@@ -188,16 +188,6 @@ def spawn_collector(
         )
 
 
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 @contextmanager
 def collector(
     data_dir: Path,
@@ -211,4 +201,4 @@ def collector(
     try:
         yield process
     finally:
-        stop(process)
+        stop(process, grace_s=15)

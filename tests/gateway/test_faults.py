@@ -13,6 +13,7 @@ from tests.gateway import household as hh
 from tests.gateway.support import Acker
 from tests.gateway.test_household import GATEWAY, run_gateway, settings
 from tests.support.mosquitto import Mosquitto
+from tests.support.processes import stop
 from tests.support.waits import eventually
 
 pytestmark = pytest.mark.integration
@@ -33,7 +34,7 @@ def test_collector_then_broker_away_while_measuring_then_the_backlog_drains(
             await eventually(lambda: len(hh.stored_ids(data)) == 5, timeout=30, what="5 stored")
             await eventually(lambda: gateway.outbox.depth().waiting == 0, what="5 acked")
         finally:
-            hh.stop(collector)
+            stop(collector, grace_s=15)
         # collector down: published to the broker, never acked, kept
         for n in range(5, 10):
             scale.store(hh.weighing(n, 70.0, user=1))
@@ -50,7 +51,7 @@ def test_collector_then_broker_away_while_measuring_then_the_backlog_drains(
             await eventually(lambda: len(hh.stored_ids(data)) == 15, timeout=60, what="15 stored")
             await eventually(lambda: gateway.outbox.depth().waiting == 0, what="outbox drained")
         finally:
-            hh.stop(collector)
+            stop(collector, grace_s=15)
 
     run_gateway(settings(tmp_path / "gw"), mosquitto, hh.new_radio(), scenario)
     ids = hh.stored_ids(data)

@@ -17,6 +17,7 @@ from devices.sim.household import Household
 from tests.gateway import household as hh
 from tests.gateway.support import Acker
 from tests.support.mosquitto import Mosquitto
+from tests.support.processes import stop
 from tests.support.waits import wait_until
 
 pytestmark = pytest.mark.integration
@@ -135,7 +136,7 @@ def test_kill_9_during_publishing_then_restart_every_reading_once(
                 what=f"all 320 stored ({log.read_text()[-2000:]})",
             )
         finally:
-            hh.stop(second)
+            stop(second, grace_s=15)
         assert second.returncode == 0
     ids = hh.stored_ids(data)
     assert len(ids) == len(set(ids))
@@ -186,6 +187,6 @@ def test_gateway_run_on_the_demo_household(mosquitto: Mosquitto, tmp_path: Path)
                 what=f"readings of three patients ({log.read_text()[-1500:]})",
             )
         finally:
-            hh.stop(gateway)
+            stop(gateway, grace_s=15)
     listed = veille(config, "pair", "--list").stdout
     assert "C4:7C:8D:6A:10:01  weight_scale       user 2     -> p-b41d" in listed

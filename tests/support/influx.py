@@ -18,6 +18,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any, Self
 
+from tests.support.processes import stop
 from tests.support.waits import wait_until
 from veille.mqtt import free_port
 
@@ -65,13 +66,8 @@ class _Server:
         _wait_http(f"{self.url}/ping", self.process, self.log_file, self.name)
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.process is not None:
+            stop(self.process, grace_s=15)
         self.process = None
 
     def __enter__(self) -> Self:

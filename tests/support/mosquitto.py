@@ -13,6 +13,7 @@ import socket
 import subprocess
 from pathlib import Path
 
+from tests.support.processes import stop
 from tests.support.waits import wait_until
 from veille.mqtt import BrokerSettings, free_port
 
@@ -84,13 +85,8 @@ class Mosquitto:
         return [self.port]
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.process is not None:
+            stop(self.process)
         self.process = None
 
     def __enter__(self) -> Mosquitto:

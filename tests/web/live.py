@@ -21,6 +21,7 @@ from devices.reading import Kind
 from sharing.codes import create_code
 from sharing.identities import add_patient, add_professional, add_team
 from sharing.terms import Role
+from tests.support.processes import stop
 from tests.support.waits import wait_until
 from tests.web.world import NOW, SECRET
 from veille.db import create_schema, import_models, make_engine, session_factory
@@ -56,16 +57,26 @@ def prepare_code(url: str, patient: str = "p-0c0de") -> str:
     return made.code
 
 
-def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
+def wait_until_up(
+    url: str,
+    process: subprocess.Popen[bytes],
+    timeout: float = 30,
+    name: str = "veille web",
+    log: Path | None = None,
+) -> None:
+    """Until ``url``/login answers 200 (through a proxy too); fail at once if ``process``
+    died, with its ``log`` when it keeps one."""
+
     def answers() -> bool:
         if process.poll() is not None:
-            raise RuntimeError(f"veille web exited with {process.returncode}")
+            said = f": {log.read_text()}" if log is not None else ""
+            raise RuntimeError(f"{name} exited with {process.returncode}{said}")
         try:
             return httpx.get(f"{url}/login", timeout=2).status_code == 200
         except httpx.TransportError:
             return False
 
-    wait_until(answers, timeout, f"veille web answering on {url}")
+    wait_until(answers, timeout, f"{name} answering on {url}")
 
 
 @contextmanager
@@ -97,10 +108,5 @@ def veille_web(data_dir: Path, database_url: str, **settings: str) -> Iterator[s
         wait_until_up(url, process)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
+        stop(process)
         log.close()
